@@ -1,0 +1,1 @@
+//! A batch job whose suite lives in tests/batch.rs.

@@ -1,0 +1,172 @@
+//! The raw command line, as parsed: libtest's flags (after libtest-mimic's
+//! `Arguments`, which takes one filter only and lacks `--no-capture`,
+//! `--report-time` and friends), plus autopsy's own. Nothing here is checked
+//! beyond its type; `hiargs` turns it into the model the runner uses.
+
+use clap::{ArgAction, Parser, ValueEnum};
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorSetting {
+    /// Colour when stdout is a terminal and `NO_COLOR` is unset.
+    #[default]
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FormatSetting {
+    /// One line per test.
+    #[default]
+    Pretty,
+    /// One character per test.
+    Terse,
+    /// libtest's unstable JSON is not spoken: rejected with a clear message.
+    Json,
+    /// libtest's unstable JUnit is not spoken on stdout: use `--junit PATH`.
+    Junit,
+}
+
+/// The command line of an autopsy test binary.
+#[derive(Debug, Parser, Default)]
+#[command(
+    name = "autopsy test binary",
+    about = "An autopsy test harness: libtest's command line plus post-mortem debugging.",
+    after_help = "Every autopsy flag has an environment twin (shown as [env: ...]), for \
+                  workspaces where `cargo test -- --flag` also reaches libtest binaries \
+                  that reject unknown flags.",
+    disable_version_flag = true
+)]
+pub struct LowArgs {
+    /// Run only tests whose names contain one of these (several allowed).
+    #[arg(value_name = "FILTER")]
+    pub filters: Vec<String>,
+
+    /// Filters match whole test names, not substrings.
+    #[arg(long)]
+    pub exact: bool,
+
+    /// Skip tests whose names contain this (repeatable; whole names with --exact).
+    #[arg(long, value_name = "FILTER", action = ArgAction::Append)]
+    pub skip: Vec<String>,
+
+    /// Run only ignored tests.
+    #[arg(long)]
+    pub ignored: bool,
+
+    /// Run ignored tests too.
+    #[arg(long = "include-ignored")]
+    pub include_ignored: bool,
+
+    /// List the tests instead of running them.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Run this many tests at once [default: one per core].
+    #[arg(long = "test-threads", value_name = "N", env = "RUST_TEST_THREADS")]
+    pub test_threads: Option<usize>,
+
+    /// Do not capture the tests' output.
+    #[arg(long, visible_alias = "no-capture")]
+    pub nocapture: bool,
+
+    /// Show the captured output of passing tests too.
+    #[arg(long = "show-output")]
+    pub show_output: bool,
+
+    /// Print one character per test (same as --format terse).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// Colour the output.
+    #[arg(long, value_enum, value_name = "auto|always|never")]
+    pub color: Option<ColorSetting>,
+
+    /// How to print results.
+    #[arg(long, value_enum, value_name = "pretty|terse")]
+    pub format: Option<FormatSetting>,
+
+    /// Fail a test that runs longer than SECS (off by default).
+    #[arg(long, value_name = "SECS", env = "AUTOPSY_TIMEOUT")]
+    pub timeout: Option<f64>,
+
+    /// On a failure, open a post-mortem prompt in the failing frame (tests run one at a time).
+    #[arg(long, env = "AUTOPSY_PDB")]
+    pub pdb: bool,
+
+    /// Open the prompt at the start of each test and step through it.
+    #[arg(long, env = "AUTOPSY_TRACE")]
+    pub trace: bool,
+
+    /// Print the failing frame's locals in each failure's report (pytest's -l).
+    #[arg(long, short = 'l', env = "AUTOPSY_SHOWLOCALS")]
+    pub showlocals: bool,
+
+    /// Rerun a failing test up to N more times.
+    #[arg(long, value_name = "N", env = "AUTOPSY_RERUNS")]
+    pub reruns: Option<u32>,
+
+    /// Wait SECS between attempts.
+    #[arg(long = "reruns-delay", value_name = "SECS", env = "AUTOPSY_RERUNS_DELAY")]
+    pub reruns_delay: Option<f64>,
+
+    /// Rerun only failures whose message matches REGEX (repeatable).
+    #[arg(long = "only-rerun", value_name = "REGEX", env = "AUTOPSY_ONLY_RERUN", action = ArgAction::Append)]
+    pub only_rerun: Vec<String>,
+
+    /// Do not rerun failures whose message matches REGEX (repeatable).
+    #[arg(long = "rerun-except", value_name = "REGEX", env = "AUTOPSY_RERUN_EXCEPT", action = ArgAction::Append)]
+    pub rerun_except: Vec<String>,
+
+    /// Exit non-zero when any test was flaky.
+    #[arg(long = "fail-on-flaky", env = "AUTOPSY_FAIL_ON_FLAKY")]
+    pub fail_on_flaky: bool,
+
+    /// Run only the tests that failed last time (all when there is no record).
+    #[arg(long = "lf", visible_alias = "last-failed", env = "AUTOPSY_LF")]
+    pub last_failed: bool,
+
+    /// Run the tests that failed last time first.
+    #[arg(long = "ff", visible_alias = "failed-first", env = "AUTOPSY_FF")]
+    pub failed_first: bool,
+
+    /// Write a JUnit XML report to PATH.
+    #[arg(long, value_name = "PATH", env = "AUTOPSY_JUNIT")]
+    pub junit: Option<std::path::PathBuf>,
+
+    // --- Accepted for compatibility with cargo, IDEs and nextest; no effect. ---
+    /// Accepted for libtest compatibility (tests are run).
+    #[arg(long, hide_short_help = true)]
+    pub test: bool,
+    /// Accepted for libtest compatibility (there are no benchmarks).
+    #[arg(long, hide_short_help = true)]
+    pub bench: bool,
+    /// Accepted for libtest compatibility: unstable options (`-Z unstable-options`).
+    #[arg(short = 'Z', value_name = "FLAG", hide_short_help = true, action = ArgAction::Append)]
+    pub unstable: Vec<String>,
+    /// Accepted for libtest compatibility: durations are always measured.
+    #[arg(long = "report-time", hide_short_help = true)]
+    pub report_time: bool,
+    /// Accepted for libtest compatibility.
+    #[arg(long = "ensure-time", hide_short_help = true)]
+    pub ensure_time: bool,
+    /// Accepted for libtest compatibility: tests run in name order.
+    #[arg(long, hide_short_help = true)]
+    pub shuffle: bool,
+    /// Accepted for libtest compatibility.
+    #[arg(long = "shuffle-seed", value_name = "SEED", hide_short_help = true)]
+    pub shuffle_seed: Option<u64>,
+    /// Accepted for libtest compatibility: results go to stdout.
+    #[arg(long, value_name = "PATH", hide_short_help = true)]
+    pub logfile: Option<String>,
+    /// Accepted for libtest compatibility.
+    #[arg(long = "exclude-should-panic", hide_short_help = true)]
+    pub exclude_should_panic: bool,
+    /// Accepted for libtest compatibility.
+    #[arg(long = "force-run-in-process", hide_short_help = true)]
+    pub force_run_in_process: bool,
+}

@@ -1,0 +1,123 @@
+//! # autopsy
+//!
+//! A test harness for `cargo test` with Python's post-mortem debugging:
+//! `cargo test -- --pdb` stops at a failure and opens a pdb-style prompt in
+//! the failing frame with every local intact; `--trace` breaks at the start of
+//! each test and steps through it; flaky tests are rerun with each attempt's
+//! output kept.
+//!
+//! It speaks libtest's command line and output, captures output at the
+//! file-descriptor level (child processes and C code included), and survives
+//! tests that abort, segfault, overflow their stack or exit.
+//!
+//! ## Use
+//!
+//! ```toml
+//! [dev-dependencies]
+//! autopsy = { path = "../harness" }
+//!
+//! [[test]]
+//! name = "batch"
+//! harness = false
+//! ```
+//!
+//! ```no_run
+//! // tests/batch.rs
+//! use std::collections::HashMap;
+//!
+//! fn load(config: &HashMap<&str, u64>) -> u64 {
+//!     config["timeout"]
+//! }
+//!
+//! #[autopsy::test]
+//! fn loads_config() {
+//!     let config = HashMap::from([("retries", 3)]);
+//!     assert_eq!(load(&config), 30);
+//! }
+//!
+//! #[autopsy::test]
+//! fn parses() -> Result<(), std::num::ParseIntError> {
+//!     let n: u32 = "42".parse()?;
+//!     assert_eq!(n, 42);
+//!     Ok(())
+//! }
+//!
+//! autopsy::main!();
+//! ```
+//!
+//! Then `cargo test --test batch -- --pdb`.
+//!
+//! ## Limitations
+//!
+//! - Linux only (the runner uses `fork`/`exec` workers, `dup2` capture and
+//!   `process_vm_readv` to read memory safely).
+//! - Locals come from DWARF: a test profile without debug info still gets the
+//!   prompt, frames and source lines, but no locals.
+//! - Values are read from memory and rendered the way `{:?}` renders std's
+//!   types and derived `Debug`; a hand-written `Debug` impl is not called.
+//! - libtest's unstable `--format json` is not spoken.
+
+#![warn(missing_docs)]
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+mod cli;
+mod history;
+mod list;
+mod postmortem;
+mod reporter;
+mod runner;
+mod styles;
+
+/// Marks a test: `#[autopsy::test]`, with `#[ignore]`, `#[should_panic]`, a
+/// `Result` return type, and `#[autopsy::test(reruns = 3, reruns_delay = 0.5)]`.
+//TMP pub use autopsy_macros::test;
+
+/// Makes a helper function steppable under `--trace`.
+//TMP pub use autopsy_macros::trace;
+
+/// The test binary's `main`: write `autopsy::main!();` once in each
+/// `harness = false` test target.
+#[macro_export]
+macro_rules! main {
+    () => {
+        fn main() {
+            $crate::__private::main()
+        }
+    };
+}
+
+/// Python's `breakpoint()`: opens the prompt in the caller's frame when run
+/// under autopsy with a terminal or piped commands; goes on at end of input.
+#[macro_export]
+macro_rules! breakpoint {
+    () => {
+        $crate::__private::breakpoint(::core::file!(), ::core::line!())
+    };
+}
+
+/// Parses the command line and runs (or lists) the tests; never returns.
+pub(crate) fn main_impl() -> ! {
+    let args = match cli::HiArgs::parse(std::env::args_os().skip(1)) {
+        Ok(args) => args,
+        Err(cli::ArgsError::Clap(e)) => e.exit(),
+        Err(e) => {
+            eprintln!("error: {e}\n\nFor more information, try '--help'.");
+            std::process::exit(2);
+        }
+    };
+    if let Some(spec) = std::env::var_os(runner::unix::WORKER_ENV) {
+        runner::worker::run(&args, &spec.to_string_lossy());
+    }
+    let tests = list::all_tests();
+    if args.list {
+        list::print_list(&args, &tests);
+        std::process::exit(0);
+    }
+    let styles = styles::Styles::new(args.color);
+    let mut reporter = reporter::LibtestReporter::new(args.format, styles, args.show_output);
+    let conclusion = runner::run(&args, &tests, &mut reporter);
+    std::process::exit(conclusion.exit_code())
+}

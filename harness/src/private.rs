@@ -1,0 +1,131 @@
+//! What the macros expand to. Not public API: names here may change in any
+//! release. Generated code names only `::autopsy::__private::...` and
+//! `::core::...`.
+
+pub use inventory;
+
+/// How a test expects to panic, from `#[should_panic]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShouldPanic {
+    /// No `#[should_panic]`.
+    No,
+    /// `#[should_panic]`.
+    Yes,
+    /// `#[should_panic(expected = "...")]`: the message must contain this.
+    Expected(&'static str),
+}
+
+/// One `#[autopsy::test]`, registered with `inventory`.
+#[derive(Debug)]
+pub struct Test {
+    /// `module_path!()` at the test; the crate's own name is dropped when the
+    /// test is named, as libtest does (`outer::inner::name`).
+    pub module_path: &'static str,
+    /// The function's name.
+    pub name: &'static str,
+    /// `file!()` and `line!()` of the function.
+    pub file: &'static str,
+    /// Line of the function's name.
+    pub line: u32,
+    /// `#[ignore]` (`Some("")`) or `#[ignore = "reason"]` (`Some("reason")`).
+    pub ignore: Option<&'static str>,
+    /// `#[should_panic]`.
+    pub should_panic: ShouldPanic,
+    /// `#[autopsy::test(reruns = N)]`.
+    pub reruns: Option<u32>,
+    /// `#[autopsy::test(reruns_delay = SECS)]`.
+    pub reruns_delay: Option<f64>,
+    /// Runs the body; `Err` carries the Debug of a returned error.
+    pub run: fn() -> Outcome,
+}
+
+inventory::collect!(Test);
+
+/// What a test body returns once converted: `Err` holds `{:?}` of the error.
+pub type Outcome = Result<(), String>;
+
+/// Converts a test function's return value into an [`Outcome`], as libtest's
+/// `Termination` does: `()` passes, `Err(e)` fails with `e`'s Debug.
+pub trait IntoOutcome {
+    /// Converts.
+    fn into_outcome(self) -> Outcome;
+}
+
+impl IntoOutcome for () {
+    fn into_outcome(self) -> Outcome {
+        Ok(())
+    }
+}
+
+impl<E: core::fmt::Debug> IntoOutcome for Result<(), E> {
+    fn into_outcome(self) -> Outcome {
+        self.map_err(|e| format!("{e:?}"))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Hooks the attribute plants in test bodies (`--trace`, `?` under `--pdb`).
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// Set while anything needs trace stops (stepping, breakpoints). Instrumented
+/// code reads it before every statement through [`tracing`].
+pub static TRACING: AtomicBool = AtomicBool::new(false);
+
+/// Set while a failure should open the post-mortem prompt (`--pdb`); read by
+/// [`question`] so that a `?` costs one load when nobody is debugging.
+pub static PDB_ARMED: AtomicBool = AtomicBool::new(false);
+
+/// Whether trace stops are wanted. Must stay as cheap as one relaxed load and
+/// a branch at every opt-level: it runs before every instrumented statement.
+#[inline(always)]
+pub fn tracing() -> bool {
+    TRACING.load(Ordering::Relaxed)
+}
+
+/// A trace stop before the statement at `file:line`; the caller's frame is the
+/// instrumented function.
+#[inline(never)]
+pub fn trace_stop(file: &'static str, line: u32) {
+    let _ = (file, line);
+}
+
+/// What `?` may be applied to in a test body: `Result` and `Option`.
+pub trait Question {
+    /// Whether `?` will return early (an `Err` or a `None`).
+    fn fails(&self) -> bool;
+}
+
+impl<T, E> Question for Result<T, E> {
+    fn fails(&self) -> bool {
+        self.is_err()
+    }
+}
+
+impl<T> Question for Option<T> {
+    fn fails(&self) -> bool {
+        self.is_none()
+    }
+}
+
+/// `expr?` in a test body becomes `question(expr, file!(), line!())?`, so that
+/// under `--pdb` the prompt opens in the test's frame before it returns. No
+/// `Debug` bound: the value is rendered from debug info.
+#[inline(never)]
+pub fn question<T: Question>(value: T, file: &'static str, line: u32) -> T {
+    if PDB_ARMED.load(Ordering::Relaxed) && value.fails() {
+        let _ = (file, line);
+    }
+    value
+}
+
+/// `autopsy::breakpoint!()`: opens the prompt in the caller's frame.
+#[inline(never)]
+pub fn breakpoint(file: &'static str, line: u32) {
+    let _ = (file, line);
+}
+
+/// `autopsy::main!()`'s body.
+pub fn main() {
+    crate::main_impl()
+}

@@ -1,0 +1,198 @@
+//! libtest's own output, byte for byte where tools read it: `running N
+//! tests`, `test NAME ... ok`, the failures section and `test result:`.
+
+use std::io::Write;
+
+use super::{Attempt, Event, Reporter, Status, TestRecord};
+use crate::cli::Format;
+use crate::styles::Styles;
+
+pub(crate) struct LibtestReporter {
+    format: Format,
+    styles: Styles,
+    show_output: bool,
+    /// Characters printed on the current terse line.
+    terse_column: usize,
+}
+
+impl LibtestReporter {
+    pub fn new(format: Format, styles: Styles, show_output: bool) -> Self {
+        LibtestReporter { format, styles, show_output, terse_column: 0 }
+    }
+
+    fn line(&mut self, record: &TestRecord) -> String {
+        let s = &self.styles;
+        let status = match &record.status {
+            Status::Passed => Styles::paint(s.ok, "ok"),
+            Status::Failed if record.attempts.len() > 1 => format!(
+                "{} (failed all {} attempts)",
+                Styles::paint(s.failed, "FAILED"),
+                record.attempts.len()
+            ),
+            Status::Failed => Styles::paint(s.failed, "FAILED"),
+            Status::Flaky { passed_on, total } => format!(
+                "{} ({})",
+                Styles::paint(s.ok, "ok"),
+                Styles::paint(s.flaky, format!("flaky: passed on attempt {passed_on} of {total}"))
+            ),
+            Status::Ignored { reason: "" } => Styles::paint(s.ignored, "ignored"),
+            Status::Ignored { reason } => format!("{}, {reason}", Styles::paint(s.ignored, "ignored")),
+        };
+        format!("test {} ... {status}\n", record.name)
+    }
+
+    fn terse_char(&mut self, c: String) -> String {
+        self.terse_column += 1;
+        if self.terse_column == 88 {
+            self.terse_column = 0;
+            format!("{c}\n")
+        } else {
+            c
+        }
+    }
+}
+
+/// `---- NAME stdout ----` and the output, as libtest prints a capture.
+fn section(out: &mut String, name: &str, label: &str, attempt: &Attempt) {
+    out.push_str(&format!("---- {name} stdout{label} ----\n"));
+    let text = String::from_utf8_lossy(&attempt.output);
+    out.push_str(&text);
+    if !text.is_empty() && !text.ends_with('\n') {
+        out.push('\n');
+    }
+    if let Some(f) = &attempt.failure {
+        if !f.note.is_empty() {
+            out.push_str(&f.note);
+            if !f.note.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+    }
+    out.push('\n');
+}
+
+fn attempt_label(record: &TestRecord, attempt: &Attempt) -> String {
+    if record.attempts.len() > 1 {
+        format!(" (attempt {} of {})", attempt.number, record.attempts.len())
+    } else {
+        String::new()
+    }
+}
+
+impl Reporter for LibtestReporter {
+    fn report(&mut self, event: Event<'_>) {
+        let mut out = String::new();
+        match event {
+            Event::Started { to_run } => {
+                let s = if to_run == 1 { "" } else { "s" };
+                out.push_str(&format!("\nrunning {to_run} test{s}\n"));
+            }
+            Event::Rerun { name, attempt, total } => {
+                if self.format == Format::Pretty {
+                    let why = attempt.failure.as_ref().map(|f| f.message.as_str()).unwrap_or("");
+                    let why = why.lines().next().unwrap_or("");
+                    out.push_str(&format!(
+                        "test {name} ... {} (attempt {} of {total} failed{}{why})\n",
+                        Styles::paint(self.styles.flaky, "RERUN"),
+                        attempt.number,
+                        if why.is_empty() { "" } else { ": " },
+                    ));
+                } else {
+                    out = self.terse_char(Styles::paint(self.styles.flaky, "R"));
+                }
+            }
+            Event::Finished { record } => {
+                out = match self.format {
+                    Format::Pretty => self.line(record),
+                    Format::Terse => {
+                        let (c, style) = match record.status {
+                            Status::Passed | Status::Flaky { .. } => (".", self.styles.ok),
+                            Status::Failed => ("F", self.styles.failed),
+                            Status::Ignored { .. } => ("i", self.styles.ignored),
+                        };
+                        self.terse_char(Styles::paint(style, c))
+                    }
+                };
+            }
+            Event::Done { records, summary, elapsed, ok } => {
+                if self.format == Format::Terse && self.terse_column != 0 {
+                    out.push('\n');
+                }
+                if self.show_output {
+                    let shown: Vec<&TestRecord> = records
+                        .iter()
+                        .filter(|r| matches!(r.status, Status::Passed | Status::Flaky { .. }))
+                        .collect();
+                    if !shown.is_empty() {
+                        out.push_str("\nsuccesses:\n\n");
+                        for r in &shown {
+                            let last = r.attempts.last().expect("a run test has an attempt");
+                            if !last.output.is_empty() {
+                                section(&mut out, r.name, "", last);
+                            }
+                        }
+                        out.push_str("\nsuccesses:\n");
+                        for r in &shown {
+                            out.push_str(&format!("    {}\n", r.name));
+                        }
+                    }
+                }
+                let flaky: Vec<&TestRecord> =
+                    records.iter().filter(|r| matches!(r.status, Status::Flaky { .. })).collect();
+                if !flaky.is_empty() {
+                    // Failed attempts of tests that passed later: not
+                    // failures, but the evidence of flakiness.
+                    out.push_str("\nreruns:\n\n");
+                    for r in &flaky {
+                        for a in r.attempts.iter().filter(|a| a.failure.is_some()) {
+                            section(&mut out, r.name, &attempt_label(r, a), a);
+                        }
+                    }
+                }
+                let failed: Vec<&TestRecord> =
+                    records.iter().filter(|r| r.status == Status::Failed).collect();
+                if !failed.is_empty() {
+                    out.push_str("\nfailures:\n\n");
+                    for r in &failed {
+                        for a in &r.attempts {
+                            section(&mut out, r.name, &attempt_label(r, a), a);
+                        }
+                    }
+                    out.push_str("\nfailures:\n");
+                    for r in &failed {
+                        out.push_str(&format!("    {}\n", r.name));
+                    }
+                }
+                if summary.quit {
+                    out.push_str("\nquit at the prompt: the run was stopped early\n");
+                }
+                let verdict = if ok {
+                    Styles::paint(self.styles.ok, "ok")
+                } else {
+                    Styles::paint(self.styles.failed, "FAILED")
+                };
+                out.push_str(&format!(
+                    "\ntest result: {verdict}. {} passed; {} failed; {} ignored; 0 measured; \
+                     {} filtered out; finished in {:.2}s\n",
+                    summary.passed,
+                    summary.failed,
+                    summary.ignored,
+                    summary.filtered_out,
+                    elapsed.as_secs_f64()
+                ));
+                if summary.flaky > 0 || summary.reruns > 0 {
+                    out.push_str(&format!(
+                        "{} flaky; {} rerun{}\n",
+                        summary.flaky,
+                        summary.reruns,
+                        if summary.reruns == 1 { "" } else { "s" }
+                    ));
+                }
+                out.push('\n');
+            }
+        }
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(out.as_bytes());
+        let _ = stdout.flush();
+    }
+}

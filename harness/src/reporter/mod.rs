@@ -1,0 +1,98 @@
+//! Rendering the run. The runner decides what happened and hands each event
+//! to a [`Reporter`]; the reporter owns every byte written to the screen
+//! (libtest's format, which cargo, CI and IDEs parse) and the JUnit file.
+
+mod junit;
+mod libtest;
+
+use std::time::Duration;
+
+pub(crate) use junit::write_junit;
+pub(crate) use libtest::LibtestReporter;
+
+/// One attempt at a test, as kept for the reports.
+#[derive(Debug, Clone)]
+pub(crate) struct Attempt {
+    pub number: u32,
+    pub duration: Duration,
+    pub output: Vec<u8>,
+    /// `None` when this attempt passed.
+    pub failure: Option<Failure>,
+}
+
+/// Why an attempt failed.
+#[derive(Debug, Clone)]
+pub(crate) struct Failure {
+    /// Short reason, matched by `--only-rerun` and written to JUnit.
+    pub message: String,
+    /// Printed after the output (e.g. the signal that killed the test).
+    pub note: String,
+}
+
+/// The final word on one test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Status {
+    Passed,
+    Failed,
+    /// Passed on a rerun: attempt `passed_on` of `total`.
+    Flaky {
+        passed_on: u32,
+        total: u32,
+    },
+    Ignored {
+        reason: &'static str,
+    },
+}
+
+/// A test's record: its status and every attempt, in order.
+#[derive(Debug, Clone)]
+pub(crate) struct TestRecord {
+    pub name: &'static str,
+    pub status: Status,
+    pub attempts: Vec<Attempt>,
+}
+
+impl TestRecord {
+    pub fn duration(&self) -> Duration {
+        self.attempts.iter().map(|a| a.duration).sum()
+    }
+}
+
+/// Counts for the closing line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+    pub ignored: usize,
+    pub filtered_out: usize,
+    pub flaky: usize,
+    pub reruns: usize,
+    /// `q(uit)` at the prompt stopped the run early.
+    pub quit: bool,
+}
+
+impl Summary {
+    pub fn add(&mut self, record: &TestRecord) {
+        match record.status {
+            Status::Passed => self.passed += 1,
+            Status::Failed => self.failed += 1,
+            Status::Flaky { .. } => self.flaky += 1,
+            Status::Ignored { .. } => self.ignored += 1,
+        }
+        self.reruns += record.attempts.len().saturating_sub(1);
+    }
+}
+
+/// What a run tells its reporter, in order.
+pub(crate) enum Event<'a> {
+    Started { to_run: usize },
+    /// A failed attempt that will be rerun.
+    Rerun { name: &'static str, attempt: &'a Attempt, total: u32 },
+    Finished { record: &'a TestRecord },
+    Done { records: &'a [TestRecord], summary: &'a Summary, elapsed: Duration, ok: bool },
+}
+
+/// Renders events.
+pub(crate) trait Reporter {
+    fn report(&mut self, event: Event<'_>);
+}

@@ -1,0 +1,426 @@
+//! The coordinator: hands tests to a few worker processes (this same binary,
+//! started again), collects how each ended, decides reruns, and emits events
+//! for the reporter. A worker that dies takes only its current test down: the
+//! test is reported with the signal or exit status and its output so far, and
+//! a fresh worker takes over the rest.
+
+mod protocol;
+pub(crate) mod unix;
+pub(crate) mod worker;
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io;
+use std::process::ExitStatus;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use protocol::{Assignment, Report, Verdict};
+
+use crate::cli::HiArgs;
+use crate::history::LastFailed;
+use crate::list::{disposition, Disposition, TestCase};
+use crate::reporter::{Attempt, Event, Failure, Reporter, Status, Summary, TestRecord};
+
+/// How many tests a worker holds at once: the running one and the next, so
+/// that a worker never waits on the coordinator between two tests.
+const PIPELINE: usize = 2;
+
+/// How a run ended.
+#[must_use]
+pub(crate) struct Conclusion {
+    pub ok: bool,
+}
+
+impl Conclusion {
+    pub fn exit_code(&self) -> i32 {
+        if self.ok {
+            0
+        } else {
+            101
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Job {
+    case: usize,
+    attempt: u32,
+}
+
+enum Msg {
+    Report(usize, u64, Report),
+    Exited(usize, u64, io::Result<ExitStatus>),
+}
+
+struct Slot {
+    generation: u64,
+    pid: u32,
+    commands: Option<File>,
+    capture: Option<File>,
+    inflight: VecDeque<Job>,
+    /// When the front job started; `None` while paused at the prompt.
+    started: Option<Instant>,
+    timed_out: bool,
+    alive: bool,
+}
+
+struct Coordinator<'a> {
+    args: &'a HiArgs,
+    cases: Vec<TestCase>,
+    /// Attempts so far of each case, by index into `cases`.
+    attempts: Vec<Vec<Attempt>>,
+    queue: VecDeque<Job>,
+    delayed: Vec<(Instant, Job)>,
+    slots: Vec<Slot>,
+    tx: mpsc::Sender<Msg>,
+    rx: mpsc::Receiver<Msg>,
+    reporter: &'a mut dyn Reporter,
+    records: Vec<TestRecord>,
+    summary: Summary,
+    last_failed: LastFailed,
+}
+
+/// Runs the selected tests and reports them.
+pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter) -> Conclusion {
+    let start = Instant::now();
+    let last_failed = LastFailed::load();
+    let mut summary = Summary::default();
+    let mut order: Vec<(TestCase, Disposition)> = Vec::new();
+    for case in tests {
+        match disposition(args, case) {
+            Disposition::FilteredOut => summary.filtered_out += 1,
+            Disposition::Run if args.last_failed && !last_failed.is_empty() && !last_failed.contains(case.name) => {
+                summary.filtered_out += 1
+            }
+            d => order.push((*case, d)),
+        }
+    }
+    if args.failed_first {
+        // Stable: failures first, each group in name order.
+        order.sort_by_key(|(c, _)| !last_failed.contains(c.name));
+    }
+    reporter.report(Event::Started { to_run: order.len() });
+
+    let (tx, rx) = mpsc::channel();
+    let mut records = Vec::new();
+    let mut cases = Vec::new();
+    let mut queue = VecDeque::new();
+    for (case, d) in order {
+        if d == Disposition::Ignore {
+            let record = TestRecord {
+                name: case.name,
+                status: Status::Ignored { reason: case.test.ignore.unwrap_or("") },
+                attempts: Vec::new(),
+            };
+            // Ignored tests need no worker; libtest reports them as met.
+            reporter.report(Event::Finished { record: &record });
+            summary.add(&record);
+            records.push(record);
+        } else {
+            queue.push_back(Job { case: cases.len(), attempt: 1 });
+            cases.push(case);
+        }
+    }
+    let mut c = Coordinator {
+        args,
+        attempts: vec![Vec::new(); cases.len()],
+        cases,
+        queue,
+        delayed: Vec::new(),
+        slots: Vec::new(),
+        tx,
+        rx,
+        reporter,
+        records,
+        summary,
+        last_failed,
+    };
+    c.run_queue();
+    c.last_failed.save();
+    let s = &c.summary;
+    let ok = s.failed == 0 && !s.quit && !(args.reruns.fail_on_flaky && s.flaky > 0);
+    let elapsed = start.elapsed();
+    if let Some(path) = &args.junit {
+        let suite = crate::history::binary_name();
+        if let Err(e) = crate::reporter::write_junit(path, &suite, &c.records, s, elapsed.as_secs_f64()) {
+            eprintln!("autopsy: cannot write the JUnit report to {}: {e}", path.display());
+        }
+    }
+    c.reporter.report(Event::Done { records: &c.records, summary: s, elapsed, ok });
+    Conclusion { ok }
+}
+
+impl Coordinator<'_> {
+    fn total_attempts(&self, case: usize) -> u32 {
+        let t = self.cases[case].test;
+        1 + t.reruns.unwrap_or(self.args.reruns.reruns)
+    }
+
+    fn reruns_delay(&self, case: usize) -> Duration {
+        match self.cases[case].test.reruns_delay {
+            Some(s) => Duration::try_from_secs_f64(s).unwrap_or_default(),
+            None => self.args.reruns.delay,
+        }
+    }
+
+    fn busy(&self) -> bool {
+        !self.queue.is_empty() || !self.delayed.is_empty() || self.slots.iter().any(|s| !s.inflight.is_empty())
+    }
+
+    fn run_queue(&mut self) {
+        while self.busy() && !self.summary.quit {
+            self.promote_delayed();
+            self.dispatch();
+            let wait = self.next_deadline().map(|d| d.saturating_duration_since(Instant::now()));
+            let msg = match wait {
+                Some(w) => match self.rx.recv_timeout(w) {
+                    Ok(m) => Some(m),
+                    Err(mpsc::RecvTimeoutError::Timeout) => None,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                },
+                None => match self.rx.recv() {
+                    Ok(m) => Some(m),
+                    Err(_) => break,
+                },
+            };
+            match msg {
+                Some(Msg::Report(slot, generation, report)) if self.slots[slot].generation == generation => {
+                    self.on_report(slot, report)
+                }
+                Some(Msg::Exited(slot, generation, status)) if self.slots[slot].generation == generation => {
+                    self.on_exit(slot, status)
+                }
+                Some(_) => {}
+                None => self.enforce_timeouts(),
+            }
+        }
+        self.shut_down();
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let timeouts = self
+            .args
+            .timeout
+            .into_iter()
+            .flat_map(|t| self.slots.iter().filter_map(move |s| s.started.map(|at| at + t)));
+        timeouts.chain(self.delayed.iter().map(|(at, _)| *at)).min()
+    }
+
+    fn promote_delayed(&mut self) {
+        let now = Instant::now();
+        let (ready, later): (Vec<_>, Vec<_>) = self.delayed.drain(..).partition(|(at, _)| *at <= now);
+        self.delayed = later;
+        for (_, job) in ready.into_iter().rev() {
+            self.queue.push_front(job);
+        }
+    }
+
+    fn dispatch(&mut self) {
+        // Fill live workers first, then start workers up to --test-threads.
+        for i in 0..self.slots.len() {
+            self.fill(i);
+        }
+        while !self.queue.is_empty() && self.slots.iter().filter(|s| s.alive).count() < self.args.threads {
+            let Some(i) = self.start_worker() else { return };
+            self.fill(i);
+        }
+    }
+
+    fn fill(&mut self, i: usize) {
+        let depth = if self.args.timeout.is_some() || self.args.pdb || self.args.trace { 1 } else { PIPELINE };
+        while self.slots[i].alive && self.slots[i].inflight.len() < depth {
+            let Some(job) = self.queue.pop_front() else { return };
+            let total = self.total_attempts(job.case);
+            let assignment = Assignment {
+                name: self.cases[job.case].name.to_string(),
+                attempt: job.attempt,
+                total_attempts: total,
+                // With reruns, only the last attempt opens the prompt.
+                pdb: self.args.pdb && job.attempt == total,
+            };
+            let slot = &mut self.slots[i];
+            let sent = slot.commands.as_mut().map(|w| assignment.send(w));
+            if !matches!(sent, Some(Ok(()))) {
+                // The worker is gone; its exit will come through the reader.
+                self.queue.push_front(job);
+                slot.alive = false;
+                return;
+            }
+            if slot.inflight.is_empty() {
+                slot.started = Some(Instant::now());
+            }
+            slot.inflight.push_back(job);
+        }
+    }
+
+    /// Starts a worker in a free slot (reusing a dead one) and its reader.
+    fn start_worker(&mut self) -> Option<usize> {
+        let i = match self.slots.iter().position(|s| !s.alive && s.inflight.is_empty()) {
+            Some(i) => i,
+            None => {
+                self.slots.push(Slot {
+                    generation: 0,
+                    pid: 0,
+                    commands: None,
+                    capture: None,
+                    inflight: VecDeque::new(),
+                    started: None,
+                    timed_out: false,
+                    alive: false,
+                });
+                self.slots.len() - 1
+            }
+        };
+        if self.args.capture && self.slots[i].capture.is_none() {
+            match tempfile::tempfile() {
+                Ok(f) => self.slots[i].capture = Some(f),
+                Err(e) => {
+                    eprintln!("autopsy: cannot create a capture file: {e}");
+                    std::process::exit(101);
+                }
+            }
+        }
+        let worker = match unix::spawn_worker(self.slots[i].capture.as_ref()) {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("autopsy: cannot start a worker process: {e}");
+                std::process::exit(101);
+            }
+        };
+        let slot = &mut self.slots[i];
+        slot.generation += 1;
+        slot.pid = worker.child.id();
+        slot.commands = Some(worker.commands);
+        slot.alive = true;
+        slot.timed_out = false;
+        let (tx, generation) = (self.tx.clone(), slot.generation);
+        let (mut child, mut reports) = (worker.child, worker.reports);
+        std::thread::spawn(move || {
+            while let Ok(Some(r)) = Report::recv(&mut reports) {
+                if tx.send(Msg::Report(i, generation, r)).is_err() {
+                    break;
+                }
+            }
+            let _ = tx.send(Msg::Exited(i, generation, child.wait()));
+        });
+        Some(i)
+    }
+
+    fn on_report(&mut self, i: usize, report: Report) {
+        match report {
+            Report::Finished { name, verdict, duration, output } => {
+                let slot = &mut self.slots[i];
+                let Some(job) = slot.inflight.pop_front() else { return };
+                debug_assert_eq!(self.cases[job.case].name, name);
+                slot.started = (!slot.inflight.is_empty()).then(Instant::now);
+                let failure = match verdict {
+                    Verdict::Passed => None,
+                    Verdict::Failed { message, note } => Some(Failure { message, note }),
+                };
+                self.conclude(job, Attempt { number: job.attempt, duration, output, failure });
+            }
+            Report::Paused => self.slots[i].started = None,
+            Report::Resumed => self.slots[i].started = Some(Instant::now()),
+            Report::Quit => {
+                self.summary.quit = true;
+                if let Some(job) = self.slots[i].inflight.pop_front() {
+                    let output = self.slots[i].capture.as_ref().map(unix::read_capture).unwrap_or_default();
+                    let failure = Failure { message: "quit at the prompt".into(), note: String::new() };
+                    self.conclude(job, Attempt { number: job.attempt, duration: Duration::ZERO, output, failure: Some(failure) });
+                }
+                self.queue.clear();
+                self.delayed.clear();
+            }
+        }
+    }
+
+    fn on_exit(&mut self, i: usize, status: io::Result<ExitStatus>) {
+        let slot = &mut self.slots[i];
+        slot.alive = false;
+        slot.commands = None;
+        let Some(job) = slot.inflight.pop_front() else { return };
+        // The tests queued behind the dead one go back to the front.
+        for j in slot.inflight.drain(..).rev() {
+            self.queue.push_front(j);
+        }
+        let elapsed = slot.started.take().map(|s| s.elapsed()).unwrap_or_default();
+        let output = slot.capture.as_ref().map(unix::read_capture).unwrap_or_default();
+        let failure = if slot.timed_out {
+            let secs = self.args.timeout.map_or(0.0, |t| t.as_secs_f64());
+            Failure {
+                message: format!("test timed out after {secs}s"),
+                note: format!("note: test timed out after {secs}s (--timeout {secs}) and was killed"),
+            }
+        } else {
+            let why = match status {
+                Ok(s) => unix::describe_exit(s),
+                Err(e) => format!("the worker process was lost: {e}"),
+            };
+            Failure { message: why.clone(), note: format!("note: {why}") }
+        };
+        self.conclude(job, Attempt { number: job.attempt, duration: elapsed, output, failure: Some(failure) });
+    }
+
+    fn enforce_timeouts(&mut self) {
+        let Some(limit) = self.args.timeout else { return };
+        for slot in &mut self.slots {
+            if slot.alive && !slot.timed_out && slot.started.is_some_and(|s| s.elapsed() >= limit) {
+                slot.timed_out = true;
+                unix::kill(slot.pid);
+            }
+        }
+    }
+
+    /// Records an attempt; schedules a rerun or reports the test's end.
+    fn conclude(&mut self, job: Job, attempt: Attempt) {
+        let name = self.cases[job.case].name;
+        let total = self.total_attempts(job.case);
+        let failed = attempt.failure.clone();
+        self.attempts[job.case].push(attempt);
+        let status = match &failed {
+            None if job.attempt == 1 => Status::Passed,
+            None => Status::Flaky { passed_on: job.attempt, total },
+            Some(f) if job.attempt < total && !self.summary.quit && self.args.reruns.allows(&f.message) => {
+                let attempt = self.attempts[job.case].last().expect("just pushed");
+                self.reporter.report(Event::Rerun { name, attempt, total });
+                let next = Job { case: job.case, attempt: job.attempt + 1 };
+                let delay = self.reruns_delay(job.case);
+                if delay.is_zero() {
+                    self.queue.push_front(next);
+                } else {
+                    self.delayed.push((Instant::now() + delay, next));
+                }
+                return;
+            }
+            Some(_) => Status::Failed,
+        };
+        let record = TestRecord { name, status, attempts: std::mem::take(&mut self.attempts[job.case]) };
+        self.last_failed.record(name, record.status == Status::Failed);
+        if record.status == Status::Failed {
+            // Saved as failures happen, so a killed run still remembers them.
+            self.last_failed.save();
+        }
+        self.reporter.report(Event::Finished { record: &record });
+        self.summary.add(&record);
+        self.records.push(record);
+    }
+
+    fn shut_down(&mut self) {
+        for slot in &mut self.slots {
+            slot.commands = None;
+            if self.summary.quit && slot.alive {
+                unix::kill(slot.pid);
+            }
+        }
+        // Reap the workers, without waiting on one stuck in a leaked thread.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while self.slots.iter().any(|s| s.alive) {
+            match self.rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(Msg::Exited(i, g, _)) if self.slots[i].generation == g => self.slots[i].alive = false,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! What the coordinator and its workers say to each other over two pipes.
+//! Frames are `[u32 length][payload]`; payloads are a tag byte and fields,
+//! strings as `[u32 length][utf-8]`. Hand-rolled: it is a few dozen lines and
+//! keeps serde out of every user's test build.
+
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+/// Coordinator to worker: run this test.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Assignment {
+    pub name: String,
+    /// 1-based.
+    pub attempt: u32,
+    pub total_attempts: u32,
+    /// Whether a failure on this attempt opens the post-mortem prompt.
+    pub pdb: bool,
+}
+
+/// How a test ended, as the worker saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Verdict {
+    Passed,
+    /// `message` is the short reason (a panic's message, a returned error,
+    /// "test did not panic as expected"): reruns and JUnit match on it.
+    /// `note` is printed after the captured output when the output does not
+    /// already say it (a panic's message is in the output; a mismatch of
+    /// `should_panic`'s expected string is not).
+    Failed { message: String, note: String },
+}
+
+/// Worker to coordinator.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Report {
+    Finished { name: String, verdict: Verdict, duration: Duration, output: Vec<u8> },
+    /// The prompt opened: stop the timeout clock and keep the screen quiet.
+    Paused,
+    /// The prompt closed.
+    Resumed,
+    /// `q(uit)` at the prompt: stop the run.
+    Quit,
+}
+
+struct Enc(Vec<u8>);
+
+impl Enc {
+    fn u8(&mut self, v: u8) -> &mut Self {
+        self.0.push(v);
+        self
+    }
+    fn u32(&mut self, v: u32) -> &mut Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    fn u64(&mut self, v: u64) -> &mut Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    fn bytes(&mut self, v: &[u8]) -> &mut Self {
+        self.u32(v.len() as u32);
+        self.0.extend_from_slice(v);
+        self
+    }
+    fn send(self, w: &mut impl Write) -> io::Result<()> {
+        let mut frame = Vec::with_capacity(self.0.len() + 4);
+        frame.extend_from_slice(&(self.0.len() as u32).to_le_bytes());
+        frame.extend_from_slice(&self.0);
+        // One write per frame so that frames from a dying worker are whole.
+        w.write_all(&frame)?;
+        w.flush()
+    }
+}
+
+struct Dec<'a>(&'a [u8]);
+
+impl Dec<'_> {
+    fn bad() -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, "malformed autopsy frame")
+    }
+    fn take(&mut self, n: usize) -> io::Result<&[u8]> {
+        if self.0.len() < n {
+            return Err(Self::bad());
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Ok(a)
+    }
+    fn u8(&mut self) -> io::Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+    fn u32(&mut self) -> io::Result<u32> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap()))
+    }
+    fn u64(&mut self) -> io::Result<u64> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().unwrap()))
+    }
+    fn bytes(&mut self) -> io::Result<Vec<u8>> {
+        let n = self.u32()? as usize;
+        Ok(self.take(n)?.to_vec())
+    }
+    fn string(&mut self) -> io::Result<String> {
+        String::from_utf8(self.bytes()?).map_err(|_| Self::bad())
+    }
+}
+
+/// Reads one frame; `Ok(None)` at a clean end of stream.
+fn read_frame(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
+    let mut len = [0u8; 4];
+    match r.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let mut buf = vec![0; u32::from_le_bytes(len) as usize];
+    r.read_exact(&mut buf)?;
+    Ok(Some(buf))
+}
+
+impl Assignment {
+    pub fn send(&self, w: &mut impl Write) -> io::Result<()> {
+        let mut e = Enc(Vec::new());
+        e.bytes(self.name.as_bytes())
+            .u32(self.attempt)
+            .u32(self.total_attempts)
+            .u8(self.pdb as u8);
+        e.send(w)
+    }
+
+    pub fn recv(r: &mut impl Read) -> io::Result<Option<Assignment>> {
+        let Some(frame) = read_frame(r)? else { return Ok(None) };
+        let mut d = Dec(&frame);
+        Ok(Some(Assignment {
+            name: d.string()?,
+            attempt: d.u32()?,
+            total_attempts: d.u32()?,
+            pdb: d.u8()? != 0,
+        }))
+    }
+}
+
+impl Report {
+    pub fn send(&self, w: &mut impl Write) -> io::Result<()> {
+        let mut e = Enc(Vec::new());
+        match self {
+            Report::Finished { name, verdict, duration, output } => {
+                e.u8(0).bytes(name.as_bytes()).u64(duration.as_nanos() as u64);
+                match verdict {
+                    Verdict::Passed => e.u8(0),
+                    Verdict::Failed { message, note } => {
+                        e.u8(1).bytes(message.as_bytes()).bytes(note.as_bytes())
+                    }
+                };
+                e.bytes(output);
+            }
+            Report::Paused => {
+                e.u8(1);
+            }
+            Report::Resumed => {
+                e.u8(2);
+            }
+            Report::Quit => {
+                e.u8(3);
+            }
+        }
+        e.send(w)
+    }
+
+    pub fn recv(r: &mut impl Read) -> io::Result<Option<Report>> {
+        let Some(frame) = read_frame(r)? else { return Ok(None) };
+        let mut d = Dec(&frame);
+        Ok(Some(match d.u8()? {
+            0 => {
+                let name = d.string()?;
+                let duration = Duration::from_nanos(d.u64()?);
+                let verdict = match d.u8()? {
+                    0 => Verdict::Passed,
+                    _ => Verdict::Failed {
+                        message: String::from_utf8_lossy(&d.bytes()?).into(),
+                        note: String::from_utf8_lossy(&d.bytes()?).into(),
+                    },
+                };
+                Report::Finished { name, verdict, duration, output: d.bytes()? }
+            }
+            1 => Report::Paused,
+            2 => Report::Resumed,
+            3 => Report::Quit,
+            _ => return Err(Dec::bad()),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let mut buf = Vec::new();
+        let a = Assignment { name: "a::b".into(), attempt: 2, total_attempts: 3, pdb: true };
+        a.send(&mut buf).unwrap();
+        let reports = [
+            Report::Finished {
+                name: "a::b".into(),
+                verdict: Verdict::Failed { message: "boom".into(), note: String::new() },
+                duration: Duration::from_millis(5),
+                output: b"out\xff".to_vec(),
+            },
+            Report::Paused,
+            Report::Quit,
+        ];
+        for r in &reports {
+            r.send(&mut buf).unwrap();
+        }
+        let mut cur = io::Cursor::new(buf);
+        assert_eq!(Assignment::recv(&mut cur).unwrap(), Some(a));
+        for r in &reports {
+            assert_eq!(Report::recv(&mut cur).unwrap().as_ref(), Some(r));
+        }
+        assert_eq!(Report::recv(&mut cur).unwrap(), None);
+    }
+}

@@ -1,0 +1,417 @@
+//! Parsing and validation: the attribute's options and the attributes it
+//! consumes from the function, into a [`TestFn`] that codegen can trust.
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Error, Expr, ExprLit, ExprUnary, Item, ItemFn, Lit, Meta, Result, Token, UnOp};
+
+/// A validated `#[autopsy::test]` function.
+pub(crate) struct TestFn {
+    /// The function, minus the attributes consumed here.
+    pub func: ItemFn,
+    pub options: Options,
+    /// `#[ignore]` is `Some("")`, `#[ignore = "reason"]` is `Some("reason")`.
+    pub ignore: Option<String>,
+    pub should_panic: ShouldPanic,
+    /// The function's `#[cfg(...)]` attributes, repeated on the registration.
+    pub cfgs: Vec<Attribute>,
+}
+
+/// The options inside `#[autopsy::test(...)]`.
+#[derive(Default)]
+pub(crate) struct Options {
+    pub reruns: Option<u32>,
+    /// Seconds; finite and not negative.
+    pub reruns_delay: Option<f64>,
+}
+
+pub(crate) enum ShouldPanic {
+    No,
+    Yes,
+    Expected(String),
+}
+
+/// What the macro emits when the input cannot be accepted: the errors, plus
+/// the item itself so that code using it does not pile up further errors.
+pub(crate) struct Rejected {
+    pub error: Error,
+    pub item: TokenStream,
+}
+
+/// Parses `#[autopsy::test(args)] item`.
+pub(crate) fn test(args: TokenStream, input: TokenStream) -> std::result::Result<TestFn, Rejected> {
+    let mut errors = Errors::default();
+    let options = match Options::parse.parse2(args) {
+        Ok(options) => options,
+        Err(error) => {
+            errors.push(error);
+            Options::default()
+        }
+    };
+
+    let mut func = match syn::parse2::<Item>(input.clone()) {
+        Ok(Item::Fn(func)) => func,
+        Ok(item) => {
+            return Err(Rejected {
+                error: Error::new_spanned(
+                    item_head(&item),
+                    "#[autopsy::test] goes on a function",
+                ),
+                item: input,
+            })
+        }
+        Err(error) => {
+            return Err(Rejected {
+                error: Error::new(error.span(), "#[autopsy::test] goes on a function"),
+                item: input,
+            })
+        }
+    };
+
+    let mut ignore = None;
+    let mut should_panic = None;
+    let mut cfgs = Vec::new();
+    let mut kept = Vec::with_capacity(func.attrs.len());
+    for attr in std::mem::take(&mut func.attrs) {
+        let path = attr.path();
+        if path.is_ident("ignore") {
+            match parse_ignore(&attr) {
+                Ok(reason) if ignore.is_none() => ignore = Some(reason),
+                Ok(_) => errors.push(Error::new_spanned(&attr, "duplicate `#[ignore]`")),
+                Err(error) => errors.push(error),
+            }
+        } else if path.is_ident("should_panic") {
+            match parse_should_panic(&attr) {
+                Ok(parsed) if should_panic.is_none() => should_panic = Some((parsed, attr)),
+                Ok(_) => errors.push(Error::new_spanned(&attr, "duplicate `#[should_panic]`")),
+                Err(error) => errors.push(error),
+            }
+        } else if path.is_ident("test") {
+            errors.push(Error::new_spanned(
+                &attr,
+                "remove `#[test]`: `#[autopsy::test]` registers the test",
+            ));
+        } else if is_autopsy(path, "test") {
+            errors.push(Error::new_spanned(&attr, "duplicate `#[autopsy::test]`"));
+        } else if is_autopsy(path, "trace") {
+            errors.push(Error::new_spanned(
+                &attr,
+                "remove `#[autopsy::trace]`: `#[autopsy::test]` already instruments the test",
+            ));
+        } else {
+            if path.is_ident("cfg") {
+                cfgs.push(attr.clone());
+            }
+            kept.push(attr);
+        }
+    }
+    func.attrs = kept;
+
+    let sig = &func.sig;
+    if let Some(asyncness) = &sig.asyncness {
+        errors.push(Error::new_spanned(
+            asyncness,
+            "async tests are not supported: make the test a plain `fn` and drive the \
+             future with your runtime's `block_on`",
+        ));
+    }
+    if let Some(constness) = &sig.constness {
+        errors.push(Error::new_spanned(
+            constness,
+            "test functions cannot be `const fn`: trace stops do not run at compile time",
+        ));
+    }
+    if !sig.inputs.is_empty() {
+        errors.push(Error::new_spanned(
+            &sig.inputs,
+            "test functions take no arguments",
+        ));
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.push(Error::new_spanned(variadic, "test functions take no arguments"));
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.push(Error::new_spanned(
+            &sig.generics,
+            "test functions cannot be generic",
+        ));
+    }
+    if let Some(unsafety) = &sig.unsafety {
+        errors.push(Error::new_spanned(
+            unsafety,
+            "test functions cannot be `unsafe`: call the unsafe code from a safe test",
+        ));
+    }
+    if let Some((ShouldPanic::Yes | ShouldPanic::Expected(_), attr)) = &should_panic {
+        if returns_something(&func) {
+            errors.push(Error::new_spanned(
+                attr,
+                "functions using `#[should_panic]` must return `()`",
+            ));
+        }
+    }
+
+    if let Some(error) = errors.finish() {
+        return Err(Rejected {
+            error,
+            item: func.into_token_stream(),
+        });
+    }
+    Ok(TestFn {
+        func,
+        options,
+        ignore,
+        should_panic: should_panic.map_or(ShouldPanic::No, |(parsed, _)| parsed),
+        cfgs,
+    })
+}
+
+/// Parses `#[autopsy::trace] fn`: any function or method with a body.
+pub(crate) fn trace(args: TokenStream, input: TokenStream) -> std::result::Result<ItemFn, Rejected> {
+    let mut errors = Errors::default();
+    if !args.is_empty() {
+        errors.push(Error::new_spanned(
+            &args,
+            "#[autopsy::trace] takes no options",
+        ));
+    }
+    let func = match syn::parse2::<ItemFn>(input.clone()) {
+        Ok(func) => func,
+        Err(error) => {
+            return Err(Rejected {
+                error: Error::new(
+                    error.span(),
+                    "#[autopsy::trace] goes on a function or method with a body",
+                ),
+                item: input,
+            })
+        }
+    };
+    for attr in &func.attrs {
+        if is_autopsy(attr.path(), "test") {
+            errors.push(Error::new_spanned(
+                attr,
+                "remove `#[autopsy::trace]`: `#[autopsy::test]` already instruments the test",
+            ));
+        } else if is_autopsy(attr.path(), "trace") {
+            errors.push(Error::new_spanned(attr, "duplicate `#[autopsy::trace]`"));
+        }
+    }
+    if let Some(constness) = &func.sig.constness {
+        errors.push(Error::new_spanned(
+            constness,
+            "#[autopsy::trace] cannot instrument a `const fn`: trace stops do not run at compile time",
+        ));
+    }
+    match errors.finish() {
+        Some(error) => Err(Rejected { error, item: input }),
+        None => Ok(func),
+    }
+}
+
+impl Parse for Options {
+    fn parse(input: ParseStream) -> Result<Self> {
+        let mut options = Options::default();
+        let mut reruns_seen = false;
+        let mut delay_seen = false;
+        let pairs = Punctuated::<Meta, Token![,]>::parse_terminated(input)?;
+        for meta in pairs {
+            let name = meta.path();
+            let seen = if name.is_ident("reruns") {
+                &mut reruns_seen
+            } else if name.is_ident("reruns_delay") {
+                &mut delay_seen
+            } else {
+                return Err(Error::new_spanned(
+                    name,
+                    format!(
+                        "unknown option `{}`; expected `reruns` or `reruns_delay`",
+                        path_to_string(name),
+                    ),
+                ));
+            };
+            if std::mem::replace(seen, true) {
+                return Err(Error::new_spanned(
+                    &meta,
+                    format!("duplicate option `{}`", path_to_string(name)),
+                ));
+            }
+            if name.is_ident("reruns") {
+                let value = value_of(&meta, "reruns = 3")?;
+                options.reruns = Some(reruns(value)?);
+            } else {
+                let value = value_of(&meta, "reruns_delay = 0.5")?;
+                options.reruns_delay = Some(reruns_delay(value)?);
+            }
+        }
+        Ok(options)
+    }
+}
+
+fn value_of<'a>(meta: &'a Meta, example: &str) -> Result<&'a Expr> {
+    match meta {
+        Meta::NameValue(nv) => Ok(&nv.value),
+        _ => Err(Error::new_spanned(meta, format!("expected `{example}`"))),
+    }
+}
+
+fn reruns(value: &Expr) -> Result<u32> {
+    const MESSAGE: &str = "`reruns` expects a non-negative integer, e.g. `reruns = 3`";
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) if matches!(int.suffix(), "" | "u32") => int
+            .base10_parse::<u32>()
+            .map_err(|_| Error::new_spanned(value, MESSAGE)),
+        _ => Err(Error::new_spanned(value, MESSAGE)),
+    }
+}
+
+fn reruns_delay(value: &Expr) -> Result<f64> {
+    const MESSAGE: &str =
+        "`reruns_delay` expects a non-negative number of seconds, e.g. `reruns_delay = 0.5`";
+    let seconds = match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) if int.suffix().is_empty() => int.base10_parse::<f64>(),
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(float),
+            ..
+        }) if matches!(float.suffix(), "" | "f64") => float.base10_parse::<f64>(),
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_), ..
+        }) => {
+            return Err(Error::new_spanned(
+                value,
+                "`reruns_delay` must not be negative",
+            ))
+        }
+        _ => return Err(Error::new_spanned(value, MESSAGE)),
+    };
+    match seconds {
+        Ok(seconds) if seconds.is_finite() => Ok(seconds),
+        _ => Err(Error::new_spanned(value, MESSAGE)),
+    }
+}
+
+fn parse_ignore(attr: &Attribute) -> Result<String> {
+    match &attr.meta {
+        Meta::Path(_) => Ok(String::new()),
+        Meta::NameValue(nv) => match &nv.value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(reason),
+                ..
+            }) => Ok(reason.value()),
+            _ => Err(malformed_ignore(attr)),
+        },
+        Meta::List(_) => Err(malformed_ignore(attr)),
+    }
+}
+
+fn malformed_ignore(attr: &Attribute) -> Error {
+    Error::new_spanned(
+        attr,
+        "malformed `#[ignore]`: expected `#[ignore]` or `#[ignore = \"reason\"]`",
+    )
+}
+
+fn parse_should_panic(attr: &Attribute) -> Result<ShouldPanic> {
+    match &attr.meta {
+        Meta::Path(_) => Ok(ShouldPanic::Yes),
+        // libtest accepts `#[should_panic = "..."]` as the expected message.
+        Meta::NameValue(nv) => match &nv.value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(expected),
+                ..
+            }) => Ok(ShouldPanic::Expected(expected.value())),
+            _ => Err(malformed_should_panic(attr)),
+        },
+        Meta::List(list) => {
+            let mut expected = None;
+            list.parse_nested_meta(|meta| {
+                if meta.path.is_ident("expected") && expected.is_none() {
+                    let value: syn::LitStr = meta.value()?.parse()?;
+                    expected = Some(value.value());
+                    Ok(())
+                } else {
+                    Err(malformed_should_panic(attr))
+                }
+            })
+            .map_err(|_| malformed_should_panic(attr))?;
+            expected
+                .map(ShouldPanic::Expected)
+                .ok_or_else(|| malformed_should_panic(attr))
+        }
+    }
+}
+
+fn malformed_should_panic(attr: &Attribute) -> Error {
+    Error::new_spanned(
+        attr,
+        "malformed `#[should_panic]`: expected `#[should_panic]` or \
+         `#[should_panic(expected = \"...\")]`",
+    )
+}
+
+/// Whether the function declares a return type other than `()`.
+fn returns_something(func: &ItemFn) -> bool {
+    match &func.sig.output {
+        syn::ReturnType::Default => false,
+        syn::ReturnType::Type(_, ty) => {
+            !matches!(&**ty, syn::Type::Tuple(tuple) if tuple.elems.is_empty())
+        }
+    }
+}
+
+/// `autopsy::name` or `::autopsy::name`.
+fn is_autopsy(path: &syn::Path, name: &str) -> bool {
+    path.segments.len() == 2 && path.segments[0].ident == "autopsy" && path.segments[1].ident == name
+}
+
+fn path_to_string(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// The tokens that name an item (`struct S`, `impl Trait for T`), for errors
+/// about the whole item: spanning its attributes and body would underline
+/// most of the file.
+fn item_head(item: &Item) -> TokenStream {
+    use proc_macro2::{Delimiter, TokenTree};
+    let mut tokens = TokenStream::new();
+    let mut iter = item.to_token_stream().into_iter().peekable();
+    while let Some(tt) = iter.next() {
+        match &tt {
+            TokenTree::Punct(punct) if punct.as_char() == '#' => {
+                // An outer attribute: `#` and its `[...]`.
+                iter.next();
+                continue;
+            }
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => break,
+            TokenTree::Punct(punct) if matches!(punct.as_char(), ';' | '=') => break,
+            _ => tokens.extend([tt]),
+        }
+    }
+    tokens
+}
+
+#[derive(Default)]
+struct Errors(Option<Error>);
+
+impl Errors {
+    fn push(&mut self, error: Error) {
+        match &mut self.0 {
+            Some(errors) => errors.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn finish(self) -> Option<Error> {
+        self.0
+    }
+}

@@ -1,0 +1,89 @@
+//! Attribute macros of [autopsy](https://docs.rs/autopsy). Use them through
+//! the `autopsy` crate (`#[autopsy::test]`, `#[autopsy::trace]`); the code
+//! they generate names `::autopsy`, so this crate is no use on its own.
+
+#![warn(missing_docs)]
+
+extern crate proc_macro;
+
+mod attr;
+mod expand;
+mod instrument;
+
+use proc_macro::TokenStream;
+
+/// Registers a test with autopsy's runner.
+///
+/// ```ignore
+/// #[autopsy::test]
+/// fn parses_config() -> Result<(), Error> {
+///     let n: u16 = "8080".parse()?;
+///     assert_eq!(n, 8080);
+///     Ok(())
+/// }
+///
+/// #[autopsy::test(reruns = 3, reruns_delay = 0.5)]
+/// #[ignore = "needs the network"]
+/// fn flaky_download() { /* ... */ }
+///
+/// #[autopsy::test]
+/// #[should_panic(expected = "out of range")]
+/// fn rejects_large_index() { /* ... */ }
+///
+/// autopsy::main!();
+/// ```
+///
+/// The function takes no arguments and returns `()` or `Result<(), E>` with
+/// `E: Debug`; it must not also carry `#[test]`. The test target needs
+/// `harness = false` and one `autopsy::main!();`.
+///
+/// # Options
+///
+/// - `reruns = N`: run a failing test up to `N` more times; it passes if a
+///   rerun passes (reported as flaky).
+/// - `reruns_delay = SECS`: wait this many seconds (integer or float) before
+///   each rerun.
+///
+/// `#[ignore]`, `#[ignore = "reason"]`, `#[should_panic]` and
+/// `#[should_panic(expected = "...")]` work as with `#[test]`, above or below
+/// this attribute.
+///
+/// # What the body becomes
+///
+/// Every statement of the body, in nested blocks, branches, loops and match
+/// arms too, is preceded by a trace stop for `--trace` and breakpoints; when
+/// nobody is tracing it costs one relaxed atomic load and a branch. Each `?`
+/// reports to the harness before returning early, so that under `--pdb` the
+/// prompt opens in the test's frame with its locals alive. Closures, async
+/// blocks, nested items and macro arguments are left as written.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, input: TokenStream) -> TokenStream {
+    match attr::test(args.into(), input.into()) {
+        Ok(test) => expand::test(test),
+        Err(rejected) => expand::rejected(rejected),
+    }
+    .into()
+}
+
+/// Lets `--trace` step through a helper function.
+///
+/// ```ignore
+/// #[autopsy::trace]
+/// fn load(path: &str) -> Config {
+///     let text = std::fs::read_to_string(path).unwrap();
+///     parse(&text)
+/// }
+/// ```
+///
+/// Puts a trace stop before every statement of the body, as
+/// [`#[autopsy::test]`](macro@test) does for tests, without registering
+/// anything and without touching `?`. Goes on any function or method with a
+/// body, generic, `async` or `unsafe` included, but not on a `const fn`.
+#[proc_macro_attribute]
+pub fn trace(args: TokenStream, input: TokenStream) -> TokenStream {
+    match attr::trace(args.into(), input.into()) {
+        Ok(func) => expand::trace(func),
+        Err(rejected) => expand::rejected(rejected),
+    }
+    .into()
+}
