@@ -1,1 +1,184 @@
-//! End-to-end tests of autopsy live in `tests/`; this library holds their shared helpers.
+//! Helpers for autopsy's end-to-end tests: each fixture is a real crate,
+//! written under `target/e2e/`, that depends on `harness/` by path, and is run
+//! with `cargo test -- ...` as a user runs it. All fixtures share one target
+//! directory so dependencies are built once per machine.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Mutex, OnceLock};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The target directory every fixture builds into. Apart from the
+/// workspace's own, so the outer `cargo test` never holds its lock.
+pub fn target_dir() -> PathBuf {
+    root().join("target").join("e2e-target")
+}
+
+/// A test crate written from `tests/fixtures/<name>.rs` (and any helpers).
+pub struct Fixture {
+    pub dir: PathBuf,
+    pub test: String,
+    pub profile_extra: String,
+}
+
+fn build_lock() -> &'static Mutex<()> {
+    static LOCK: OnceLock<Mutex<()>> = OnceLock::new();
+    LOCK.get_or_init(|| Mutex::new(()))
+}
+
+/// What a run printed, with its exit code.
+#[derive(Debug)]
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: Option<i32>,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        Run {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.status.code(),
+        }
+    }
+
+    /// stdout with timings and thread ids made stable.
+    pub fn normalized(&self) -> String {
+        normalize(&self.stdout)
+    }
+}
+
+/// Replaces what changes between runs: durations, thread ids, addresses.
+pub fn normalize(text: &str) -> String {
+    let re_time = regex::Regex::new(r"finished in \d+\.\d+s").unwrap();
+    let re_tid = regex::Regex::new(r"(thread '[^']*') \(\d+\)").unwrap();
+    let t = re_time.replace_all(text, "finished in X.XXs");
+    re_tid.replace_all(&t, "$1").into_owned()
+}
+
+impl Fixture {
+    /// A crate named `name` whose test target `name` is
+    /// `tests/fixtures/<name>.rs`; `extra_toml` is appended to Cargo.toml.
+    pub fn new(name: &str, extra_toml: &str) -> Fixture {
+        let dir = root().join("target").join("e2e").join(name);
+        std::fs::create_dir_all(dir.join("tests")).unwrap();
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        let harness = root().join("harness");
+        let toml = format!(
+            r#"[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[workspace]
+
+[dev-dependencies]
+autopsy = {{ path = "{}" }}
+
+[[test]]
+name = "{name}"
+harness = false
+{extra_toml}"#,
+            harness.display()
+        );
+        write_if_changed(&dir.join("Cargo.toml"), &toml);
+        write_if_changed(&dir.join("src/lib.rs"), "//! A fixture crate.\n");
+        let src = std::fs::read_to_string(root().join("tests/fixtures").join(format!("{name}.rs")))
+            .unwrap_or_else(|e| panic!("tests/fixtures/{name}.rs: {e}"));
+        write_if_changed(&dir.join("tests").join(format!("{name}.rs")), &src);
+        // The workspace's lock file: same versions, no registry look-ups.
+        let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap();
+        write_if_changed(&dir.join("Cargo.lock"), &lock);
+        Fixture { dir, test: name.to_string(), profile_extra: extra_toml.to_string() }
+    }
+
+    /// `cargo` with a clean environment: nothing of the outer test run leaks
+    /// into the user's run (backtraces, thread counts, colour).
+    pub fn cargo(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.current_dir(&self.dir)
+            .env("CARGO_TARGET_DIR", target_dir())
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
+            .env_remove("RUST_TEST_THREADS")
+            .env_remove("NO_COLOR")
+            .env_remove("CARGO_TERM_COLOR")
+            .env("CARGO_TERM_PROGRESS_WHEN", "never");
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("AUTOPSY_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd
+    }
+
+    /// Builds the test binary (once at a time across the test process).
+    pub fn build(&self) {
+        let _guard = build_lock().lock().unwrap_or_else(|e| e.into_inner());
+        let out = self
+            .cargo()
+            .args(["test", "--no-run", "-q", "--test", &self.test])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "building {} failed:\n{}", self.test, String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// The `cargo test --test NAME` command, with `args` after `--`.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = self.cargo();
+        cmd.args(["test", "-q", "--test", &self.test, "--"]).args(args);
+        cmd
+    }
+
+    /// Runs `cargo test -q --test NAME -- args` and collects what it printed.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.build();
+        Run::from(self.command(args).output().unwrap())
+    }
+
+    /// Same, with extra environment variables and stdin.
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
+        use std::io::Write;
+        self.build();
+        let mut cmd = self.command(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.as_bytes()).unwrap();
+        drop(input);
+        Run::from(child.wait_with_output().unwrap())
+    }
+
+    /// The built test binary (for cargo-nextest and direct runs).
+    pub fn binary(&self) -> PathBuf {
+        self.build();
+        let out = self
+            .cargo()
+            .args(["test", "--no-run", "--message-format=json", "-q", "--test", &self.test])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let re = regex::Regex::new(r#""executable":"([^"]+)""#).unwrap();
+        let path = re.captures_iter(&text).last().expect("an executable").get(1).unwrap().as_str();
+        PathBuf::from(path)
+    }
+}
+
+fn write_if_changed(path: &Path, text: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::write(path, text).unwrap();
+    }
+}

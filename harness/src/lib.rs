@@ -73,10 +73,10 @@ mod styles;
 
 /// Marks a test: `#[autopsy::test]`, with `#[ignore]`, `#[should_panic]`, a
 /// `Result` return type, and `#[autopsy::test(reruns = 3, reruns_delay = 0.5)]`.
-//TMP pub use autopsy_macros::test;
+pub use autopsy_macros::test;
 
 /// Makes a helper function steppable under `--trace`.
-//TMP pub use autopsy_macros::trace;
+pub use autopsy_macros::trace;
 
 /// The test binary's `main`: write `autopsy::main!();` once in each
 /// `harness = false` test target.
@@ -102,7 +102,7 @@ macro_rules! breakpoint {
 pub(crate) fn main_impl() -> ! {
     let args = match cli::HiArgs::parse(std::env::args_os().skip(1)) {
         Ok(args) => args,
-        Err(cli::ArgsError::Clap(e)) => e.exit(),
+        Err(cli::ArgsError::Clap(e)) => cli::exit_with(e),
         Err(e) => {
             eprintln!("error: {e}\n\nFor more information, try '--help'.");
             std::process::exit(2);

@@ -5,7 +5,9 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Error, Expr, ExprLit, ExprUnary, Item, ItemFn, Lit, Meta, Result, Token, UnOp};
+use syn::{
+    Attribute, Error, Expr, ExprLit, ExprUnary, Item, ItemFn, Lit, Meta, Result, Token, UnOp,
+};
 
 /// A validated `#[autopsy::test]` function.
 pub(crate) struct TestFn {
@@ -55,10 +57,7 @@ pub(crate) fn test(args: TokenStream, input: TokenStream) -> std::result::Result
         Ok(Item::Fn(func)) => func,
         Ok(item) => {
             return Err(Rejected {
-                error: Error::new_spanned(
-                    item_head(&item),
-                    "#[autopsy::test] goes on a function",
-                ),
+                error: Error::new_spanned(item_head(&item), "#[autopsy::test] goes on a function"),
                 item: input,
             })
         }
@@ -70,6 +69,37 @@ pub(crate) fn test(args: TokenStream, input: TokenStream) -> std::result::Result
         }
     };
 
+    let consumed = consume_attrs(&mut func, &mut errors);
+    check_signature(&func, &consumed, &mut errors);
+
+    if let Some(error) = errors.finish() {
+        return Err(Rejected {
+            error,
+            item: func.into_token_stream(),
+        });
+    }
+    Ok(TestFn {
+        func,
+        options,
+        ignore: consumed.ignore,
+        should_panic: consumed
+            .should_panic
+            .map_or(ShouldPanic::No, |(parsed, _)| parsed),
+        cfgs: consumed.cfgs,
+    })
+}
+
+/// The attributes `#[autopsy::test]` takes off the function.
+struct Consumed {
+    ignore: Option<String>,
+    /// With the attribute, for errors about it.
+    should_panic: Option<(ShouldPanic, Attribute)>,
+    cfgs: Vec<Attribute>,
+}
+
+/// Takes `#[ignore]` and `#[should_panic]` off the function, and rejects
+/// attributes that would register or instrument it a second time.
+fn consume_attrs(func: &mut ItemFn, errors: &mut Errors) -> Consumed {
     let mut ignore = None;
     let mut should_panic = None;
     let mut cfgs = Vec::new();
@@ -108,7 +138,16 @@ pub(crate) fn test(args: TokenStream, input: TokenStream) -> std::result::Result
         }
     }
     func.attrs = kept;
+    Consumed {
+        ignore,
+        should_panic,
+        cfgs,
+    }
+}
 
+/// Rejects what libtest rejects in a test's signature, and what cannot be
+/// instrumented.
+fn check_signature(func: &ItemFn, consumed: &Consumed, errors: &mut Errors) {
     let sig = &func.sig;
     if let Some(asyncness) = &sig.asyncness {
         errors.push(Error::new_spanned(
@@ -130,7 +169,10 @@ pub(crate) fn test(args: TokenStream, input: TokenStream) -> std::result::Result
         ));
     }
     if let Some(variadic) = &sig.variadic {
-        errors.push(Error::new_spanned(variadic, "test functions take no arguments"));
+        errors.push(Error::new_spanned(
+            variadic,
+            "test functions take no arguments",
+        ));
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
         errors.push(Error::new_spanned(
@@ -144,36 +186,25 @@ pub(crate) fn test(args: TokenStream, input: TokenStream) -> std::result::Result
             "test functions cannot be `unsafe`: call the unsafe code from a safe test",
         ));
     }
-    if let Some((ShouldPanic::Yes | ShouldPanic::Expected(_), attr)) = &should_panic {
-        if returns_something(&func) {
+    if let Some((ShouldPanic::Yes | ShouldPanic::Expected(_), attr)) = &consumed.should_panic {
+        if returns_something(func) {
             errors.push(Error::new_spanned(
                 attr,
                 "functions using `#[should_panic]` must return `()`",
             ));
         }
     }
-
-    if let Some(error) = errors.finish() {
-        return Err(Rejected {
-            error,
-            item: func.into_token_stream(),
-        });
-    }
-    Ok(TestFn {
-        func,
-        options,
-        ignore,
-        should_panic: should_panic.map_or(ShouldPanic::No, |(parsed, _)| parsed),
-        cfgs,
-    })
 }
 
 /// Parses `#[autopsy::trace] fn`: any function or method with a body.
-pub(crate) fn trace(args: TokenStream, input: TokenStream) -> std::result::Result<ItemFn, Rejected> {
+pub(crate) fn trace(
+    args: &TokenStream,
+    input: TokenStream,
+) -> std::result::Result<ItemFn, Rejected> {
     let mut errors = Errors::default();
     if !args.is_empty() {
         errors.push(Error::new_spanned(
-            &args,
+            args,
             "#[autopsy::trace] takes no options",
         ));
     }
@@ -367,7 +398,9 @@ fn returns_something(func: &ItemFn) -> bool {
 
 /// `autopsy::name` or `::autopsy::name`.
 fn is_autopsy(path: &syn::Path, name: &str) -> bool {
-    path.segments.len() == 2 && path.segments[0].ident == "autopsy" && path.segments[1].ident == name
+    path.segments.len() == 2
+        && path.segments[0].ident == "autopsy"
+        && path.segments[1].ident == name
 }
 
 fn path_to_string(path: &syn::Path) -> String {
@@ -390,7 +423,6 @@ fn item_head(item: &Item) -> TokenStream {
             TokenTree::Punct(punct) if punct.as_char() == '#' => {
                 // An outer attribute: `#` and its `[...]`.
                 iter.next();
-                continue;
             }
             TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => break,
             TokenTree::Punct(punct) if matches!(punct.as_char(), ';' | '=') => break,

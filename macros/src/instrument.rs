@@ -41,7 +41,7 @@ impl VisitMut for Instrument {
             self.visit_stmt_mut(&mut stmt);
             if !matches!(stmt, Stmt::Item(_)) {
                 let (span, cfgs) = head(stmt.to_token_stream());
-                block.stmts.push(stop(span, cfgs));
+                block.stmts.push(stop(span, &cfgs));
             }
             block.stmts.push(stmt);
         }
@@ -61,7 +61,7 @@ impl VisitMut for Instrument {
         let (span, cfgs) = head(arm.body.to_token_stream());
         let body = std::mem::replace(&mut *arm.body, Expr::Verbatim(TokenStream::new()));
         let mut block: Block = syn::parse_quote_spanned!(span=> {});
-        block.stmts = vec![stop(span, cfgs), Stmt::Expr(body, None)];
+        block.stmts = vec![stop(span, &cfgs), Stmt::Expr(body, None)];
         *arm.body = Expr::Block(ExprBlock {
             attrs: Vec::new(),
             label: None,
@@ -74,9 +74,10 @@ impl VisitMut for Instrument {
         if self.mode == Mode::Test {
             let span = expr.question_token.span;
             let inner = &expr.expr;
-            expr.expr = Box::new(Expr::Verbatim(quote_spanned! {span=>
+            let call = quote_spanned! {span=>
                 ::autopsy::__private::question(#inner, ::core::file!(), ::core::line!())
-            }));
+            };
+            *expr.expr = Expr::Verbatim(call);
         }
     }
 
@@ -104,7 +105,7 @@ impl VisitMut for Instrument {
 
 /// `if tracing() { trace_stop(file!(), line!()) }`, spanned at the statement
 /// it stops before and carrying that statement's `#[cfg]`s.
-fn stop(span: Span, cfgs: TokenStream) -> Stmt {
+fn stop(span: Span, cfgs: &TokenStream) -> Stmt {
     Stmt::Expr(
         Expr::Verbatim(quote_spanned! {span=>
             #cfgs

@@ -81,7 +81,7 @@ pub fn test(args: TokenStream, input: TokenStream) -> TokenStream {
 /// body, generic, `async` or `unsafe` included, but not on a `const fn`.
 #[proc_macro_attribute]
 pub fn trace(args: TokenStream, input: TokenStream) -> TokenStream {
-    match attr::trace(args.into(), input.into()) {
+    match attr::trace(&args.into(), input.into()) {
         Ok(func) => expand::trace(func),
         Err(rejected) => expand::rejected(rejected),
     }

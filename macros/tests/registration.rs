@@ -68,7 +68,9 @@ mod suite {
 
 fn find(name: &str) -> &'static Test {
     let mut found = inventory::iter::<Test>().filter(|test| test.name == name);
-    let test = found.next().unwrap_or_else(|| panic!("{name} is not registered"));
+    let test = found
+        .next()
+        .unwrap_or_else(|| panic!("{name} is not registered"));
     assert!(found.next().is_none(), "{name} is registered twice");
     test
 }
@@ -97,8 +99,8 @@ fn records_location() {
     assert_eq!(test.module_path, "registration::suite");
     assert_eq!(test.file, file!());
     assert_eq!(test.line, 8);
-    assert_eq!(find("options").line, 43);
-    assert_eq!(find("should_panic_above").line, 47);
+    assert_eq!(find("options").line, 44);
+    assert_eq!(find("should_panic_above").line, 48);
 }
 
 #[test]

@@ -34,7 +34,8 @@ pub enum FormatSetting {
 /// The command line of an autopsy test binary.
 #[derive(Debug, Parser, Default)]
 #[command(
-    name = "autopsy test binary",
+    name = "TEST-BINARY",
+    bin_name = "TEST-BINARY",
     about = "An autopsy test harness: libtest's command line plus post-mortem debugging.",
     after_help = "Every autopsy flag has an environment twin (shown as [env: ...]), for \
                   workspaces where `cargo test -- --flag` also reaches libtest binaries \

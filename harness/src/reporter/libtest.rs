@@ -119,10 +119,11 @@ impl Reporter for LibtestReporter {
                     out.push('\n');
                 }
                 if self.show_output {
-                    let shown: Vec<&TestRecord> = records
+                    let mut shown: Vec<&TestRecord> = records
                         .iter()
                         .filter(|r| matches!(r.status, Status::Passed | Status::Flaky { .. }))
                         .collect();
+                    shown.sort_by_key(|r| r.name);
                     if !shown.is_empty() {
                         out.push_str("\nsuccesses:\n\n");
                         for r in &shown {
@@ -137,8 +138,9 @@ impl Reporter for LibtestReporter {
                         }
                     }
                 }
-                let flaky: Vec<&TestRecord> =
+                let mut flaky: Vec<&TestRecord> =
                     records.iter().filter(|r| matches!(r.status, Status::Flaky { .. })).collect();
+                flaky.sort_by_key(|r| r.name);
                 if !flaky.is_empty() {
                     // Failed attempts of tests that passed later: not
                     // failures, but the evidence of flakiness.
@@ -149,8 +151,10 @@ impl Reporter for LibtestReporter {
                         }
                     }
                 }
-                let failed: Vec<&TestRecord> =
+                let mut failed: Vec<&TestRecord> =
                     records.iter().filter(|r| r.status == Status::Failed).collect();
+                // Completion order depends on scheduling; name order does not.
+                failed.sort_by_key(|r| r.name);
                 if !failed.is_empty() {
                     out.push_str("\nfailures:\n\n");
                     for r in &failed {

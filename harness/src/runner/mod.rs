@@ -46,6 +46,9 @@ impl Conclusion {
 struct Job {
     case: usize,
     attempt: u32,
+    /// Reported as ignored when its turn comes, without a worker, so that
+    /// results print in the order libtest prints them.
+    ignore: bool,
 }
 
 enum Msg {
@@ -103,24 +106,11 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
     reporter.report(Event::Started { to_run: order.len() });
 
     let (tx, rx) = mpsc::channel();
-    let mut records = Vec::new();
     let mut cases = Vec::new();
     let mut queue = VecDeque::new();
     for (case, d) in order {
-        if d == Disposition::Ignore {
-            let record = TestRecord {
-                name: case.name,
-                status: Status::Ignored { reason: case.test.ignore.unwrap_or("") },
-                attempts: Vec::new(),
-            };
-            // Ignored tests need no worker; libtest reports them as met.
-            reporter.report(Event::Finished { record: &record });
-            summary.add(&record);
-            records.push(record);
-        } else {
-            queue.push_back(Job { case: cases.len(), attempt: 1 });
-            cases.push(case);
-        }
+        queue.push_back(Job { case: cases.len(), attempt: 1, ignore: d == Disposition::Ignore });
+        cases.push(case);
     }
     let mut c = Coordinator {
         args,
@@ -132,7 +122,7 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
         tx,
         rx,
         reporter,
-        records,
+        records: Vec::new(),
         summary,
         last_failed,
     };
@@ -216,7 +206,20 @@ impl Coordinator<'_> {
         }
     }
 
+    fn report_ignored(&mut self, job: Job) {
+        let case = self.cases[job.case];
+        let status = Status::Ignored { reason: case.test.ignore.unwrap_or("") };
+        let record = TestRecord { name: case.name, status, attempts: Vec::new() };
+        self.reporter.report(Event::Finished { record: &record });
+        self.summary.add(&record);
+        self.records.push(record);
+    }
+
     fn dispatch(&mut self) {
+        while self.queue.front().is_some_and(|j| j.ignore) {
+            let job = self.queue.pop_front().expect("front exists");
+            self.report_ignored(job);
+        }
         // Fill live workers first, then start workers up to --test-threads.
         for i in 0..self.slots.len() {
             self.fill(i);
@@ -231,6 +234,10 @@ impl Coordinator<'_> {
         let depth = if self.args.timeout.is_some() || self.args.pdb || self.args.trace { 1 } else { PIPELINE };
         while self.slots[i].alive && self.slots[i].inflight.len() < depth {
             let Some(job) = self.queue.pop_front() else { return };
+            if job.ignore {
+                self.report_ignored(job);
+                continue;
+            }
             let total = self.total_attempts(job.case);
             let assignment = Assignment {
                 name: self.cases[job.case].name.to_string(),
@@ -384,7 +391,7 @@ impl Coordinator<'_> {
             Some(f) if job.attempt < total && !self.summary.quit && self.args.reruns.allows(&f.message) => {
                 let attempt = self.attempts[job.case].last().expect("just pushed");
                 self.reporter.report(Event::Rerun { name, attempt, total });
-                let next = Job { case: job.case, attempt: job.attempt + 1 };
+                let next = Job { attempt: job.attempt + 1, ..job };
                 let delay = self.reruns_delay(job.case);
                 if delay.is_zero() {
                     self.queue.push_front(next);

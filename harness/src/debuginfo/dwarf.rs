@@ -1,0 +1,630 @@
+//! Lazy access to the DWARF of the running executable.
+//!
+//! Nothing here ever scans all DIEs of the binary: a pc is mapped to its
+//! compilation unit through `.debug_aranges` (or, without it, through the
+//! unit headers' root ranges), and only those units are parsed (once per
+//! process, cached): one pass over the unit collects its subprogram ranges,
+//! namespace paths and vtable variables; its line program is decoded once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use gimli::{constants as dw, AttributeValue, Reader as _};
+use object::{Object, ObjectSection, ObjectSymbol};
+
+use super::types::{Type, TypeRef};
+
+pub(super) type R = gimli::EndianSlice<'static, gimli::RunTimeEndian>;
+pub(super) type Die = gimli::DebuggingInformationEntry<R>;
+
+/// The parsed executable.
+pub(super) struct Binary {
+    pub dwarf: gimli::Dwarf<R>,
+    /// Runtime address minus link-time address (PIE load bias).
+    pub bias: u64,
+    /// Sorted, non-overlapping `(start, end, unit offset)` from `.debug_aranges`.
+    aranges: Vec<(u64, u64, usize)>,
+    /// Offsets of all unit headers (only computed when needed).
+    unit_offsets: OnceLock<Vec<usize>>,
+    units: Mutex<HashMap<usize, Arc<Cu>>>,
+    symbols: OnceLock<Vec<(u64, u64, String)>>,
+    obj: object::File<'static, &'static [u8]>,
+    pub has_info: bool,
+    pub has_vars: OnceLock<bool>,
+}
+
+/// One parsed compilation unit.
+pub(super) struct Cu {
+    pub off: usize,
+    pub unit: gimli::Unit<R>,
+    pub comp_dir: Option<String>,
+    index: OnceLock<CuIndex>,
+    lines: OnceLock<Lines>,
+    pub types: Mutex<HashMap<usize, Arc<Type>>>,
+}
+
+#[derive(Default)]
+pub(super) struct CuIndex {
+    /// `(low, high, subprogram DIE offset)`, sorted by `low`.
+    funcs: Vec<(u64, u64, usize)>,
+    /// Namespace DIEs: `(start, end, parent, qualified path)`, sorted by start.
+    namespaces: Vec<(usize, usize, Option<usize>, String)>,
+    /// `(address, variable DIE offset)` of `<T as Trait>::{vtable}` globals.
+    pub vtables: Vec<(u64, usize)>,
+    /// Whether any subprogram has a variable or parameter with a location.
+    pub has_vars: bool,
+}
+
+#[derive(Default)]
+struct Lines {
+    /// Sequences: `(start, end, rows)`; rows are `(addr, file, line, column)`.
+    seqs: Vec<(u64, u64, Vec<(u64, u32, u32, u32)>)>,
+    files: Vec<Option<String>>,
+}
+
+/// One step of the location of a pc inside a function: the subprogram or an
+/// inlined subroutine.
+pub(super) struct Scope {
+    pub die: usize,
+    pub function: String,
+    pub call_file: Option<String>,
+    pub call_line: Option<u32>,
+    pub call_column: Option<u32>,
+}
+
+fn load_section(
+    obj: &object::File<'static, &'static [u8]>,
+    id: gimli::SectionId,
+    endian: gimli::RunTimeEndian,
+) -> R {
+    let data: &'static [u8] = match obj.section_by_name(id.name()) {
+        Some(s) => match s.uncompressed_data() {
+            Ok(std::borrow::Cow::Borrowed(b)) => b,
+            Ok(std::borrow::Cow::Owned(v)) => Box::leak(v.into_boxed_slice()),
+            Err(_) => &[],
+        },
+        None => &[],
+    };
+    gimli::EndianSlice::new(data, endian)
+}
+
+/// Load bias of the main executable, from `dl_iterate_phdr`.
+fn main_bias() -> u64 {
+    unsafe extern "C" fn cb(
+        info: *mut libc::dl_phdr_info,
+        _size: libc::size_t,
+        data: *mut libc::c_void,
+    ) -> libc::c_int {
+        // SAFETY: called by the loader with a valid info; data is our u64.
+        unsafe {
+            *(data as *mut u64) = (*info).dlpi_addr;
+        }
+        1 // the first object is the main program: stop
+    }
+    let mut bias = 0u64;
+    // SAFETY: the callback only writes the u64 we pass.
+    unsafe {
+        libc::dl_iterate_phdr(Some(cb), &mut bias as *mut u64 as *mut libc::c_void);
+    }
+    bias
+}
+
+impl Binary {
+    pub fn load(path: &str) -> Result<Binary, String> {
+        let file = std::fs::File::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;
+        // SAFETY: the executable is not modified while we run.
+        let map = unsafe { memmap2::Mmap::map(&file) }
+            .map_err(|e| format!("cannot map {path}: {e}"))?;
+        let map: &'static memmap2::Mmap = Box::leak(Box::new(map));
+        let data: &'static [u8] = &map[..];
+        let obj = object::File::parse(data).map_err(|e| format!("cannot parse {path}: {e}"))?;
+        let endian = if obj.is_little_endian() {
+            gimli::RunTimeEndian::Little
+        } else {
+            gimli::RunTimeEndian::Big
+        };
+        let has_info = obj
+            .section_by_name(".debug_info")
+            .is_some_and(|s| s.size() > 0);
+        let dwarf = gimli::Dwarf::load(|id| Ok::<R, ()>(load_section(&obj, id, endian)))
+            .map_err(|_| format!("cannot load DWARF of {path}"))?;
+        let mut aranges = Vec::new();
+        let mut headers = dwarf.debug_aranges.headers();
+        while let Ok(Some(h)) = headers.next() {
+            let off = h.debug_info_offset().0;
+            let mut entries = h.entries();
+            while let Ok(Some(e)) = entries.next() {
+                let r = e.range();
+                if r.end > r.begin {
+                    aranges.push((r.begin, r.end, off));
+                }
+            }
+        }
+        aranges.sort_unstable();
+        Ok(Binary {
+            dwarf,
+            bias: main_bias(),
+            aranges,
+            unit_offsets: OnceLock::new(),
+            units: Mutex::new(HashMap::new()),
+            symbols: OnceLock::new(),
+            obj,
+            has_info,
+            has_vars: OnceLock::new(),
+        })
+    }
+
+    /// The unit at a given `.debug_info` offset (parsed once).
+    pub fn cu(&self, off: usize) -> Option<Arc<Cu>> {
+        if let Some(cu) = self.units.lock().ok()?.get(&off) {
+            return Some(cu.clone());
+        }
+        let header = self
+            .dwarf
+            .debug_info
+            .header_from_offset(gimli::DebugInfoOffset(off))
+            .ok()?;
+        let unit = self.dwarf.unit(header).ok()?;
+        let comp_dir = unit.comp_dir.map(|d| d.to_string_lossy().into_owned());
+        let cu = Arc::new(Cu {
+            off,
+            unit,
+            comp_dir,
+            index: OnceLock::new(),
+            lines: OnceLock::new(),
+            types: Mutex::new(HashMap::new()),
+        });
+        self.units.lock().ok()?.insert(off, cu.clone());
+        Some(cu)
+    }
+
+    fn unit_offsets(&self) -> &[usize] {
+        self.unit_offsets.get_or_init(|| {
+            let mut v = Vec::new();
+            let mut it = self.dwarf.units();
+            while let Ok(Some(h)) = it.next() {
+                if let Some(o) = h.offset().as_debug_info_offset() {
+                    v.push(o.0);
+                }
+            }
+            v
+        })
+    }
+
+    /// The unit containing a `.debug_info` offset (for `DW_FORM_ref_addr`).
+    pub fn cu_containing(&self, info_off: usize) -> Option<Arc<Cu>> {
+        let offs = self.unit_offsets();
+        let i = offs.partition_point(|&o| o <= info_off);
+        self.cu(*offs.get(i.checked_sub(1)?)?)
+    }
+
+    /// The unit whose code contains the link-time address `pc`.
+    pub fn cu_for_pc(&self, pc: u64) -> Option<Arc<Cu>> {
+        if !self.aranges.is_empty() {
+            let i = self.aranges.partition_point(|r| r.0 <= pc);
+            let r = self.aranges.get(i.checked_sub(1)?)?;
+            if pc < r.1 {
+                return self.cu(r.2);
+            }
+            return None;
+        }
+        // No aranges: look at each unit's root ranges (headers + root DIE
+        // only, never the whole tree).
+        for &off in self.unit_offsets() {
+            let Some(cu) = self.cu(off) else { continue };
+            if let Ok(mut ranges) = self.dwarf.unit_ranges(&cu.unit) {
+                while let Ok(Some(r)) = ranges.next() {
+                    if r.begin <= pc && pc < r.end {
+                        return Some(cu);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Finds the unit holding a global variable at link-time address `addr`
+    /// (vtables). `.debug_aranges` from LLVM also covers data.
+    pub fn cu_for_data(&self, addr: u64) -> Option<Arc<Cu>> {
+        self.cu_for_pc(addr)
+    }
+
+    /// ELF symbol containing `addr` (link-time): `(start, demangled name)`.
+    pub fn symbol(&self, addr: u64) -> Option<(u64, &str)> {
+        let syms = self.symbols.get_or_init(|| {
+            let mut v: Vec<(u64, u64, String)> = self
+                .obj
+                .symbols()
+                .filter(|s| s.is_definition() && s.address() != 0)
+                .filter_map(|s| Some((s.address(), s.size(), s.name().ok()?.to_string())))
+                .collect();
+            v.sort_unstable_by_key(|s| s.0);
+            v
+        });
+        let i = syms.partition_point(|s| s.0 <= addr);
+        let s = syms.get(i.checked_sub(1)?)?;
+        if addr < s.0 + s.1.max(1) {
+            Some((s.0, &s.2))
+        } else {
+            None
+        }
+    }
+
+    pub fn attr_str(&self, cu: &Cu, v: AttributeValue<R>) -> Option<String> {
+        self.dwarf
+            .attr_string(&cu.unit, v)
+            .ok()
+            .map(|s| s.to_string_lossy().into_owned())
+    }
+
+    pub fn index<'a>(&self, cu: &'a Cu) -> &'a CuIndex {
+        cu.index.get_or_init(|| self.build_index(cu).unwrap_or_default())
+    }
+
+    fn build_index(&self, cu: &Cu) -> gimli::Result<CuIndex> {
+        let mut idx = CuIndex::default();
+        let mut raw = cu.unit.entries_raw(None)?;
+        // (depth, index into namespaces)
+        let mut ns_stack: Vec<(isize, usize)> = Vec::new();
+        let mut sub_depth: Option<isize> = None;
+        while !raw.is_empty() {
+            let depth = raw.next_depth();
+            let off = raw.next_offset().0;
+            let Some(abbrev) = raw.read_abbreviation()? else {
+                continue;
+            };
+            while let Some(&(d, i)) = ns_stack.last() {
+                if d >= depth {
+                    idx.namespaces[i].1 = off;
+                    ns_stack.pop();
+                } else {
+                    break;
+                }
+            }
+            if sub_depth.is_some_and(|d| d >= depth) {
+                sub_depth = None;
+            }
+            match abbrev.tag() {
+                dw::DW_TAG_namespace => {
+                    let mut name = String::new();
+                    for spec in abbrev.attributes() {
+                        let a = raw.read_attribute(*spec)?;
+                        if a.name() == dw::DW_AT_name {
+                            name = self.attr_str(cu, a.value()).unwrap_or_default();
+                        }
+                    }
+                    let parent = ns_stack.last().map(|p| p.1);
+                    let path = match parent {
+                        Some(p) => format!("{}::{}", idx.namespaces[p].3, name),
+                        None => name,
+                    };
+                    idx.namespaces.push((off, usize::MAX, parent, path));
+                    if abbrev.has_children() {
+                        ns_stack.push((depth, idx.namespaces.len() - 1));
+                    }
+                }
+                dw::DW_TAG_subprogram => {
+                    let (mut low, mut high, mut high_is_len, mut ranges) = (None, None, false, None);
+                    for spec in abbrev.attributes() {
+                        let a = raw.read_attribute(*spec)?;
+                        match a.name() {
+                            dw::DW_AT_low_pc => low = self.dwarf.attr_address(&cu.unit, a.value())?,
+                            dw::DW_AT_high_pc => match a.value() {
+                                AttributeValue::Udata(n) => {
+                                    high = Some(n);
+                                    high_is_len = true;
+                                }
+                                v => high = self.dwarf.attr_address(&cu.unit, v)?,
+                            },
+                            dw::DW_AT_ranges => ranges = Some(a.value()),
+                            _ => {}
+                        }
+                    }
+                    if let (Some(l), Some(h)) = (low, high) {
+                        let h = if high_is_len { l + h } else { h };
+                        idx.funcs.push((l, h, off));
+                    } else if let Some(rv) = ranges {
+                        if let Ok(Some(mut it)) = self.dwarf.attr_ranges(&cu.unit, rv) {
+                            while let Ok(Some(r)) = it.next() {
+                                idx.funcs.push((r.begin, r.end, off));
+                            }
+                        }
+                    }
+                    if abbrev.has_children() && sub_depth.is_none() {
+                        sub_depth = Some(depth);
+                    }
+                }
+                dw::DW_TAG_variable | dw::DW_TAG_formal_parameter if sub_depth.is_some() => {
+                    if !idx.has_vars
+                        && abbrev
+                            .attributes()
+                            .iter()
+                            .any(|s| s.name() == dw::DW_AT_location)
+                    {
+                        idx.has_vars = true;
+                    }
+                    raw.skip_attributes(abbrev.attributes())?;
+                }
+                dw::DW_TAG_variable => {
+                    let (mut name, mut loc) = (None, None);
+                    for spec in abbrev.attributes() {
+                        let a = raw.read_attribute(*spec)?;
+                        match a.name() {
+                            dw::DW_AT_name => name = Some(a.value()),
+                            dw::DW_AT_location => loc = Some(a.value()),
+                            _ => {}
+                        }
+                    }
+                    let is_vtable = name
+                        .and_then(|n| self.dwarf.attr_string(&cu.unit, n).ok())
+                        .is_some_and(|s| s.slice().ends_with(b"{vtable}"));
+                    if let (true, Some(AttributeValue::Exprloc(e))) = (is_vtable, loc) {
+                        if let Some(addr) = expr_addr(e, cu.unit.encoding()) {
+                            idx.vtables.push((addr, off));
+                        }
+                    }
+                }
+                _ => raw.skip_attributes(abbrev.attributes())?,
+            }
+        }
+        for &(_, i) in &ns_stack {
+            idx.namespaces[i].1 = usize::MAX;
+        }
+        idx.funcs.sort_unstable();
+        Ok(idx)
+    }
+
+    /// Qualified namespace path (`a::b`) of a DIE in this unit, if any.
+    pub fn namespace_of<'a>(&self, cu: &'a Cu, die: usize) -> Option<&'a str> {
+        let ns = &self.index(cu).namespaces;
+        let i = ns.partition_point(|n| n.0 < die);
+        let mut cur = i.checked_sub(1);
+        while let Some(c) = cur {
+            let n = &ns[c];
+            if n.0 < die && die < n.1 {
+                return Some(&n.3);
+            }
+            cur = n.2;
+        }
+        None
+    }
+
+    pub fn subprogram_at(&self, cu: &Cu, pc: u64) -> Option<usize> {
+        let f = &self.index(cu).funcs;
+        let i = f.partition_point(|r| r.0 <= pc);
+        // Ranges do not overlap for concrete functions, but be lenient.
+        f[..i]
+            .iter()
+            .rev()
+            .take(4)
+            .find(|r| pc < r.1)
+            .map(|r| r.2)
+    }
+
+    pub fn entry(&self, cu: &Cu, die: usize) -> Option<Die> {
+        cu.unit.entry(gimli::UnitOffset(die)).ok()
+    }
+
+    pub fn die_contains(&self, cu: &Cu, e: &Die, pc: u64) -> bool {
+        if let Ok(mut it) = self.dwarf.die_ranges(&cu.unit, e) {
+            while let Ok(Some(r)) = it.next() {
+                if r.begin <= pc && pc < r.end {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Follows a reference attribute to a DIE, possibly in another unit.
+    pub fn follow(&self, cu: &Arc<Cu>, v: AttributeValue<R>) -> Option<(Arc<Cu>, usize)> {
+        match v {
+            AttributeValue::UnitRef(o) => Some((cu.clone(), o.0)),
+            AttributeValue::DebugInfoRef(o) => {
+                let other = self.cu_containing(o.0)?;
+                let uo = o.to_unit_offset(&other.unit.header)?;
+                Some((other, uo.0))
+            }
+            _ => None,
+        }
+    }
+
+    /// A function's display name: demangled linkage name without hash, or
+    /// the namespace path plus `DW_AT_name`; follows abstract origins and
+    /// specifications.
+    pub fn function_name(&self, cu: &Arc<Cu>, die: usize) -> Option<String> {
+        let mut cur = (cu.clone(), die);
+        for _ in 0..4 {
+            let e = self.entry(&cur.0, cur.1)?;
+            if let Some(l) = e
+                .attr_value(dw::DW_AT_linkage_name)
+                .or_else(|| e.attr_value(dw::DW_AT_MIPS_linkage_name))
+            {
+                if let Some(s) = self.attr_str(&cur.0, l) {
+                    return Some(demangle(&s));
+                }
+            }
+            if let Some(n) = e.attr_value(dw::DW_AT_name) {
+                if let Some(s) = self.attr_str(&cur.0, n) {
+                    return Some(match self.namespace_of(&cur.0, cur.1) {
+                        Some(ns) => format!("{ns}::{s}"),
+                        None => s,
+                    });
+                }
+            }
+            let next = e
+                .attr_value(dw::DW_AT_abstract_origin)
+                .or_else(|| e.attr_value(dw::DW_AT_specification))?;
+            cur = self.follow(&cur.0, next)?;
+        }
+        None
+    }
+
+    /// Chain of scopes at `pc`: the subprogram first, then each inlined
+    /// subroutine, outermost to innermost.
+    pub fn scopes(&self, cu: &Arc<Cu>, pc: u64) -> Vec<Scope> {
+        let Some(sub) = self.subprogram_at(cu, pc) else {
+            return Vec::new();
+        };
+        let mut out = vec![Scope {
+            die: sub,
+            function: self.function_name(cu, sub).unwrap_or_else(|| "??".into()),
+            call_file: None,
+            call_line: None,
+            call_column: None,
+        }];
+        let mut parent = sub;
+        'outer: for _ in 0..64 {
+            let Ok(mut tree) = cu.unit.entries_tree(Some(gimli::UnitOffset(parent))) else {
+                break;
+            };
+            let Ok(root) = tree.root() else { break };
+            let mut children = root.children();
+            while let Ok(Some(child)) = children.next() {
+                let e = child.entry();
+                let tag = e.tag();
+                if tag != dw::DW_TAG_inlined_subroutine && tag != dw::DW_TAG_lexical_block {
+                    continue;
+                }
+                if !self.die_contains(cu, e, pc) {
+                    continue;
+                }
+                let off = e.offset().0;
+                if tag == dw::DW_TAG_inlined_subroutine {
+                    let function = e
+                        .attr_value(dw::DW_AT_abstract_origin)
+                        .and_then(|v| self.follow(cu, v))
+                        .and_then(|(c, d)| self.function_name(&c, d))
+                        .unwrap_or_else(|| "??".into());
+                    let call_file = match e.attr_value(dw::DW_AT_call_file) {
+                        Some(AttributeValue::FileIndex(i)) => self.file_name(cu, i),
+                        Some(AttributeValue::Udata(i)) => self.file_name(cu, i),
+                        _ => None,
+                    };
+                    let num = |a| e.attr_value(a).and_then(|v: AttributeValue<R>| v.udata_value());
+                    out.push(Scope {
+                        die: off,
+                        function,
+                        call_file,
+                        call_line: num(dw::DW_AT_call_line).map(|v| v as u32),
+                        call_column: num(dw::DW_AT_call_column).map(|v| v as u32),
+                    });
+                }
+                parent = off;
+                continue 'outer;
+            }
+            break;
+        }
+        out
+    }
+
+    fn lines<'a>(&self, cu: &'a Cu) -> &'a Lines {
+        cu.lines.get_or_init(|| self.build_lines(cu).unwrap_or_default())
+    }
+
+    fn build_lines(&self, cu: &Cu) -> gimli::Result<Lines> {
+        let mut out = Lines::default();
+        let Some(prog) = cu.unit.line_program.clone() else {
+            return Ok(out);
+        };
+        let header = prog.header().clone();
+        let mut rows = prog.rows();
+        let mut cur: Vec<(u64, u32, u32, u32)> = Vec::new();
+        while let Some((_, row)) = rows.next_row()? {
+            if row.end_sequence() {
+                if let Some(first) = cur.first() {
+                    let start = first.0;
+                    out.seqs
+                        .push((start, row.address(), std::mem::take(&mut cur)));
+                }
+                continue;
+            }
+            let line = row.line().map(|l| l.get() as u32).unwrap_or(0);
+            let col = match row.column() {
+                gimli::ColumnType::LeftEdge => 0,
+                gimli::ColumnType::Column(c) => c.get() as u32,
+            };
+            cur.push((row.address(), row.file_index() as u32, line, col));
+        }
+        out.seqs.sort_unstable_by_key(|s| s.0);
+        let n = header.file_names().len() + 1;
+        out.files = (0..n as u64)
+            .map(|i| self.header_file(cu, &header, i))
+            .collect();
+        Ok(out)
+    }
+
+    fn header_file(
+        &self,
+        cu: &Cu,
+        header: &gimli::LineProgramHeader<R>,
+        index: u64,
+    ) -> Option<String> {
+        let f = header.file(index)?;
+        let name = self
+            .dwarf
+            .attr_string(&cu.unit, f.path_name())
+            .ok()?
+            .to_string_lossy()
+            .into_owned();
+        if name.starts_with('/') {
+            return Some(name);
+        }
+        let dir = f
+            .directory(header)
+            .and_then(|d| self.dwarf.attr_string(&cu.unit, d).ok())
+            .map(|d| d.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut path = std::path::PathBuf::new();
+        if !dir.starts_with('/') {
+            if let Some(c) = &cu.comp_dir {
+                path.push(c);
+            }
+        }
+        if !dir.is_empty() {
+            path.push(dir);
+        }
+        path.push(name);
+        Some(path.to_string_lossy().into_owned())
+    }
+
+    pub fn file_name(&self, cu: &Cu, index: u64) -> Option<String> {
+        self.lines(cu).files.get(index as usize).cloned().flatten()
+    }
+
+    /// `(file, line, column)` of a link-time pc from the unit's line table.
+    pub fn line_at(&self, cu: &Cu, pc: u64) -> Option<(Option<String>, u32, u32)> {
+        let lines = self.lines(cu);
+        let i = lines.seqs.partition_point(|s| s.0 <= pc);
+        let seq = lines.seqs[..i].iter().rev().take(8).find(|s| pc < s.1)?;
+        let j = seq.2.partition_point(|r| r.0 <= pc);
+        let row = seq.2.get(j.checked_sub(1)?)?;
+        Some((
+            lines.files.get(row.1 as usize).cloned().flatten(),
+            row.2,
+            row.3,
+        ))
+    }
+
+    pub fn type_ref(&self, cu: &Arc<Cu>, v: AttributeValue<R>) -> Option<TypeRef> {
+        let (c, d) = self.follow(cu, v)?;
+        Some(TypeRef { cu: c.off, die: d })
+    }
+}
+
+/// The address of a `DW_OP_addr` expression.
+fn expr_addr(e: gimli::Expression<R>, enc: gimli::Encoding) -> Option<u64> {
+    let mut ops = e.operations(enc);
+    match ops.next() {
+        Ok(Some(gimli::Operation::Address { address })) => Some(address),
+        _ => None,
+    }
+}
+
+/// Demangles a symbol without the `::h<hash>` suffix.
+pub(super) fn demangle(s: &str) -> String {
+    match rustc_demangle::try_demangle(s) {
+        Ok(d) => format!("{d:#}"),
+        Err(_) => s.to_string(),
+    }
+}

@@ -1,0 +1,360 @@
+//! Rendered values and their `{:?}` / `{:#?}` text.
+//!
+//! A [`Node`] mirrors what std's `DebugStruct`, `DebugTuple`, `DebugList`,
+//! `DebugSet` and `DebugMap` builders would produce; formatting follows
+//! their exact rules (", " separators, 4-space `PadAdapter` indentation and
+//! trailing commas in the pretty form, `(x,)` for 1-tuples). Collections cut
+//! short by the element cap end like `finish_non_exhaustive`: `[1, 2, ..]`.
+
+/// A rendered value: what `p`/`pp` print and `whatis` names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value {
+    pub(super) type_name: String,
+    pub(super) node: Node,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Node {
+    /// Text printed as is (numbers, strings, `None`, inline errors).
+    Atom(String),
+    Struct {
+        name: String,
+        fields: Vec<(String, Node)>,
+        more: bool,
+    },
+    Tuple {
+        name: String,
+        items: Vec<Node>,
+        more: bool,
+    },
+    List {
+        items: Vec<Node>,
+        more: bool,
+    },
+    Set {
+        items: Vec<Node>,
+        more: bool,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        more: bool,
+    },
+}
+
+impl Value {
+    /// The type as a user would write it (`alloc::vec::Vec<i32>`, `&str`).
+    pub fn type_name(&self) -> &str {
+        &self.type_name
+    }
+
+    /// The value as `{:?}` prints it.
+    pub fn debug(&self) -> String {
+        let mut s = String::new();
+        self.node.compact(&mut s);
+        s
+    }
+
+    /// The value as `{:#?}` prints it.
+    pub fn debug_pretty(&self) -> String {
+        let mut s = String::new();
+        self.node.pretty(&mut s);
+        s
+    }
+}
+
+impl Node {
+    pub fn atom(s: impl Into<String>) -> Node {
+        Node::Atom(s.into())
+    }
+
+    fn compact(&self, out: &mut String) {
+        match self {
+            Node::Atom(s) => out.push_str(s),
+            Node::Struct { name, fields, more } => {
+                out.push_str(name);
+                if fields.is_empty() && !more {
+                    return;
+                }
+                out.push_str(" { ");
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(k);
+                    out.push_str(": ");
+                    v.compact(out);
+                }
+                if *more {
+                    out.push_str(if fields.is_empty() { ".." } else { ", .." });
+                }
+                out.push_str(" }");
+            }
+            Node::Tuple { name, items, more } => {
+                out.push_str(name);
+                if items.is_empty() && !more {
+                    return;
+                }
+                out.push('(');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    v.compact(out);
+                }
+                if *more {
+                    out.push_str(if items.is_empty() { ".." } else { ", .." });
+                } else if items.len() == 1 && name.is_empty() {
+                    out.push(',');
+                }
+                out.push(')');
+            }
+            Node::List { items, more } => seq(out, '[', ']', items, *more),
+            Node::Set { items, more } => seq(out, '{', '}', items, *more),
+            Node::Map { entries, more } => {
+                out.push('{');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    k.compact(out);
+                    out.push_str(": ");
+                    v.compact(out);
+                }
+                if *more {
+                    out.push_str(if entries.is_empty() { ".." } else { ", .." });
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    fn pretty(&self, out: &mut String) {
+        match self {
+            Node::Atom(s) => out.push_str(s),
+            Node::Struct { name, fields, more } => {
+                out.push_str(name);
+                if fields.is_empty() && !more {
+                    return;
+                }
+                out.push_str(" {\n");
+                for (k, v) in fields {
+                    let mut item = String::new();
+                    item.push_str(k);
+                    item.push_str(": ");
+                    v.pretty(&mut item);
+                    indented(out, &item);
+                    out.push_str(",\n");
+                }
+                if *more {
+                    out.push_str("    ..\n");
+                }
+                out.push('}');
+            }
+            Node::Tuple { name, items, more } => {
+                out.push_str(name);
+                if items.is_empty() && !more {
+                    return;
+                }
+                out.push_str("(\n");
+                pretty_items(out, items, *more);
+                out.push(')');
+            }
+            Node::List { items, more } => {
+                out.push('[');
+                if !items.is_empty() || *more {
+                    out.push('\n');
+                    pretty_items(out, items, *more);
+                }
+                out.push(']');
+            }
+            Node::Set { items, more } => {
+                out.push('{');
+                if !items.is_empty() || *more {
+                    out.push('\n');
+                    pretty_items(out, items, *more);
+                }
+                out.push('}');
+            }
+            Node::Map { entries, more } => {
+                out.push('{');
+                if !entries.is_empty() || *more {
+                    out.push('\n');
+                    for (k, v) in entries {
+                        let mut item = String::new();
+                        k.pretty(&mut item);
+                        item.push_str(": ");
+                        v.pretty(&mut item);
+                        indented(out, &item);
+                        out.push_str(",\n");
+                    }
+                    if *more {
+                        out.push_str("    ..\n");
+                    }
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+fn seq(out: &mut String, open: char, close: char, items: &[Node], more: bool) {
+    out.push(open);
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        v.compact(out);
+    }
+    if more {
+        out.push_str(if items.is_empty() { ".." } else { ", .." });
+    }
+    out.push(close);
+}
+
+fn pretty_items(out: &mut String, items: &[Node], more: bool) {
+    for v in items {
+        let mut item = String::new();
+        v.pretty(&mut item);
+        indented(out, &item);
+        out.push_str(",\n");
+    }
+    if more {
+        out.push_str("    ..\n");
+    }
+}
+
+/// Appends `s` with every line indented by four spaces (std's PadAdapter).
+fn indented(out: &mut String, s: &str) {
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if !line.is_empty() {
+            out.push_str("    ");
+        }
+        out.push_str(line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    #[allow(dead_code)]
+    struct S {
+        a: i32,
+        b: Vec<(i32, &'static str)>,
+        c: T,
+        d: U,
+        e: Option<(u8,)>,
+    }
+    #[derive(Debug)]
+    #[allow(dead_code)]
+    struct T(i32, i32);
+    #[derive(Debug)]
+    struct U;
+
+    fn a(s: &str) -> Node {
+        Node::atom(s)
+    }
+
+    #[test]
+    fn matches_std_debug() {
+        let real = S {
+            a: 1,
+            b: vec![(2, "x"), (3, "y\n")],
+            c: T(4, 5),
+            d: U,
+            e: Some((7,)),
+        };
+        let node = Node::Struct {
+            name: "S".into(),
+            fields: vec![
+                ("a".into(), a("1")),
+                (
+                    "b".into(),
+                    Node::List {
+                        items: vec![
+                            Node::Tuple {
+                                name: "".into(),
+                                items: vec![a("2"), a("\"x\"")],
+                                more: false,
+                            },
+                            Node::Tuple {
+                                name: "".into(),
+                                items: vec![a("3"), a("\"y\\n\"")],
+                                more: false,
+                            },
+                        ],
+                        more: false,
+                    },
+                ),
+                (
+                    "c".into(),
+                    Node::Tuple {
+                        name: "T".into(),
+                        items: vec![a("4"), a("5")],
+                        more: false,
+                    },
+                ),
+                (
+                    "d".into(),
+                    Node::Struct {
+                        name: "U".into(),
+                        fields: vec![],
+                        more: false,
+                    },
+                ),
+                (
+                    "e".into(),
+                    Node::Tuple {
+                        name: "Some".into(),
+                        items: vec![Node::Tuple {
+                            name: "".into(),
+                            items: vec![a("7")],
+                            more: false,
+                        }],
+                        more: false,
+                    },
+                ),
+            ],
+            more: false,
+        };
+        let v = Value {
+            type_name: "S".into(),
+            node,
+        };
+        assert_eq!(v.debug(), format!("{real:?}"));
+        assert_eq!(v.debug_pretty(), format!("{real:#?}"));
+    }
+
+    #[test]
+    fn maps_sets_and_empty() {
+        let m: std::collections::BTreeMap<&str, Vec<i32>> =
+            [("k", vec![]), ("l", vec![1])].into_iter().collect();
+        let node = Node::Map {
+            entries: vec![
+                (a("\"k\""), Node::List { items: vec![], more: false }),
+                (a("\"l\""), Node::List { items: vec![a("1")], more: false }),
+            ],
+            more: false,
+        };
+        let v = Value {
+            type_name: String::new(),
+            node,
+        };
+        assert_eq!(v.debug(), format!("{m:?}"));
+        assert_eq!(v.debug_pretty(), format!("{m:#?}"));
+        let s: std::collections::BTreeSet<i32> = [1, 2].into_iter().collect();
+        let v = Value {
+            type_name: String::new(),
+            node: Node::Set {
+                items: vec![a("1"), a("2")],
+                more: false,
+            },
+        };
+        assert_eq!(v.debug(), format!("{s:?}"));
+        assert_eq!(v.debug_pretty(), format!("{s:#?}"));
+    }
+}
