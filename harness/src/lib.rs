@@ -64,6 +64,7 @@
 pub mod __private;
 
 mod cli;
+mod debuginfo;
 mod history;
 mod list;
 mod postmortem;

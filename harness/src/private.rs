@@ -114,7 +114,7 @@ impl<T> Question for Option<T> {
 #[inline(never)]
 pub fn question<T: Question>(value: T, file: &'static str, line: u32) -> T {
     if PDB_ARMED.load(Ordering::Relaxed) && value.fails() {
-        let _ = (file, line);
+        crate::postmortem::on_question(file, line);
     }
     value
 }
@@ -122,7 +122,7 @@ pub fn question<T: Question>(value: T, file: &'static str, line: u32) -> T {
 /// `autopsy::breakpoint!()`: opens the prompt in the caller's frame.
 #[inline(never)]
 pub fn breakpoint(file: &'static str, line: u32) {
-    let _ = (file, line);
+    crate::postmortem::on_breakpoint(file, line);
 }
 
 /// `autopsy::main!()`'s body.

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use gimli::{constants as dw, AttributeValue, Reader as _};
+use gimli::{constants as dw, AttributeValue};
 use object::{Object, ObjectSection, ObjectSymbol};
 
 use super::types::{Type, TypeRef};
@@ -183,7 +183,7 @@ impl Binary {
             let mut v = Vec::new();
             let mut it = self.dwarf.units();
             while let Ok(Some(h)) = it.next() {
-                if let Some(o) = h.offset().as_debug_info_offset() {
+                if let Some(o) = h.debug_info_offset() {
                     v.push(o.0);
                 }
             }

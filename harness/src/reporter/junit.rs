@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{Attempt, Status, Summary, TestRecord};
+use super::{Attempt, Failure, Status, Summary, TestRecord};
 
 /// Text that XML 1.0 can hold: characters it forbids (most C0 controls,
 /// lone surrogates cannot occur in a Rust string) are dropped, markup escaped.
@@ -30,8 +30,34 @@ fn escape(text: &str) -> String {
 fn output(x: &mut String, indent: &str, attempt: &Attempt) {
     let text = String::from_utf8_lossy(&attempt.output);
     // A test's stdout and stderr are captured together, interleaved as they
-    // were written; they go to system-out whole.
+    // were written; they go to system-out whole (no separate system-err).
     let _ = writeln!(x, "{indent}<system-out>{}</system-out>", escape(&text));
+}
+
+/// The `type` attribute: how the attempt ended.
+fn kind(f: &Failure) -> &'static str {
+    let m = f.message.as_str();
+    if m.starts_with("test timed out") {
+        "timeout"
+    } else if m.starts_with("process terminated by signal")
+        || m.starts_with("process exited with status")
+        || m.starts_with("the worker process was lost")
+    {
+        "crash"
+    } else if m.starts_with("Error: ") {
+        "error"
+    } else {
+        "panic"
+    }
+}
+
+/// The failure's message, then its note when there is one.
+fn details(f: &Failure) -> String {
+    if f.note.is_empty() {
+        escape(&f.message)
+    } else {
+        format!("{}\n{}", escape(&f.message), escape(&f.note))
+    }
 }
 
 fn failure_element(x: &mut String, tag: &str, attempt: &Attempt) {
@@ -39,25 +65,26 @@ fn failure_element(x: &mut String, tag: &str, attempt: &Attempt) {
     let first = f.message.lines().next().unwrap_or("");
     let _ = writeln!(
         x,
-        "      <{tag} message=\"{}\" type=\"{}\">{}{}</{tag}>",
+        "      <{tag} message=\"{}\" type=\"{}\">{}</{tag}>",
         escape(first),
-        if f.note.contains("signal") || f.note.contains("exit") { "crash" } else { "panic" },
-        escape(&f.message),
-        if f.note.is_empty() { String::new() } else { format!("\n{}", escape(&f.note)) }
+        kind(f),
+        details(f)
     );
 }
 
+/// A failed attempt before the last: Surefire's `flakyFailure` or
+/// `rerunFailure`, with its own output.
 fn nested(x: &mut String, tag: &str, attempt: &Attempt) {
     let f = attempt.failure.as_ref().expect("failed attempt");
     let _ = writeln!(
         x,
-        "      <{tag} message=\"{}\" type=\"panic\" time=\"{:.3}\">",
+        "      <{tag} message=\"{}\" type=\"{}\" time=\"{:.3}\">",
         escape(f.message.lines().next().unwrap_or("")),
+        kind(f),
         attempt.duration.as_secs_f64()
     );
-    let _ = writeln!(x, "        <stackTrace>{}</stackTrace>", escape(&f.message));
+    let _ = writeln!(x, "        <stackTrace>{}</stackTrace>", details(f));
     output(x, "        ", attempt);
-    let _ = writeln!(x, "        <system-err></system-err>");
     let _ = writeln!(x, "      </{tag}>");
 }
 
@@ -79,6 +106,10 @@ pub(crate) fn render(suite: &str, records: &[TestRecord], summary: &Summary, sec
         summary.failed,
         summary.ignored
     );
+    // Name order, as `--list` prints them: the same report for the same
+    // results, whatever order the workers finished in.
+    let mut records: Vec<&TestRecord> = records.iter().collect();
+    records.sort_by_key(|r| r.name);
     for r in records {
         let (classname, name) = match r.name.rsplit_once("::") {
             Some((module, name)) => (format!("{suite}::{module}"), name),
@@ -140,7 +171,6 @@ pub(crate) fn write_junit(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reporter::Failure;
     use std::time::Duration;
 
     #[test]

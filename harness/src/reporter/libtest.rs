@@ -71,9 +71,15 @@ fn section(out: &mut String, name: &str, label: &str, attempt: &Attempt) {
     out.push('\n');
 }
 
+/// ` (attempt 2 of 4)`: of the attempts allowed, as the `RERUN` and flaky
+/// lines count them; a test that failed them all has made every one of them.
 fn attempt_label(record: &TestRecord, attempt: &Attempt) -> String {
-    if record.attempts.len() > 1 {
-        format!(" (attempt {} of {})", attempt.number, record.attempts.len())
+    let total = match record.status {
+        Status::Flaky { total, .. } => total as usize,
+        _ => record.attempts.len(),
+    };
+    if total > 1 {
+        format!(" (attempt {} of {total})", attempt.number)
     } else {
         String::new()
     }
@@ -167,6 +173,13 @@ impl Reporter for LibtestReporter {
                         out.push_str(&format!("    {}\n", r.name));
                     }
                 }
+                if !ok && summary.failed == 0 && !summary.quit && !flaky.is_empty() {
+                    // --fail-on-flaky: say why a run without failures failed.
+                    out.push_str("\nflaky tests fail the run (--fail-on-flaky):\n");
+                    for r in &flaky {
+                        out.push_str(&format!("    {}\n", r.name));
+                    }
+                }
                 if summary.quit {
                     out.push_str("\nquit at the prompt: the run was stopped early\n");
                 }
@@ -185,8 +198,11 @@ impl Reporter for LibtestReporter {
                     elapsed.as_secs_f64()
                 ));
                 if summary.flaky > 0 || summary.reruns > 0 {
+                    // Its own line, so the one above stays libtest's. Flaky
+                    // tests passed: they are among the passed above, so
+                    // passed + failed + ignored is still the tests that ran.
                     out.push_str(&format!(
-                        "{} flaky; {} rerun{}\n",
+                        "{} flaky (counted in passed); {} rerun{}\n",
                         summary.flaky,
                         summary.reruns,
                         if summary.reruns == 1 { "" } else { "s" }

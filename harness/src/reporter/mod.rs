@@ -61,11 +61,14 @@ impl TestRecord {
 /// Counts for the closing line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Summary {
+    /// Tests that passed, flaky ones included.
     pub passed: usize,
     pub failed: usize,
     pub ignored: usize,
     pub filtered_out: usize,
+    /// Tests that passed on a rerun (also counted in `passed`).
     pub flaky: usize,
+    /// Failed attempts that were rerun.
     pub reruns: usize,
     /// `q(uit)` at the prompt stopped the run early.
     pub quit: bool,
@@ -76,7 +79,12 @@ impl Summary {
         match record.status {
             Status::Passed => self.passed += 1,
             Status::Failed => self.failed += 1,
-            Status::Flaky { .. } => self.flaky += 1,
+            // A flaky test passed in the end: counted in `passed` (as
+            // pytest-rerunfailures and nextest count it) and again apart.
+            Status::Flaky { .. } => {
+                self.passed += 1;
+                self.flaky += 1;
+            }
             Status::Ignored { .. } => self.ignored += 1,
         }
         self.reruns += record.attempts.len().saturating_sub(1);

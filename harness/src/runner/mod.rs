@@ -4,7 +4,7 @@
 //! test is reported with the signal or exit status and its output so far, and
 //! a fresh worker takes over the rest.
 
-mod protocol;
+pub(crate) mod protocol;
 pub(crate) mod unix;
 pub(crate) mod worker;
 
@@ -90,12 +90,15 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
     let last_failed = LastFailed::load();
     let mut summary = Summary::default();
     let mut order: Vec<(TestCase, Disposition)> = Vec::new();
+    // --lf: only the selected tests that failed last time, the others (the
+    // ignored too) filtered out; when none of them did (no record, or all
+    // fixed since), everything selected runs, as with pytest.
+    let only_failed = args.last_failed
+        && tests.iter().any(|c| disposition(args, c) != Disposition::FilteredOut && last_failed.contains(c.name));
     for case in tests {
         match disposition(args, case) {
             Disposition::FilteredOut => summary.filtered_out += 1,
-            Disposition::Run if args.last_failed && !last_failed.is_empty() && !last_failed.contains(case.name) => {
-                summary.filtered_out += 1
-            }
+            _ if only_failed && !last_failed.contains(case.name) => summary.filtered_out += 1,
             d => order.push((*case, d)),
         }
     }

@@ -11,6 +11,7 @@ use std::time::Instant;
 use super::protocol::{Assignment, Report, Verdict};
 use super::unix::{self, Capture};
 use crate::__private::{ShouldPanic, Test, PDB_ARMED};
+
 use crate::cli::HiArgs;
 use crate::list::TestCase;
 
@@ -111,7 +112,7 @@ fn verdict(test: &Test, ending: Ending) -> Verdict {
 fn install_panic_hook() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if PDB_ARMED.load(Ordering::Relaxed) {
+        if crate::postmortem::wants_panics() {
             crate::postmortem::on_panic(info);
         }
         default(info);

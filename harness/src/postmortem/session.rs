@@ -1,0 +1,538 @@
+//! One prompt session: the frames of a stopped thread and pdb's commands
+//! over them. Output is built as text and printed by the caller, so every
+//! command is testable without a terminal.
+
+use std::fmt::Write as _;
+
+use super::source::{simple_name, Sources};
+use crate::debuginfo::{DebugInfo, Frame, FrameKind};
+use crate::styles::Styles;
+
+/// Why the thread stopped.
+#[derive(Debug, Clone)]
+pub(crate) enum Stop {
+    /// A panic: its message, `file:line:col`, and the thread's name.
+    Panic { message: String, location: String, thread: String },
+    /// `?` in a test body about to return an error.
+    Question { error: String, location: String, thread: String },
+    /// `autopsy::breakpoint!()`.
+    Breakpoint { location: String, thread: String },
+}
+
+impl Stop {
+    fn thread(&self) -> &str {
+        match self {
+            Stop::Panic { thread, .. } | Stop::Question { thread, .. } | Stop::Breakpoint { thread, .. } => thread,
+        }
+    }
+
+    /// What `panic` prints and the header shows.
+    pub fn describe(&self) -> String {
+        match self {
+            Stop::Panic { message, location, thread } => {
+                format!("thread '{thread}' panicked at {location}:\n{message}")
+            }
+            Stop::Question { error, location, thread } => {
+                format!("thread '{thread}' returned early at {location} through `?`:\n{error}")
+            }
+            Stop::Breakpoint { location, thread } => format!("thread '{thread}' stopped at breakpoint!() in {location}"),
+        }
+    }
+}
+
+/// What the prompt does after a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    Stay,
+    Continue,
+    Quit,
+}
+
+/// The commands, for `help` and completion: (names, usage, what it does).
+pub(crate) const COMMANDS: &[(&[&str], &str, &str)] = &[
+    (&["h", "help"], "h(elp) [command]", "List the commands, or describe one."),
+    (&["w", "where", "bt"], "w(here) | bt [full]", "Your frames, oldest first, the selected one marked with >; `bt full` shows every frame."),
+    (&["u", "up"], "u(p) [count]", "Select an older frame of your code (count times)."),
+    (&["d", "down"], "d(own) [count]", "Select a newer frame of your code (count times)."),
+    (&["f", "frame"], "f(rame) N", "Select frame #N as numbered by `where` and `bt full` (any frame)."),
+    (&["l", "list"], "l(ist) [first[, last]] | l .", "Source around the current line; again to continue; an empty line repeats it."),
+    (&["ll", "longlist"], "ll | longlist", "The whole function of the selected frame."),
+    (&["p"], "p EXPR", "Print EXPR as {:?} would: a local, `cfg.name`, `pair.0`, `rows[1]`, `m[\"key\"]`, `*r`."),
+    (&["pp"], "pp EXPR", "Print EXPR as {:#?} would."),
+    (&["whatis"], "whatis EXPR", "The type of EXPR."),
+    (&["locals"], "locals", "Every live local of the selected frame, `name = value`."),
+    (&["a", "args"], "a(rgs)", "The arguments of the selected frame's function."),
+    (&["panic"], "panic", "The panic's message, location and thread."),
+    (&["out"], "out", "The test's captured output so far."),
+    (&["c", "cont", "continue"], "c(ontinue)", "Leave the prompt: the test fails as it would have and the run goes on."),
+    (&["q", "quit", "exit"], "q(uit)", "Stop the whole run now and print the summary of what ran."),
+];
+
+/// Every command name, for completion.
+pub(crate) fn command_names() -> Vec<&'static str> {
+    COMMANDS.iter().flat_map(|(names, _, _)| names.iter().copied()).collect()
+}
+
+pub(crate) struct Session {
+    info: Option<&'static DebugInfo>,
+    pub frames: Vec<Frame>,
+    pub selected: usize,
+    pub stop: Stop,
+    output: Option<Vec<u8>>,
+    styles: Styles,
+    sources: Sources,
+    /// Where a repeated `l` goes on from: (file, first line to show).
+    list_next: Option<(String, u32)>,
+    last: String,
+    told_no_locals: bool,
+    /// The prefix stripped from absolute paths for display.
+    root: Option<String>,
+}
+
+/// The user's own code, minus the registration closure the attribute
+/// generates around each test (`crate::_::__INVENTORY::{{closure}}`).
+fn is_user(f: &Frame) -> bool {
+    f.kind == FrameKind::User && !f.function.contains("__INVENTORY")
+}
+
+/// The stop's `file:line[:col]` split into its file.
+fn stop_file(location: &str) -> &str {
+    let mut s = location;
+    for _ in 0..2 {
+        if let Some((head, tail)) = s.rsplit_once(':') {
+            if tail.chars().all(|c| c.is_ascii_digit()) {
+                s = head;
+            }
+        }
+    }
+    s
+}
+
+impl Session {
+    /// `output` is `None` when output is not captured (`--nocapture`).
+    pub fn new(info: Option<&'static DebugInfo>, frames: Vec<Frame>, stop: Stop, output: Option<Vec<u8>>, styles: Styles) -> Session {
+        // The deepest frame of the user's own code; failing that, the first
+        // frame outside std and autopsy; failing that, the top.
+        let selected = frames
+            .iter()
+            .position(is_user)
+            .or_else(|| frames.iter().position(|f| !matches!(f.kind, FrameKind::Std | FrameKind::Autopsy)))
+            .unwrap_or(0);
+        let rel = match &stop {
+            Stop::Panic { location, .. } | Stop::Question { location, .. } | Stop::Breakpoint { location, .. } => {
+                stop_file(location).to_string()
+            }
+        };
+        let root = frames.iter().filter_map(|f| f.file.as_deref()).find_map(|abs| {
+            let head = abs.strip_suffix(rel.as_str())?;
+            (!rel.is_empty() && !rel.starts_with('/') && head.ends_with('/')).then(|| head.to_string())
+        });
+        Session {
+            root,
+            info,
+            frames,
+            selected,
+            stop,
+            output,
+            styles,
+            sources: Sources::default(),
+            list_next: None,
+            last: String::new(),
+            told_no_locals: false,
+        }
+    }
+
+    fn frame(&self) -> Option<&Frame> {
+        self.frames.get(self.selected)
+    }
+
+    /// The names a user may complete in the selected frame.
+    pub fn local_names(&self) -> Vec<String> {
+        match (self.info, self.frame()) {
+            (Some(info), Some(f)) if info.has_locals() => info.local_names(f),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A frame's file as the panic message names it: relative to where
+    /// cargo ran the compiler (the workspace root), found by matching the
+    /// stop's own relative location against the frames' absolute paths.
+    fn display_path(&self, file: &str) -> String {
+        if let Some(root) = &self.root {
+            if let Some(rel) = file.strip_prefix(root.as_str()) {
+                return rel.trim_start_matches('/').to_string();
+            }
+        }
+        file.to_string()
+    }
+
+    fn location(&self, f: &Frame) -> String {
+        match (&f.file, f.line) {
+            (Some(file), Some(line)) => format!("{}:{line}", self.display_path(file)),
+            (Some(file), None) => self.display_path(file),
+            _ => "<unknown>".into(),
+        }
+    }
+
+    /// The text before the first prompt: captured output, the stop, the
+    /// traceback of the user's frames, and pdb's current-line marker.
+    pub fn header(&mut self) -> String {
+        let mut out = String::new();
+        let what = match &self.stop {
+            Stop::Breakpoint { .. } => "breakpoint",
+            _ => "post-mortem",
+        };
+        let _ = writeln!(out, "\n{}", Styles::paint(self.styles.header, format!(">>> autopsy {what}: {}", self.stop.thread())));
+        if let Some(output) = &self.output {
+            if !output.is_empty() {
+                let text = String::from_utf8_lossy(output);
+                let _ = writeln!(out, "---- {} output so far ----", self.stop.thread());
+                out.push_str(&text);
+                if !text.ends_with('\n') {
+                    out.push('\n');
+                }
+                out.push('\n');
+            }
+        }
+        let _ = writeln!(out, "{}", Styles::paint(self.styles.error, self.stop.describe()));
+        let user: Vec<usize> = (0..self.frames.len()).rev().filter(|&i| is_user(&self.frames[i])).collect();
+        if !user.is_empty() {
+            let _ = writeln!(out, "\nTraceback (most recent call last):");
+            for i in user {
+                let f = self.frames[i].clone();
+                let _ = writeln!(out, "  {} in {}", Styles::paint(self.styles.location, self.location(&f)), f.function);
+                if let Some(src) = f.file.as_deref().zip(f.line).and_then(|(file, line)| self.sources.line(file, line)) {
+                    let _ = writeln!(out, "    {src}");
+                }
+            }
+        }
+        if self.info.is_some_and(|i| !i.has_locals()) {
+            out.push_str(&self.no_locals_note());
+        }
+        out.push('\n');
+        out.push_str(&self.current_marker());
+        out
+    }
+
+    fn no_locals_note(&mut self) -> String {
+        if std::mem::replace(&mut self.told_no_locals, true) {
+            return String::new();
+        }
+        "\nnote: this test binary has no debug info for locals, so `p`, `locals` and `args` cannot \
+         read values. Build the tests with debug info to get them back: remove `debug = false` / \
+         `strip` from [profile.dev] or [profile.test] (or set `debug = true` there).\n"
+            .to_string()
+    }
+
+    /// `> file(line)function()` and `-> source`, as pdb prints them.
+    pub fn current_marker(&mut self) -> String {
+        let Some(f) = self.frame().cloned() else { return "> <no frames>\n".into() };
+        let mut out = String::new();
+        let name = simple_name(&f.function);
+        let file = f.file.as_deref().map(|p| self.display_path(p)).unwrap_or_else(|| "<unknown>".into());
+        match f.line {
+            Some(line) => {
+                let _ = writeln!(out, "> {}({line}){name}()", Styles::paint(self.styles.location, &file));
+            }
+            None => {
+                let _ = writeln!(out, "> {}{name}()", Styles::paint(self.styles.location, &file));
+            }
+        }
+        if let Some(src) = f.file.as_deref().zip(f.line).and_then(|(file, line)| self.sources.line(file, line)) {
+            let _ = writeln!(out, "-> {src}");
+        }
+        out
+    }
+
+    /// Runs one command line, appending what it prints to `out`.
+    pub fn execute(&mut self, line: &str, out: &mut String) -> Action {
+        let mut line = line.trim().to_string();
+        if line.is_empty() {
+            // pdb repeats the last command; for us that matters for `l`,
+            // `u` and `d`.
+            let first = self.last.split_whitespace().next().unwrap_or("");
+            if matches!(first, "l" | "list" | "u" | "up" | "d" | "down") {
+                line = if matches!(first, "l" | "list") { "l".into() } else { self.last.clone() };
+            } else {
+                return Action::Stay;
+            }
+        } else {
+            self.last = line.clone();
+        }
+        let (cmd, rest) = match line.split_once(char::is_whitespace) {
+            Some((c, r)) => (c, r.trim()),
+            None => (line.as_str(), ""),
+        };
+        match cmd {
+            "h" | "help" => self.help(rest, out),
+            "w" | "where" => self.where_(false, out),
+            "bt" => self.where_(rest == "full", out),
+            "u" | "up" => self.move_frame(rest, true, out),
+            "d" | "down" => self.move_frame(rest, false, out),
+            "f" | "frame" => self.select_frame(rest, out),
+            "l" | "list" => self.list(rest, out),
+            "ll" | "longlist" => self.longlist(out),
+            "p" => self.print(rest, false, out),
+            "pp" => self.print(rest, true, out),
+            "whatis" => self.whatis(rest, out),
+            "locals" => self.locals(false, out),
+            "a" | "args" => self.locals(true, out),
+            "panic" => {
+                let _ = writeln!(out, "{}", self.stop.describe());
+            }
+            "out" => match &self.output {
+                None => out.push_str("(output is not captured: the run has --nocapture)\n"),
+                Some(o) if o.is_empty() => out.push_str("(no output yet)\n"),
+                Some(o) => {
+                    let text = String::from_utf8_lossy(o);
+                    out.push_str(&text);
+                    if !text.ends_with('\n') {
+                        out.push('\n');
+                    }
+                }
+            },
+            "c" | "cont" | "continue" => return Action::Continue,
+            "q" | "quit" | "exit" => return Action::Quit,
+            _ => {
+                // pdb evaluates what is not a command; so do we, for names.
+                let looks_like_expr = line.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '*');
+                match self.eval(&line) {
+                    Ok(v) if looks_like_expr => {
+                        let _ = writeln!(out, "{v}");
+                    }
+                    _ => {
+                        let _ = writeln!(out, "*** unknown command '{cmd}': type help for the list");
+                    }
+                }
+            }
+        }
+        Action::Stay
+    }
+
+    fn help(&self, topic: &str, out: &mut String) {
+        if topic.is_empty() {
+            out.push_str("Commands (pdb's names and abbreviations):\n\n");
+            for (_, usage, what) in COMMANDS {
+                let _ = writeln!(out, "  {usage:<30} {what}");
+            }
+            out.push_str("\nAn empty line repeats `list`. Ctrl-C cancels the line; Ctrl-D continues.\n");
+            return;
+        }
+        match COMMANDS.iter().find(|(names, _, _)| names.contains(&topic)) {
+            Some((_, usage, what)) => {
+                let _ = writeln!(out, "{usage}\n    {what}");
+            }
+            None => {
+                let _ = writeln!(out, "*** no help on '{topic}': type help for the list");
+            }
+        }
+    }
+
+    fn frame_line(&mut self, i: usize, out: &mut String) {
+        let f = self.frames[i].clone();
+        let mark = if i == self.selected { Styles::paint(self.styles.current, ">") } else { " ".into() };
+        let inl = if f.inlined { " [inlined]" } else { "" };
+        let _ = writeln!(out, "{mark} #{i:<2} {} in {}{inl}", Styles::paint(self.styles.location, self.location(&f)), f.function);
+        if let Some(src) = f.file.as_deref().zip(f.line).and_then(|(file, line)| self.sources.line(file, line)) {
+            let _ = writeln!(out, "        {src}");
+        }
+    }
+
+    fn where_(&mut self, full: bool, out: &mut String) {
+        let shown: Vec<usize> =
+            (0..self.frames.len()).rev().filter(|&i| full || is_user(&self.frames[i]) || i == self.selected).collect();
+        if shown.is_empty() {
+            out.push_str("(no frames)\n");
+        }
+        for i in shown {
+            self.frame_line(i, out);
+        }
+    }
+
+    fn count(arg: &str, out: &mut String) -> Option<usize> {
+        if arg.is_empty() {
+            return Some(1);
+        }
+        match arg.parse::<usize>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                let _ = writeln!(out, "*** expected a count, got '{arg}'");
+                None
+            }
+        }
+    }
+
+    fn move_frame(&mut self, arg: &str, older: bool, out: &mut String) {
+        let Some(n) = Self::count(arg, out) else { return };
+        let mut at = self.selected;
+        for _ in 0..n {
+            let next = if older {
+                (at + 1..self.frames.len()).find(|&i| is_user(&self.frames[i]))
+            } else {
+                (0..at).rev().find(|&i| is_user(&self.frames[i]))
+            };
+            match next {
+                Some(i) => at = i,
+                None => break,
+            }
+        }
+        if at == self.selected {
+            out.push_str(if older { "*** Oldest frame\n" } else { "*** Newest frame\n" });
+            return;
+        }
+        self.selected = at;
+        self.list_next = None;
+        out.push_str(&self.current_marker());
+    }
+
+    fn select_frame(&mut self, arg: &str, out: &mut String) {
+        match arg.trim_start_matches('#').parse::<usize>() {
+            Ok(i) if i < self.frames.len() => {
+                self.selected = i;
+                self.list_next = None;
+                out.push_str(&self.current_marker());
+            }
+            Ok(i) => {
+                let _ = writeln!(out, "*** no frame #{i}: frames are #0 to #{}", self.frames.len().saturating_sub(1));
+            }
+            Err(_) => out.push_str("*** usage: frame N (numbers as `bt full` shows them)\n"),
+        }
+    }
+
+    fn show_lines(&mut self, file: &str, first: u32, last: u32, out: &mut String) -> bool {
+        let current = self.frame().and_then(|f| (f.file.as_deref() == Some(file)).then_some(f.line).flatten());
+        let styles = self.styles;
+        let Some(lines) = self.sources.lines(file) else {
+            let _ = writeln!(out, "*** source not found: {file}");
+            return false;
+        };
+        let last = last.min(lines.len() as u32);
+        if first > last {
+            out.push_str("[EOF]\n");
+            return false;
+        }
+        for n in first..=last {
+            let text = &lines[n as usize - 1];
+            if Some(n) == current {
+                let _ = writeln!(out, "{}", Styles::paint(styles.current, format!("{n:>4} -> {text}")));
+            } else {
+                let _ = writeln!(out, "{n:>4}    {text}");
+            }
+        }
+        true
+    }
+
+    fn list(&mut self, arg: &str, out: &mut String) {
+        let Some(f) = self.frame().cloned() else { return out.push_str("*** no frame\n") };
+        let Some(file) = f.file.clone() else {
+            return out.push_str("*** no source for this frame\n");
+        };
+        let around = |line: u32| (line.saturating_sub(5).max(1), line + 5);
+        let (first, last) = if arg.is_empty() {
+            match &self.list_next {
+                Some((nf, next)) if *nf == file => (*next, next + 10),
+                _ => around(f.line.unwrap_or(1)),
+            }
+        } else if arg == "." {
+            around(f.line.unwrap_or(1))
+        } else {
+            let parts: Vec<&str> = arg.split(',').map(str::trim).collect();
+            let nums: Result<Vec<u32>, _> = parts.iter().map(|p| p.parse::<u32>()).collect();
+            match nums.as_deref() {
+                Ok([a]) => around(*a),
+                // pdb: a second number smaller than the first is a count.
+                Ok([a, b]) if b < a => (*a, a + b),
+                Ok([a, b]) => (*a, *b),
+                _ => {
+                    return out.push_str("*** usage: l(ist) [first[, last]] | l .\n");
+                }
+            }
+        };
+        if self.show_lines(&file, first, last, out) {
+            self.list_next = Some((file, last + 1));
+        }
+    }
+
+    fn longlist(&mut self, out: &mut String) {
+        let Some(f) = self.frame().cloned() else { return out.push_str("*** no frame\n") };
+        let (Some(file), Some(line)) = (f.file.clone(), f.line) else {
+            return out.push_str("*** no source for this frame\n");
+        };
+        match self.sources.function_extent(&file, line, &f.function) {
+            Some((a, b)) => {
+                self.show_lines(&file, a, b, out);
+            }
+            None => {
+                let _ = writeln!(out, "*** source not found: {file}");
+            }
+        }
+    }
+
+    fn locals_available(&mut self, out: &mut String) -> Option<(&'static DebugInfo, Frame)> {
+        let info = match self.info {
+            Some(i) if i.has_locals() => i,
+            _ => {
+                self.told_no_locals = false;
+                out.push_str(self.no_locals_note().trim_start());
+                return None;
+            }
+        };
+        let frame = self.frame()?.clone();
+        Some((info, frame))
+    }
+
+    fn eval(&mut self, expr: &str) -> Result<String, String> {
+        let info = self.info.filter(|i| i.has_locals()).ok_or("no debug info for locals")?;
+        let frame = self.frame().ok_or("no frame")?;
+        info.eval(frame, expr).map(|v| v.debug()).map_err(|e| e.to_string())
+    }
+
+    fn print(&mut self, expr: &str, pretty: bool, out: &mut String) {
+        if expr.is_empty() {
+            return out.push_str("*** usage: p EXPR\n");
+        }
+        let Some((info, frame)) = self.locals_available(out) else { return };
+        match info.eval(&frame, expr) {
+            Ok(v) => {
+                let _ = writeln!(out, "{}", if pretty { v.debug_pretty() } else { v.debug() });
+            }
+            Err(e) => {
+                let _ = writeln!(out, "*** {e}");
+            }
+        }
+    }
+
+    fn whatis(&mut self, expr: &str, out: &mut String) {
+        if expr.is_empty() {
+            return out.push_str("*** usage: whatis EXPR\n");
+        }
+        let Some((info, frame)) = self.locals_available(out) else { return };
+        match info.eval(&frame, expr) {
+            Ok(v) => {
+                let _ = writeln!(out, "{}", v.type_name());
+            }
+            Err(e) => {
+                let _ = writeln!(out, "*** {e}");
+            }
+        }
+    }
+
+    /// `locals` and `args`: one `name = value` per line.
+    pub fn locals(&mut self, args_only: bool, out: &mut String) {
+        let Some((info, frame)) = self.locals_available(out) else { return };
+        match info.locals(&frame) {
+            Ok(vars) => {
+                let vars: Vec<_> = vars.into_iter().filter(|v| !args_only || v.is_arg).collect();
+                if vars.is_empty() {
+                    out.push_str(if args_only { "(no arguments)\n" } else { "(no locals)\n" });
+                }
+                for v in vars {
+                    let _ = writeln!(out, "{} = {}", Styles::paint(self.styles.name, &v.name), v.value.debug());
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(out, "*** {e}");
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+#![deny(warnings)]
+
+#[autopsy::test]
+fn plain() {
+    let x = 1;
+    assert_eq!(x, 1);
+}
+
+#[autopsy::test]
+fn empty() {}
+
+#[autopsy::test]
+pub fn public() {}
+
+#[autopsy::test]
+fn r#loop() {}
+
+#[autopsy::test]
+fn returns_unit() -> () {}
+
+mod nested {
+    #[autopsy::test]
+    fn in_a_module() {}
+}
+
+fn main() {}
