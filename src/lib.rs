@@ -182,3 +182,102 @@ fn write_if_changed(path: &Path, text: &str) {
         std::fs::write(path, text).unwrap();
     }
 }
+
+impl Fixture {
+    /// A workspace under `target/e2e/<name>/` holding a copy of the package
+    /// at `package` (relative to the repository root, e.g. `examples/batch`)
+    /// at the same relative path, so file names in panics and the prompt read
+    /// as in the repository (`examples/batch/tests/batch.rs`). The package's
+    /// `autopsy` path dependency is pointed at `harness/`.
+    pub fn from_example(name: &str, package: &str, test: &str) -> Fixture {
+        let dir = root().join("target").join("e2e").join(name);
+        let src = root().join(package);
+        let dst = dir.join(package);
+        copy_tree(&src, &dst);
+        let manifest = std::fs::read_to_string(src.join("Cargo.toml")).unwrap();
+        let harness = root().join("harness");
+        let manifest = regex::Regex::new(r#"autopsy = \{ path = "[^"]*" \}"#)
+            .unwrap()
+            .replace(&manifest, format!(r#"autopsy = {{ path = "{}" }}"#, harness.display()).as_str())
+            .into_owned();
+        write_if_changed(&dst.join("Cargo.toml"), &manifest);
+        write_if_changed(
+            &dir.join("Cargo.toml"),
+            &format!("[workspace]\nmembers = [\"{package}\"]\nresolver = \"2\"\n"),
+        );
+        let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap();
+        write_if_changed(&dir.join("Cargo.lock"), &lock);
+        Fixture { dir, test: test.to_string(), profile_extra: String::new() }
+    }
+
+    /// Runs `cargo test -q --test NAME -- args` with `env` and `stdin`
+    /// (`None`: stdin is /dev/null), killed after `secs` seconds; the
+    /// second value says whether it had to be killed.
+    pub fn run_timeout(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>, secs: u64) -> (Run, bool) {
+        use std::io::Write;
+        use std::process::Stdio;
+        self.build();
+        let mut cmd = self.command(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        run_killed_after(cmd, stdin, secs)
+    }
+}
+
+/// Runs `cmd` (stdio already set up), feeding `stdin`, killing it after
+/// `secs` seconds; the second value says whether it had to be killed.
+pub fn run_killed_after(mut cmd: Command, stdin: Option<&str>, secs: u64) -> (Run, bool) {
+    use std::io::{Read, Write};
+    use std::os::unix::process::CommandExt;
+    // Its own process group, so a hang is killed with every worker.
+    cmd.process_group(0);
+    let mut child = cmd.spawn().unwrap();
+    if let (Some(text), Some(mut input)) = (stdin, child.stdin.take()) {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = out.read_to_end(&mut b);
+        b
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = err.read_to_end(&mut b);
+        b
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let mut killed = false;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            killed = true;
+            let _ = Command::new("kill").args(["-9", &format!("-{}", child.id())]).status();
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let out = Output { status, stdout: t_out.join().unwrap(), stderr: t_err.join().unwrap() };
+    (Run::from(out), killed)
+}
+
+fn copy_tree(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let to = dst.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to);
+        } else {
+            write_if_changed(&to, &std::fs::read_to_string(entry.path()).unwrap());
+        }
+    }
+}

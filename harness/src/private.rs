@@ -87,7 +87,7 @@ pub fn tracing() -> bool {
 /// instrumented function.
 #[inline(never)]
 pub fn trace_stop(file: &'static str, line: u32) {
-    let _ = (file, line);
+    crate::postmortem::trace::hit(file, line, false);
 }
 
 /// What `?` may be applied to in a test body: `Result` and `Option`.
@@ -122,7 +122,7 @@ pub fn question<T: Question>(value: T, file: &'static str, line: u32) -> T {
 /// `autopsy::breakpoint!()`: opens the prompt in the caller's frame.
 #[inline(never)]
 pub fn breakpoint(file: &'static str, line: u32) {
-    crate::postmortem::on_breakpoint(file, line);
+    crate::postmortem::trace::hit(file, line, true);
 }
 
 /// `autopsy::main!()`'s body.

@@ -22,12 +22,16 @@ pub(super) struct Binary {
     pub dwarf: gimli::Dwarf<R>,
     /// Runtime address minus link-time address (PIE load bias).
     pub bias: u64,
-    /// Sorted, non-overlapping `(start, end, unit offset)` from `.debug_aranges`.
-    aranges: Vec<(u64, u64, usize)>,
+    /// Raw `.debug_aranges` (parsed on demand, see [`Binary::aranges_lookup`]).
+    aranges: &'static [u8],
+    /// pc → unit offset (`None`: no unit), filled by lookups.
+    pc_units: Mutex<HashMap<u64, Option<usize>>>,
+    /// Link-time address range of the executable sections.
+    text: (u64, u64),
+    big_endian: bool,
     /// Offsets of all unit headers (only computed when needed).
     unit_offsets: OnceLock<Vec<usize>>,
     units: Mutex<HashMap<usize, Arc<Cu>>>,
-    symbols: OnceLock<Vec<(u64, u64, String)>>,
     obj: object::File<'static, &'static [u8]>,
     pub has_info: bool,
     pub has_vars: OnceLock<bool>,
@@ -128,26 +132,29 @@ impl Binary {
             .is_some_and(|s| s.size() > 0);
         let dwarf = gimli::Dwarf::load(|id| Ok::<R, ()>(load_section(&obj, id, endian)))
             .map_err(|_| format!("cannot load DWARF of {path}"))?;
-        let mut aranges = Vec::new();
-        let mut headers = dwarf.debug_aranges.headers();
-        while let Ok(Some(h)) = headers.next() {
-            let off = h.debug_info_offset().0;
-            let mut entries = h.entries();
-            while let Ok(Some(e)) = entries.next() {
-                let r = e.range();
-                if r.end > r.begin {
-                    aranges.push((r.begin, r.end, off));
-                }
+        let aranges: &'static [u8] = obj
+            .section_by_name(".debug_aranges")
+            .and_then(|s| match s.uncompressed_data().ok()? {
+                std::borrow::Cow::Borrowed(b) => Some(b),
+                std::borrow::Cow::Owned(v) => Some(&*Box::leak(v.into_boxed_slice())),
+            })
+            .unwrap_or(&[]);
+        let mut text = (u64::MAX, 0u64);
+        for s in obj.sections() {
+            if s.kind() == object::SectionKind::Text && s.size() > 0 {
+                text.0 = text.0.min(s.address());
+                text.1 = text.1.max(s.address() + s.size());
             }
         }
-        aranges.sort_unstable();
         Ok(Binary {
             dwarf,
             bias: main_bias(),
             aranges,
+            pc_units: Mutex::new(HashMap::new()),
+            text,
+            big_endian: !obj.is_little_endian(),
             unit_offsets: OnceLock::new(),
             units: Mutex::new(HashMap::new()),
-            symbols: OnceLock::new(),
             obj,
             has_info,
             has_vars: OnceLock::new(),
@@ -198,14 +205,96 @@ impl Binary {
         self.cu(*offs.get(i.checked_sub(1)?)?)
     }
 
+    /// Whether a link-time address is in the executable's code.
+    pub fn in_text(&self, pc: u64) -> bool {
+        self.text.0 <= pc && pc < self.text.1
+    }
+
+    /// Maps many addresses to their units in one pass over
+    /// `.debug_aranges` (no sorting, no allocation per entry), caching the
+    /// answers.
+    pub fn aranges_lookup(&self, pcs: &[u64]) {
+        let mut want: Vec<u64> = {
+            let Ok(known) = self.pc_units.lock() else { return };
+            pcs.iter().copied().filter(|p| !known.contains_key(p)).collect()
+        };
+        if want.is_empty() {
+            return;
+        }
+        want.sort_unstable();
+        want.dedup();
+        let mut found: Vec<Option<usize>> = vec![None; want.len()];
+        let d = self.aranges;
+        let rd = |o: usize, n: usize| -> Option<u64> {
+            let b = d.get(o..o + n)?;
+            let mut v = 0u64;
+            for (i, x) in b.iter().enumerate() {
+                if self.big_endian {
+                    v = (v << 8) | *x as u64;
+                } else {
+                    v |= (*x as u64) << (8 * i);
+                }
+            }
+            Some(v)
+        };
+        let mut pos = 0usize;
+        while pos + 12 <= d.len() {
+            let Some(mut len) = rd(pos, 4) else { break };
+            let (mut hdr, off_size) = (pos + 4, 4);
+            let off_size = if len == 0xffff_ffff {
+                let Some(l) = rd(pos + 4, 8) else { break };
+                len = l;
+                hdr += 8;
+                8
+            } else {
+                off_size
+            };
+            let end = hdr + len as usize;
+            // version (2), debug_info_offset, address_size (1), segment size (1)
+            let (Some(info_off), Some(asz)) = (rd(hdr + 2, off_size), rd(hdr + 2 + off_size, 1)) else {
+                break;
+            };
+            let asz = asz as usize;
+            if asz == 0 || asz > 8 {
+                pos = end;
+                continue;
+            }
+            let tuple = 2 * asz;
+            let start = hdr + 2 + off_size + 2;
+            let hdr_total = start - pos;
+            let mut e = pos + hdr_total.div_ceil(tuple) * tuple;
+            while e + tuple <= end.min(d.len()) {
+                let a = rd(e, asz).unwrap_or(0);
+                let l = rd(e + asz, asz).unwrap_or(0);
+                e += tuple;
+                if a == 0 && l == 0 {
+                    break;
+                }
+                // First wanted pc >= a.
+                let i = want.partition_point(|&p| p < a);
+                let mut j = i;
+                while j < want.len() && want[j] < a.wrapping_add(l) {
+                    found[j] = Some(info_off as usize);
+                    j += 1;
+                }
+            }
+            pos = end;
+        }
+        if let Ok(mut known) = self.pc_units.lock() {
+            for (p, f) in want.into_iter().zip(found) {
+                known.insert(p, f);
+            }
+        }
+    }
+
     /// The unit whose code contains the link-time address `pc`.
     pub fn cu_for_pc(&self, pc: u64) -> Option<Arc<Cu>> {
         if !self.aranges.is_empty() {
-            let i = self.aranges.partition_point(|r| r.0 <= pc);
-            let r = self.aranges.get(i.checked_sub(1)?)?;
-            if pc < r.1 {
-                return self.cu(r.2);
-            }
+            self.aranges_lookup(&[pc]);
+            let off = (*self.pc_units.lock().ok()?.get(&pc)?)?;
+            return self.cu(off);
+        }
+        if !self.in_text(pc) {
             return None;
         }
         // No aranges: look at each unit's root ranges (headers + root DIE
@@ -229,25 +318,22 @@ impl Binary {
         self.cu_for_pc(addr)
     }
 
-    /// ELF symbol containing `addr` (link-time): `(start, demangled name)`.
-    pub fn symbol(&self, addr: u64) -> Option<(u64, &str)> {
-        let syms = self.symbols.get_or_init(|| {
-            let mut v: Vec<(u64, u64, String)> = self
-                .obj
-                .symbols()
-                .filter(|s| s.is_definition() && s.address() != 0)
-                .filter_map(|s| Some((s.address(), s.size(), s.name().ok()?.to_string())))
-                .collect();
-            v.sort_unstable_by_key(|s| s.0);
-            v
-        });
-        let i = syms.partition_point(|s| s.0 <= addr);
-        let s = syms.get(i.checked_sub(1)?)?;
-        if addr < s.0 + s.1.max(1) {
-            Some((s.0, &s.2))
-        } else {
-            None
+    /// Name of the ELF symbol containing the link-time `addr` (one linear
+    /// pass over the symbol table, no allocation; only used for frames
+    /// without DWARF).
+    pub fn symbol(&self, addr: u64) -> Option<&'static str> {
+        if !self.in_text(addr) {
+            return None;
         }
+        let mut best: Option<(u64, object::SymbolIndex)> = None;
+        for s in self.obj.symbols() {
+            let a = s.address();
+            if a <= addr && addr < a + s.size().max(1) && best.is_none_or(|b| b.0 < a) {
+                best = Some((a, s.index()));
+            }
+        }
+        let s = self.obj.symbol_by_index(best?.1).ok()?;
+        s.name().ok()
     }
 
     pub fn attr_str(&self, cu: &Cu, v: AttributeValue<R>) -> Option<String> {
@@ -258,7 +344,7 @@ impl Binary {
     }
 
     pub fn index<'a>(&self, cu: &'a Cu) -> &'a CuIndex {
-        cu.index.get_or_init(|| self.build_index(cu).unwrap_or_default())
+        cu.index.get_or_init(|| { let t=std::time::Instant::now(); let r=self.build_index(cu).unwrap_or_default(); if std::env::var_os("DWT").is_some() { eprintln!("TIME index cu {:#x} len {} {:?}", cu.off, cu.unit.header.unit_length(), t.elapsed()); } r })
     }
 
     fn build_index(&self, cu: &Cu) -> gimli::Result<CuIndex> {
@@ -519,7 +605,7 @@ impl Binary {
     }
 
     fn lines<'a>(&self, cu: &'a Cu) -> &'a Lines {
-        cu.lines.get_or_init(|| self.build_lines(cu).unwrap_or_default())
+        cu.lines.get_or_init(|| { let t=std::time::Instant::now(); let r=self.build_lines(cu).unwrap_or_default(); if std::env::var_os("DWT").is_some() { eprintln!("TIME lines cu {:#x} rows {} {:?}", cu.off, r.seqs.iter().map(|s| s.2.len()).sum::<usize>(), t.elapsed()); } r })
     }
 
     fn build_lines(&self, cu: &Cu) -> gimli::Result<Lines> {

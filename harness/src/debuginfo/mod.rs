@@ -147,6 +147,18 @@ pub fn set_autopsy_dir(dir: &'static str) {
     let _ = AUTOPSY_DIR.set(dir);
 }
 
+/// Symbol name of an address in a shared library (`dladdr`).
+fn shared_symbol(ip: usize) -> Option<String> {
+    // SAFETY: dladdr only inspects the loader's tables and fills `info`.
+    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+    if unsafe { libc::dladdr(ip as *const libc::c_void, &mut info) } == 0 || info.dli_sname.is_null() {
+        return None;
+    }
+    // SAFETY: dli_sname is a NUL-terminated string owned by the loader.
+    let name = unsafe { std::ffi::CStr::from_ptr(info.dli_sname) };
+    Some(dwarf::demangle(&name.to_string_lossy()))
+}
+
 fn classify(function: &str, file: Option<&str>) -> FrameKind {
     let f = function.trim_start_matches('<');
     let std_fn = ["std::", "core::", "alloc::", "test::", "backtrace::"]
@@ -247,6 +259,11 @@ impl DebugInfo {
     pub fn frames(&self, raw: &[RawFrame]) -> Vec<Frame> {
         let bin = &self.bin;
         let mut out = Vec::new();
+        let pcs: Vec<u64> = raw
+            .iter()
+            .map(|r| (r.ip as u64).wrapping_sub(bin.bias).wrapping_sub(1))
+            .collect();
+        bin.aranges_lookup(&pcs);
         for (i, r) in raw.iter().enumerate() {
             // Return addresses point after the call: look up `ip - 1`.
             let pc = (r.ip as u64).wrapping_sub(bin.bias).wrapping_sub(1);
@@ -265,18 +282,26 @@ impl DebugInfo {
                 scope: None,
                 subprogram: None,
             };
+            let t0 = std::time::Instant::now();
             let cu = bin.cu_for_pc(pc);
+            let t1 = t0.elapsed();
+            let idx = cu.as_ref().map(|c| bin.index(c).has_vars);
+            let t2 = t0.elapsed();
             let scopes = cu.as_ref().map(|c| bin.scopes(c, pc)).unwrap_or_default();
+            let t3 = t0.elapsed();
             let line = cu.as_ref().and_then(|c| bin.line_at(c, pc));
+            if std::env::var_os("DWT").is_some() { eprintln!("TIME frame {i} cu {t1:?} idx {:?} scopes {:?} line {:?} {:?} {idx:?}", t2-t1, t3-t2, t0.elapsed()-t3, scopes.first().map(|s| s.function.clone())); }
             if scopes.is_empty() {
                 let function = bin
                     .symbol(pc)
-                    .map(|s| dwarf::demangle(s.1))
+                    .map(dwarf::demangle)
+                    .or_else(|| shared_symbol(r.ip))
                     .unwrap_or_else(|| format!("{:#x}", r.ip));
                 let (file, l, c) = match line {
                     Some((f, l, c)) => (f, Some(l), Some(c)),
                     None => (None, None, None),
                 };
+                if std::env::var_os("DWT").is_some() { eprintln!("TIME nocu frame {i} {:?} {function}", t0.elapsed()); }
                 out.push(Frame {
                     kind: classify(&function, file.as_deref()),
                     function,
@@ -415,15 +440,32 @@ impl DebugInfo {
         self.eval_location(frame, cu, expr)
     }
 
+    /// The subprogram's `DW_AT_frame_base`: `DW_OP_reg7` (rsp) is the
+    /// frame's own CFA as reported by the unwinder; `DW_OP_call_frame_cfa`
+    /// (used by large frames: `call_frame_cfa, consts -N, plus`) is the
+    /// caller's.
     fn frame_base(&self, frame: &Frame, cu: &Cu) -> Option<u64> {
+        use gimli::EvaluationResult as E;
         let e = self.bin.entry(cu, frame.subprogram?)?;
         let Some(AttributeValue::Exprloc(expr)) = e.attr_value(dw::DW_AT_frame_base) else {
             return None;
         };
-        let mut ops = expr.operations(cu.unit.encoding());
-        match ops.next().ok()?? {
-            gimli::Operation::Register { register } if register.0 == 7 => Some(frame.cfa),
-            gimli::Operation::CallFrameCFA => frame.caller_cfa,
+        let mut ev = expr.evaluation(cu.unit.encoding());
+        let mut res = ev.evaluate().ok()?;
+        for _ in 0..16 {
+            res = match res {
+                E::Complete => break,
+                E::RequiresCallFrameCfa => ev.resume_with_call_frame_cfa(frame.caller_cfa?).ok()?,
+                E::RequiresRegister { register, .. } if register.0 == 7 => ev
+                    .resume_with_register(gimli::Value::Generic(frame.cfa))
+                    .ok()?,
+                _ => return None,
+            };
+        }
+        let pieces = ev.result();
+        match pieces.first()?.location {
+            gimli::Location::Register { register } if register.0 == 7 => Some(frame.cfa),
+            gimli::Location::Address { address } => Some(address),
             _ => None,
         }
     }

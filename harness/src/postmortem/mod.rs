@@ -11,6 +11,7 @@
 mod input;
 mod session;
 mod source;
+pub(crate) mod trace;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,6 +34,7 @@ pub(crate) fn configure(args: &HiArgs) {
     COLOR.store(args.color, Ordering::Relaxed);
     SHOWLOCALS.store(args.showlocals, Ordering::Relaxed);
     CAPTURED.store(args.capture, Ordering::Relaxed);
+    trace::configure(args.trace);
     debuginfo::set_autopsy_dir(env!("CARGO_MANIFEST_DIR"));
 }
 
@@ -84,18 +86,6 @@ pub(crate) fn on_question(file: &'static str, line: u32) {
     open(stop, raw);
 }
 
-/// `autopsy::breakpoint!()`.
-pub(crate) fn on_breakpoint(file: &'static str, line: u32) {
-    if on_debugger_thread() {
-        return;
-    }
-    if worker::state().is_none() {
-        eprintln!("autopsy: breakpoint!() at {file}:{line} ignored: not running under the autopsy harness");
-        return;
-    }
-    let raw = debuginfo::capture_stack();
-    open(Stop::Breakpoint { location: format!("{file}:{line}"), thread: thread_name() }, raw);
-}
 
 /// Runs `f` on a thread with room for DWARF parsing, catching its panics.
 fn on_helper_thread<R: Send>(f: impl FnOnce() -> R + Send) -> Option<R> {
@@ -146,8 +136,14 @@ fn show_locals(raw: &[RawFrame]) {
 
 /// Opens the prompt for `stop` over the captured stack; returns when the
 /// user continues. `q(uit)` ends the process after telling the coordinator.
-pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) {
-    let Some(state) = worker::state() else { return };
+pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
+    let Some(state) = worker::state() else {
+        eprintln!("autopsy: no prompt for {}: not running under the autopsy harness", stop.describe());
+        return None;
+    };
+    if trace::input_ended() {
+        return Some(Action::Continue);
+    }
     let output = CAPTURED.load(Ordering::Relaxed).then(|| state.output_so_far());
     let action = on_helper_thread(move || {
         state.interactive(|| {
@@ -174,6 +170,7 @@ pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) {
         crate::runner::unix::flush_all();
         std::process::exit(101);
     }
+    action
 }
 
 /// The value `?` was applied to, read from `question`'s own frame: no
@@ -190,7 +187,18 @@ fn question_value(info: &DebugInfo, frames: &[debuginfo::Frame]) -> String {
 
 fn run_prompt(session: &mut Session) -> Action {
     let mut stdout = std::io::stdout();
-    let _ = stdout.write_all(session.header().as_bytes());
+    let header = match session.stop {
+        Stop::Trace { .. } => {
+            let first = !std::mem::replace(&mut trace::state().announced, true);
+            let mut text = String::new();
+            if first {
+                text = format!("\n>>> autopsy trace: {}\n", session.stop.thread_name());
+            }
+            text + &session.trace_stop_text()
+        }
+        _ => session.header(),
+    };
+    let _ = stdout.write_all(header.as_bytes());
     let _ = stdout.flush();
     let mut lines = Lines::open();
     let action = loop {
@@ -206,7 +214,11 @@ fn run_prompt(session: &mut Session) -> Action {
                 }
             }
             Input::Interrupted => continue,
-            Input::Eof => break Action::Continue,
+            Input::Eof => {
+                // End of input: everything goes on as without a prompt.
+                trace::end_of_input();
+                break Action::Continue;
+            }
         }
     };
     lines.save();

@@ -17,13 +17,36 @@ pub(crate) enum Stop {
     Question { error: String, location: String, thread: String },
     /// `autopsy::breakpoint!()`.
     Breakpoint { location: String, thread: String },
+    /// A trace stop under `--trace`: stepping or a breakpoint set with `b`.
+    Trace { location: String, thread: String },
 }
 
 impl Stop {
+    pub fn thread_name(&self) -> &str {
+        self.thread()
+    }
+
     fn thread(&self) -> &str {
         match self {
-            Stop::Panic { thread, .. } | Stop::Question { thread, .. } | Stop::Breakpoint { thread, .. } => thread,
+            Stop::Panic { thread, .. }
+            | Stop::Question { thread, .. }
+            | Stop::Breakpoint { thread, .. }
+            | Stop::Trace { thread, .. } => thread,
         }
+    }
+
+    fn location(&self) -> &str {
+        match self {
+            Stop::Panic { location, .. }
+            | Stop::Question { location, .. }
+            | Stop::Breakpoint { location, .. }
+            | Stop::Trace { location, .. } => location,
+        }
+    }
+
+    /// Whether the thread can go on running statements (not a failure).
+    pub fn is_live(&self) -> bool {
+        matches!(self, Stop::Breakpoint { .. } | Stop::Trace { .. })
     }
 
     /// What `panic` prints and the header shows.
@@ -36,6 +59,7 @@ impl Stop {
                 format!("thread '{thread}' returned early at {location} through `?`:\n{error}")
             }
             Stop::Breakpoint { location, thread } => format!("thread '{thread}' stopped at breakpoint!() in {location}"),
+            Stop::Trace { location, thread } => format!("thread '{thread}' stopped at {location}"),
         }
     }
 }
@@ -46,6 +70,14 @@ pub(crate) enum Action {
     Stay,
     Continue,
     Quit,
+    /// `s(tep)`: the next trace stop anywhere.
+    Step,
+    /// `n(ext)`: the next stop in this function (or its caller).
+    Next,
+    /// `r(eturn)`: the next stop after this function returns.
+    Return,
+    /// `unt(il) LINE`: a stop at or after LINE in this function.
+    Until(u32),
 }
 
 /// The commands, for `help` and completion: (names, usage, what it does).
@@ -64,7 +96,17 @@ pub(crate) const COMMANDS: &[(&[&str], &str, &str)] = &[
     (&["a", "args"], "a(rgs)", "The arguments of the selected frame's function."),
     (&["panic"], "panic", "The panic's message, location and thread."),
     (&["out"], "out", "The test's captured output so far."),
-    (&["c", "cont", "continue"], "c(ontinue)", "Leave the prompt: the test fails as it would have and the run goes on."),
+    (&["n", "next"], "n(ext)", "Run to the next statement of this function (--trace, breakpoint!())."),
+    (&["s", "step"], "s(tep)", "Run to the next statement anywhere, into #[autopsy::trace] functions."),
+    (&["r", "return"], "r(eturn)", "Run until this function returns."),
+    (&["unt", "until"], "unt(il) [LINE]", "Run until a line at or after LINE (default: the next line) in this function."),
+    (&["b", "break"], "b(reak) [LINE | FILE:LINE]", "Set a breakpoint on an instrumented statement; no argument lists them."),
+    (&["tbreak"], "tbreak [LINE | FILE:LINE]", "A breakpoint removed when first hit."),
+    (&["cl", "clear"], "cl(ear) [N ...]", "Delete breakpoints N, or all of them."),
+    (&["display"], "display [EXPR]", "Show EXPR at every stop when it changed; no argument lists them."),
+    (&["undisplay"], "undisplay [EXPR]", "Stop displaying EXPR, or everything."),
+    (&["sticky"], "sticky", "Toggle showing the whole function at every stop (pdb++)."),
+    (&["c", "cont", "continue"], "c(ontinue)", "After a failure: leave the prompt, the test fails as it would have and the run goes on. When stepping: run to the next breakpoint or the end of the test."),
     (&["q", "quit", "exit"], "q(uit)", "Stop the whole run now and print the summary of what ran."),
 ];
 
@@ -118,11 +160,7 @@ impl Session {
             .position(is_user)
             .or_else(|| frames.iter().position(|f| !matches!(f.kind, FrameKind::Std | FrameKind::Autopsy)))
             .unwrap_or(0);
-        let rel = match &stop {
-            Stop::Panic { location, .. } | Stop::Question { location, .. } | Stop::Breakpoint { location, .. } => {
-                stop_file(location).to_string()
-            }
-        };
+        let rel = stop_file(stop.location()).to_string();
         let root = frames.iter().filter_map(|f| f.file.as_deref()).find_map(|abs| {
             let head = abs.strip_suffix(rel.as_str())?;
             (!rel.is_empty() && !rel.starts_with('/') && head.ends_with('/')).then(|| head.to_string())
@@ -180,6 +218,7 @@ impl Session {
         let mut out = String::new();
         let what = match &self.stop {
             Stop::Breakpoint { .. } => "breakpoint",
+            Stop::Trace { .. } => "trace",
             _ => "post-mortem",
         };
         let _ = writeln!(out, "\n{}", Styles::paint(self.styles.header, format!(">>> autopsy {what}: {}", self.stop.thread())));
@@ -251,7 +290,7 @@ impl Session {
             // pdb repeats the last command; for us that matters for `l`,
             // `u` and `d`.
             let first = self.last.split_whitespace().next().unwrap_or("");
-            if matches!(first, "l" | "list" | "u" | "up" | "d" | "down") {
+            if matches!(first, "l" | "list" | "u" | "up" | "d" | "down" | "n" | "next" | "s" | "step") {
                 line = if matches!(first, "l" | "list") { "l".into() } else { self.last.clone() };
             } else {
                 return Action::Stay;
@@ -292,6 +331,50 @@ impl Session {
                 }
             },
             "c" | "cont" | "continue" => return Action::Continue,
+            "n" | "next" | "s" | "step" | "r" | "return" | "unt" | "until" => {
+                if !self.stop.is_live() {
+                    out.push_str("*** the test has failed: there is nothing left to step through; c continues, q quits\n");
+                    return Action::Stay;
+                }
+                return match cmd {
+                    "n" | "next" => Action::Next,
+                    "s" | "step" => Action::Step,
+                    "r" | "return" => Action::Return,
+                    _ => match rest.parse::<u32>() {
+                        Ok(l) => Action::Until(l),
+                        Err(_) if rest.is_empty() => Action::Until(self.frame().and_then(|f| f.line).unwrap_or(0) + 1),
+                        Err(_) => {
+                            out.push_str("*** usage: unt(il) [LINE]\n");
+                            Action::Stay
+                        }
+                    },
+                };
+            }
+            "b" | "break" => self.set_break(rest, false, out),
+            "tbreak" => self.set_break(rest, true, out),
+            "cl" | "clear" => self.clear(rest, out),
+            "display" => self.display(rest, out),
+            "undisplay" => {
+                let mut st = super::trace::state();
+                if rest.is_empty() {
+                    st.displays.clear();
+                } else if let Some(i) = st.displays.iter().position(|d| d.expr == rest) {
+                    st.displays.remove(i);
+                } else {
+                    let _ = writeln!(out, "*** not displaying {rest}");
+                }
+            }
+            "sticky" => {
+                let mut st = super::trace::state();
+                st.sticky = !st.sticky;
+                let on = st.sticky;
+                drop(st);
+                if on {
+                    self.longlist(out);
+                } else {
+                    out.push_str("sticky mode off\n");
+                }
+            }
             "q" | "quit" | "exit" => return Action::Quit,
             _ => {
                 // pdb evaluates what is not a command; so do we, for names.
@@ -309,13 +392,137 @@ impl Session {
         Action::Stay
     }
 
+    /// The file a bare `b LINE` means: the stop's own file (as `file!()`
+    /// names it) when the stop's frame is selected.
+    fn current_file(&self) -> Option<String> {
+        let f = self.frame()?;
+        let file = f.file.as_deref()?;
+        Some(self.display_path(file))
+    }
+
+    fn set_break(&mut self, arg: &str, temporary: bool, out: &mut String) {
+        if arg.is_empty() {
+            let st = super::trace::state();
+            if st.breakpoints.is_empty() {
+                out.push_str("No breakpoints.\n");
+                return;
+            }
+            out.push_str("Num Type         Disp Enb   Where\n");
+            for b in &st.breakpoints {
+                let disp = if b.temporary { "del " } else { "keep" };
+                let _ = writeln!(out, "{:<3} breakpoint   {disp} yes   at {}:{}", b.id, b.file, b.line);
+                if b.hits > 0 {
+                    let _ = writeln!(out, "\tbreakpoint already hit {} time{}", b.hits, if b.hits == 1 { "" } else { "s" });
+                }
+            }
+            return;
+        }
+        let (file, line) = match arg.rsplit_once(':') {
+            Some((f, l)) => (Some(f.trim().to_string()), l.trim()),
+            None => (self.current_file(), arg),
+        };
+        let Ok(line) = line.parse::<u32>() else {
+            let _ = writeln!(out, "*** usage: b(reak) [LINE | FILE:LINE], got '{arg}'");
+            return;
+        };
+        let Some(file) = file else {
+            out.push_str("*** no current file: use b FILE:LINE\n");
+            return;
+        };
+        if let Some(lines) = self.sources.lines(&file) {
+            if line == 0 || line as usize > lines.len() {
+                let _ = writeln!(out, "*** line {line} is out of range for {file} ({} lines)", lines.len());
+                return;
+            }
+        }
+        let mut st = super::trace::state();
+        let id = st.next_id;
+        st.next_id += 1;
+        st.breakpoints.push(super::trace::Breakpoint { id, file: file.clone(), line, temporary, hits: 0 });
+        let kind = if temporary { "Temporary breakpoint" } else { "Breakpoint" };
+        let _ = writeln!(out, "{kind} {id} at {file}:{line}");
+    }
+
+    fn clear(&mut self, arg: &str, out: &mut String) {
+        let mut st = super::trace::state();
+        if arg.is_empty() {
+            for b in st.breakpoints.drain(..) {
+                let _ = writeln!(out, "Deleted breakpoint {} at {}:{}", b.id, b.file, b.line);
+            }
+            return;
+        }
+        for word in arg.split_whitespace() {
+            match word.parse::<usize>().ok().and_then(|n| st.breakpoints.iter().position(|b| b.id == n)) {
+                Some(i) => {
+                    let b = st.breakpoints.remove(i);
+                    let _ = writeln!(out, "Deleted breakpoint {} at {}:{}", b.id, b.file, b.line);
+                }
+                None => {
+                    let _ = writeln!(out, "*** no breakpoint number {word}");
+                }
+            }
+        }
+    }
+
+    fn display(&mut self, expr: &str, out: &mut String) {
+        if expr.is_empty() {
+            let st = super::trace::state();
+            if st.displays.is_empty() {
+                out.push_str("No expressions displayed.\n");
+            }
+            out.push_str(&st.displays.iter().map(|d| format!("{}\n", d.expr)).collect::<String>());
+            return;
+        }
+        let value = self.eval(expr).unwrap_or_else(|e| format!("*** {e}"));
+        let _ = writeln!(out, "display {expr}: {value}");
+        let mut st = super::trace::state();
+        st.displays.retain(|d| d.expr != expr);
+        st.displays.push(super::trace::Display { expr: expr.to_string(), last: Some(value) });
+    }
+
+    /// What a trace stop shows: the current line, changed displays, and
+    /// the whole function in sticky mode.
+    pub fn trace_stop_text(&mut self) -> String {
+        let mut out = String::new();
+        let sticky = super::trace::state().sticky;
+        if sticky {
+            self.longlist(&mut out);
+        } else {
+            out.push_str(&self.current_marker());
+        }
+        let exprs: Vec<(String, Option<String>)> =
+            super::trace::state().displays.iter().map(|d| (d.expr.clone(), d.last.clone())).collect();
+        let mut updated = Vec::new();
+        for (expr, last) in exprs {
+            let value = self.eval(&expr).unwrap_or_else(|e| format!("*** {e}"));
+            if last.as_deref() != Some(value.as_str()) {
+                match &last {
+                    Some(old) => {
+                        let _ = writeln!(out, "display {expr}: {value}  [old: {old}]");
+                    }
+                    None => {
+                        let _ = writeln!(out, "display {expr}: {value}");
+                    }
+                }
+            }
+            updated.push((expr, value));
+        }
+        let mut st = super::trace::state();
+        for (expr, value) in updated {
+            if let Some(d) = st.displays.iter_mut().find(|d| d.expr == expr) {
+                d.last = Some(value);
+            }
+        }
+        out
+    }
+
     fn help(&self, topic: &str, out: &mut String) {
         if topic.is_empty() {
             out.push_str("Commands (pdb's names and abbreviations):\n\n");
             for (_, usage, what) in COMMANDS {
                 let _ = writeln!(out, "  {usage:<30} {what}");
             }
-            out.push_str("\nAn empty line repeats `list`. Ctrl-C cancels the line; Ctrl-D continues.\n");
+            out.push_str("\nAn empty line repeats `list`, `next` and `step`. Ctrl-C cancels the line; Ctrl-D continues.\n");
             return;
         }
         match COMMANDS.iter().find(|(names, _, _)| names.contains(&topic)) {

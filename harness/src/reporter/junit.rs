@@ -175,7 +175,10 @@ mod tests {
 
     #[test]
     fn escapes_what_xml_forbids() {
-        assert_eq!(escape("a<b>&\"'\u{1b}[31m\u{0}"), "a&lt;b&gt;&amp;&quot;&apos;[31m");
+        assert_eq!(
+            escape("a<b>&\"'\u{1b}[31m\u{0}"),
+            "a&lt;b&gt;&amp;&quot;&apos;[31m"
+        );
     }
 
     #[test]
@@ -184,16 +187,28 @@ mod tests {
             number: n,
             duration: Duration::from_millis(1),
             output: b"out \x01".to_vec(),
-            failure: Some(Failure { message: "boom".into(), note: String::new() }),
+            failure: Some(Failure {
+                message: "boom".into(),
+                note: String::new(),
+            }),
         };
-        let pass = Attempt { failure: None, ..fail(2) };
+        let pass = Attempt {
+            failure: None,
+            ..fail(2)
+        };
         let r = TestRecord {
             name: "m::t",
-            status: Status::Flaky { passed_on: 2, total: 3 },
+            status: Status::Flaky {
+                passed_on: 2,
+                total: 3,
+            },
             attempts: vec![fail(1), pass],
         };
         let x = render("suite", &[r], &Summary::default(), 0.1);
-        assert!(x.contains("<testcase name=\"t\" classname=\"suite::m\""), "{x}");
+        assert!(
+            x.contains("<testcase name=\"t\" classname=\"suite::m\""),
+            "{x}"
+        );
         assert!(x.contains("<flakyFailure message=\"boom\""), "{x}");
         assert!(!x.contains('\u{1}'));
     }

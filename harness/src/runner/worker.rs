@@ -156,7 +156,13 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         // between tests only threads leaked by earlier tests can run.
         std::env::set_var("AUTOPSY_ATTEMPT", assignment.attempt.to_string());
         std::env::set_var("AUTOPSY_TOTAL_ATTEMPTS", assignment.total_attempts.to_string());
-        PDB_ARMED.store(assignment.pdb, Ordering::Relaxed);
+        // Under --trace a failure opens the post-mortem too, as under --pdb.
+        let traced = args.trace && assignment.attempt == assignment.total_attempts;
+        let pdb = (assignment.pdb || traced) && !crate::postmortem::trace::input_ended();
+        PDB_ARMED.store(pdb, Ordering::Relaxed);
+        if traced {
+            crate::postmortem::trace::arm_for_test();
+        }
         *state.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(assignment.clone());
 
         let start = Instant::now();
@@ -165,6 +171,7 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         let duration = start.elapsed();
 
         PDB_ARMED.store(false, Ordering::Relaxed);
+        crate::postmortem::trace::disarm();
         let output = state.output_so_far();
         let report = Report::Finished { name: assignment.name, verdict, duration, output };
         state.send(&report);

@@ -38,7 +38,9 @@ fn blocks_and_branches() -> Result<(), std::num::ParseIntError> {
     let Some(w) = Some(labeled) else {
         panic!("no value");
     };
-    let Ok(v) = "3".parse::<i32>() else { return Ok(()) };
+    let Ok(v) = "3".parse::<i32>() else {
+        return Ok(());
+    };
     let arm = match w + v {
         0 => "zero",
         1 if x > 0 => return Ok(()),
@@ -80,14 +82,18 @@ fn opaque_code_is_left_alone() {
         }
     }
     let closure = |s: &str| -> Option<char> { s.chars().next() };
-    let future = async { Some(1)? ; Some(2) };
+    let future = async {
+        Some(1)?;
+        Some(2)
+    };
     drop(future);
     macro_rules! local {
         ($e:expr) => {
             $e
         };
     }
-    let total = nested()? + Local.get()? + closure("x").map(|_| 0)? + local!(1);
+    let total =
+        nested().unwrap() + Local.get().unwrap() + closure("x").map(|_| 0).unwrap() + local!(1);
     assert_eq!(total, 4);
 }
 
@@ -128,7 +134,9 @@ fn tails_that_start_like_operators() {
 fn cfg_statements() {
     let mut x = 0;
     #[cfg(any())]
-    x += undefined_function();
+    undefined_function();
+    #[cfg(any())]
+    if undefined_function() {}
     #[cfg(all())]
     {
         x += 1;

@@ -9,7 +9,7 @@ fn reruns_and_float_delay() {}
 #[autopsy::test(reruns = 2, reruns_delay = 1)]
 fn integer_delay() {}
 
-#[autopsy::test(reruns_delay = 0.25, reruns = 0,)]
+#[autopsy::test(reruns_delay = 0.25, reruns = 0)]
 fn any_order_trailing_comma() {}
 
 #[autopsy::test(reruns = 5u32, reruns_delay = 2.0f64)]

@@ -35,7 +35,10 @@ fn question_converts_the_error() -> Result<(), MyError> {
 fn boxed_error() -> Result<(), Box<dyn std::error::Error>> {
     let n: u64 = "7".parse()?;
     let m = if n > 3 { "8".parse::<u64>()? } else { 0 };
-    let v: Vec<u64> = ["1", "2"].iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
+    let v: Vec<u64> = ["1", "2"]
+        .iter()
+        .map(|s| s.parse())
+        .collect::<Result<_, _>>()?;
     assert_eq!(m + v.len() as u64, 10);
     Ok(())
 }
@@ -43,7 +46,7 @@ fn boxed_error() -> Result<(), Box<dyn std::error::Error>> {
 #[autopsy::test]
 fn question_in_tail() -> Result<(), String> {
     Err::<(), String>(String::new()).or(Ok(()))?;
-    Ok(())?
+    Ok(Ok::<(), String>(())?)
 }
 
 fn main() {}

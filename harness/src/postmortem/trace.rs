@@ -1,0 +1,179 @@
+//! `--trace`, breakpoints and `autopsy::breakpoint!()`: the stepping state
+//! the instrumented code consults at every trace stop.
+//!
+//! Frames are told apart by stack depth (the number of frames below the
+//! stop): every trace stop and `breakpoint!()` reaches [`hit`] through the
+//! same number of autopsy frames, so equal depth means the same activation
+//! on one thread, larger depth a callee, smaller a caller.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use super::session::{Action, Stop};
+use crate::__private::TRACING;
+use crate::debuginfo;
+
+/// `--trace` (or `AUTOPSY_TRACE`) is on for this process.
+static TRACE: AtomicBool = AtomicBool::new(false);
+
+/// Where execution should stop next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Only at breakpoints.
+    Run,
+    /// At the next trace stop anywhere (`s`, and the start of a test).
+    Step,
+    /// At the next stop in this frame or a caller (`n`).
+    Next(usize),
+    /// At the next stop in a caller (`r`).
+    Return(usize),
+    /// At a line at or after `line` in this frame, or in a caller (`until`).
+    Until(usize, u32),
+}
+
+/// A breakpoint set with `b` or `tbreak`.
+#[derive(Debug, Clone)]
+pub(crate) struct Breakpoint {
+    pub id: usize,
+    pub file: String,
+    pub line: u32,
+    pub temporary: bool,
+    pub hits: usize,
+}
+
+impl Breakpoint {
+    /// `file` is the instrumented code's `file!()`; the breakpoint's file may
+    /// be any suffix of it on a path boundary (`trace.rs`, `tests/trace.rs`).
+    pub fn matches(&self, file: &str, line: u32) -> bool {
+        line == self.line
+            && (file == self.file || file.ends_with(&format!("/{}", self.file)) || self.file.ends_with(&format!("/{file}")))
+    }
+}
+
+/// `display EXPR`: shown at each stop when its value changed.
+#[derive(Debug, Clone)]
+pub(crate) struct Display {
+    pub expr: String,
+    pub last: Option<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct State {
+    pub mode: Mode,
+    pub breakpoints: Vec<Breakpoint>,
+    pub next_id: usize,
+    pub displays: Vec<Display>,
+    pub sticky: bool,
+    /// Input ended: nothing opens a prompt any more in this process.
+    pub input_ended: bool,
+    /// The current test's first stop has been announced.
+    pub announced: bool,
+}
+
+pub(crate) static STATE: Mutex<State> = Mutex::new(State {
+    mode: Mode::Run,
+    breakpoints: Vec::new(),
+    next_id: 1,
+    displays: Vec::new(),
+    sticky: false,
+    input_ended: false,
+    announced: false,
+});
+
+pub(crate) fn state() -> std::sync::MutexGuard<'static, State> {
+    STATE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Keeps the flag the instrumented code reads in step with the state: set
+/// only while a stop could happen.
+fn sync_flag(st: &State) {
+    let on = !st.input_ended && (st.mode != Mode::Run || !st.breakpoints.is_empty());
+    TRACING.store(on, Ordering::Relaxed);
+}
+
+pub(crate) fn configure(trace: bool) {
+    TRACE.store(trace, Ordering::Relaxed);
+}
+
+/// Whether input ended (then `--trace` and `--pdb` leave tests alone).
+pub(crate) fn input_ended() -> bool {
+    state().input_ended
+}
+
+/// Called when the prompt read end of input.
+pub(crate) fn end_of_input() {
+    let mut st = state();
+    st.input_ended = true;
+    st.mode = Mode::Run;
+    sync_flag(&st);
+}
+
+/// Before a test runs: under `--trace`, stop at its first statement.
+pub(crate) fn arm_for_test() {
+    if !TRACE.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut st = state();
+    st.mode = Mode::Step;
+    st.announced = false;
+    sync_flag(&st);
+}
+
+/// After a test: stepping ends with it; breakpoints stay, as in pdb.
+pub(crate) fn disarm() {
+    let mut st = state();
+    st.mode = Mode::Run;
+    sync_flag(&st);
+}
+
+/// A trace stop (`forced` for `breakpoint!()`). Must be reached from
+/// `__private::trace_stop` and `__private::breakpoint` directly, so that
+/// depths compare.
+#[inline(never)]
+pub(crate) fn hit(file: &'static str, line: u32, forced: bool) {
+    if super::on_debugger_thread() {
+        return;
+    }
+    let raw = debuginfo::capture_stack();
+    let depth = raw.len();
+    {
+        let mut st = state();
+        if st.input_ended {
+            return;
+        }
+        let by_mode = match st.mode {
+            Mode::Run => false,
+            Mode::Step => true,
+            Mode::Next(d) => depth <= d,
+            Mode::Return(d) => depth < d,
+            Mode::Until(d, l) => depth < d || (depth == d && line >= l),
+        };
+        let mut by_breakpoint = false;
+        st.breakpoints.retain_mut(|b| {
+            if b.matches(file, line) {
+                b.hits += 1;
+                by_breakpoint = true;
+                !b.temporary
+            } else {
+                true
+            }
+        });
+        if !(forced || by_mode || by_breakpoint) {
+            return;
+        }
+        sync_flag(&st);
+    }
+    let location = format!("{file}:{line}");
+    let thread = super::thread_name();
+    let stop = if forced { Stop::Breakpoint { location, thread } } else { Stop::Trace { location, thread } };
+    let action = super::open(stop, raw).unwrap_or(Action::Continue);
+    let mut st = state();
+    st.mode = match action {
+        Action::Step => Mode::Step,
+        Action::Next => Mode::Next(depth),
+        Action::Return => Mode::Return(depth),
+        Action::Until(l) => Mode::Until(depth, l),
+        Action::Continue | Action::Stay | Action::Quit => Mode::Run,
+    };
+    sync_flag(&st);
+}
