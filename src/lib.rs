@@ -214,7 +214,6 @@ impl Fixture {
     /// (`None`: stdin is /dev/null), killed after `secs` seconds; the
     /// second value says whether it had to be killed.
     pub fn run_timeout(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>, secs: u64) -> (Run, bool) {
-        use std::io::Write;
         use std::process::Stdio;
         self.build();
         let mut cmd = self.command(args);

@@ -14,7 +14,6 @@ pub(crate) struct Styles {
     pub location: Style,
     pub current: Style,
     pub name: Style,
-    pub value: Style,
     pub error: Style,
 }
 
@@ -30,7 +29,6 @@ impl Styles {
             location: s,
             current: s,
             name: s,
-            value: s,
             error: s,
         }
     }
@@ -45,7 +43,6 @@ impl Styles {
             location: Style::new().cyan(),
             current: Style::new().bold().green(),
             name: Style::new().bold(),
-            value: Style::new(),
             error: Style::new().red(),
         }
     }

@@ -3,6 +3,9 @@
 //! `--report-time` and friends), plus autopsy's own. Nothing here is checked
 //! beyond its type; `hiargs` turns it into the model the runner uses.
 
+// A flag's environment twin reads `0`, `false`, `no`, `off` (and empty) as
+// unset and anything else as set: `AUTOPSY_LF=1` works, not only `=true`.
+use clap::builder::FalseyValueParser;
 use clap::{ArgAction, Parser, ValueEnum};
 
 /// `--color`.
@@ -96,15 +99,15 @@ pub struct LowArgs {
     pub timeout: Option<f64>,
 
     /// On a failure, open a post-mortem prompt in the failing frame (tests run one at a time).
-    #[arg(long, env = "AUTOPSY_PDB")]
+    #[arg(long, env = "AUTOPSY_PDB", value_parser = FalseyValueParser::new())]
     pub pdb: bool,
 
     /// Open the prompt at the start of each test and step through it.
-    #[arg(long, env = "AUTOPSY_TRACE")]
+    #[arg(long, env = "AUTOPSY_TRACE", value_parser = FalseyValueParser::new())]
     pub trace: bool,
 
     /// Print the failing frame's locals in each failure's report (pytest's -l).
-    #[arg(long, short = 'l', env = "AUTOPSY_SHOWLOCALS")]
+    #[arg(long, short = 'l', env = "AUTOPSY_SHOWLOCALS", value_parser = FalseyValueParser::new())]
     pub showlocals: bool,
 
     /// Rerun a failing test up to N more times.
@@ -124,15 +127,15 @@ pub struct LowArgs {
     pub rerun_except: Vec<String>,
 
     /// Exit non-zero when any test was flaky.
-    #[arg(long = "fail-on-flaky", env = "AUTOPSY_FAIL_ON_FLAKY")]
+    #[arg(long = "fail-on-flaky", env = "AUTOPSY_FAIL_ON_FLAKY", value_parser = FalseyValueParser::new())]
     pub fail_on_flaky: bool,
 
     /// Run only the tests that failed last time (all when there is no record).
-    #[arg(long = "lf", visible_alias = "last-failed", env = "AUTOPSY_LF")]
+    #[arg(long = "lf", visible_alias = "last-failed", env = "AUTOPSY_LF", value_parser = FalseyValueParser::new())]
     pub last_failed: bool,
 
     /// Run the tests that failed last time first.
-    #[arg(long = "ff", visible_alias = "failed-first", env = "AUTOPSY_FF")]
+    #[arg(long = "ff", visible_alias = "failed-first", env = "AUTOPSY_FF", value_parser = FalseyValueParser::new())]
     pub failed_first: bool,
 
     /// Write a JUnit XML report to PATH.

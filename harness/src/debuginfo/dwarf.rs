@@ -224,6 +224,57 @@ impl Binary {
         want.sort_unstable();
         want.dedup();
         let mut found: Vec<Option<usize>> = vec![None; want.len()];
+        if !self.aranges_fast(&want, &mut found) {
+            self.aranges_slow(&want, &mut found);
+        }
+        if let Ok(mut known) = self.pc_units.lock() {
+            for (p, f) in want.into_iter().zip(found) {
+                known.insert(p, f);
+            }
+        }
+    }
+
+    /// The common case (little-endian, DWARF32, 8-byte addresses) on an
+    /// aligned copy of the section, as u64 words: a few instructions per
+    /// entry even when built at opt-level 0.
+    fn aranges_fast(&self, want: &[u64], found: &mut [Option<usize>]) -> bool {
+        let d = self.aranges;
+        if self.big_endian || d.len() % 8 != 0 {
+            return false;
+        }
+        let mut w = vec![0u64; d.len() / 8];
+        // SAFETY: `w` has exactly `d.len()` bytes of room.
+        unsafe { std::ptr::copy_nonoverlapping(d.as_ptr(), w.as_mut_ptr().cast::<u8>(), d.len()) };
+        let (lo, hi) = (want[0], want[want.len() - 1]);
+        let mut k = 0usize;
+        while k + 2 <= w.len() {
+            let len = w[k] & 0xffff_ffff;
+            let info_off = (w[k] >> 48) | ((w[k + 1] & 0xffff) << 16);
+            let asz = (w[k + 1] >> 16) & 0xff;
+            let bytes = 4 + len as usize;
+            if len == 0xffff_ffff || asz != 8 || bytes % 8 != 0 {
+                return false;
+            }
+            let end = (k + bytes / 8).min(w.len());
+            let mut e = k + 2;
+            while e + 1 < end {
+                let (a, l) = (w[e], w[e + 1]);
+                e += 2;
+                if a > hi || a.wrapping_add(l) <= lo {
+                    continue;
+                }
+                let mut j = want.partition_point(|&p| p < a);
+                while j < want.len() && want[j] < a.wrapping_add(l) {
+                    found[j] = Some(info_off as usize);
+                    j += 1;
+                }
+            }
+            k = end;
+        }
+        true
+    }
+
+    fn aranges_slow(&self, want: &[u64], found: &mut [Option<usize>]) {
         let d = self.aranges;
         let rd = |o: usize, n: usize| -> Option<u64> {
             let b = d.get(o..o + n)?;
@@ -279,11 +330,6 @@ impl Binary {
                 }
             }
             pos = end;
-        }
-        if let Ok(mut known) = self.pc_units.lock() {
-            for (p, f) in want.into_iter().zip(found) {
-                known.insert(p, f);
-            }
         }
     }
 

@@ -263,7 +263,9 @@ impl DebugInfo {
             .iter()
             .map(|r| (r.ip as u64).wrapping_sub(bin.bias).wrapping_sub(1))
             .collect();
+        let ta = std::time::Instant::now();
         bin.aranges_lookup(&pcs);
+        if std::env::var_os("DWT").is_some() { eprintln!("TIME aranges {:?}", ta.elapsed()); }
         for (i, r) in raw.iter().enumerate() {
             // Return addresses point after the call: look up `ip - 1`.
             let pc = (r.ip as u64).wrapping_sub(bin.bias).wrapping_sub(1);

@@ -75,7 +75,7 @@ impl Lines {
     pub fn open() -> Lines {
         if std::io::stdin().is_terminal() {
             let config = Config::builder().auto_add_history(true).max_history_size(1000).map(|b| b.build());
-            let editor = config.and_then(|c| Editor::with_config(c));
+            let editor = config.and_then(Editor::with_config);
             if let Ok(mut editor) = editor {
                 editor.set_helper(Some(Completion::default()));
                 let _ = editor.load_history(&history_path());

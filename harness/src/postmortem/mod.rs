@@ -29,6 +29,22 @@ static CAPTURED: AtomicBool = AtomicBool::new(true);
 
 const DEBUGGER_THREAD: &str = "autopsy-debugger";
 
+/// `AUTOPSY_LATENCY=1`: print how long the prompt took to appear (from the
+/// panic, or from the last stepping command), for the benchmarks.
+fn latency_wanted() -> bool {
+    static WANTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WANTED.get_or_init(|| std::env::var_os("AUTOPSY_LATENCY").is_some_and(|v| v == "1"))
+}
+
+/// When the event that opens the next prompt began.
+static LATENCY_FROM: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
+
+fn latency_start() {
+    if latency_wanted() {
+        *LATENCY_FROM.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::time::Instant::now());
+    }
+}
+
 /// Remembers what the prompt needs from the command line.
 pub(crate) fn configure(args: &HiArgs) {
     COLOR.store(args.color, Ordering::Relaxed);
@@ -60,6 +76,7 @@ pub(crate) fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
     if on_debugger_thread() {
         return;
     }
+    latency_start();
     let raw = debuginfo::capture_stack();
     let message = info.payload_as_str().unwrap_or("Box<dyn Any>").to_string();
     let location = info
@@ -199,6 +216,9 @@ fn run_prompt(session: &mut Session) -> Action {
         _ => session.header(),
     };
     let _ = stdout.write_all(header.as_bytes());
+    if let Some(from) = LATENCY_FROM.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        let _ = writeln!(stdout, "autopsy-latency-ms: {:.1}", from.elapsed().as_secs_f64() * 1000.0);
+    }
     let _ = stdout.flush();
     let mut lines = Lines::open();
     let action = loop {
@@ -207,6 +227,9 @@ fn run_prompt(session: &mut Session) -> Action {
             Input::Line(line) => {
                 let mut out = String::new();
                 let action = session.execute(&line, &mut out);
+                if matches!(action, Action::Next | Action::Step | Action::Return | Action::Until(_)) {
+                    latency_start();
+                }
                 let _ = stdout.write_all(out.as_bytes());
                 let _ = stdout.flush();
                 if action != Action::Stay {

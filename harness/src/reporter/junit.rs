@@ -51,9 +51,10 @@ fn kind(f: &Failure) -> &'static str {
     }
 }
 
-/// The failure's message, then its note when there is one.
+/// The failure's message, then its note when it says more (a crash's note
+/// only repeats the message).
 fn details(f: &Failure) -> String {
-    if f.note.is_empty() {
+    if f.note.is_empty() || f.note == format!("note: {}", f.message) {
         escape(&f.message)
     } else {
         format!("{}\n{}", escape(&f.message), escape(&f.note))

@@ -62,10 +62,24 @@ fn blocks_and_branches() -> Result<(), std::num::ParseIntError> {
 
 #[autopsy::test]
 fn const_contexts_are_left_alone() {
-    let array = [0u8; { N + 1 }];
-    let typed: [u8; { N * 2 }] = [0; 4];
-    let inline = const { N + 1 };
-    let turbofish = std::mem::size_of::<[u8; { N }]>();
+    let array = [0u8; {
+        let n = N;
+        n + 1
+    }];
+    let typed: [u8; {
+        let n = N;
+        n * 2
+    }] = [0; 4];
+    let inline = const {
+        let n = N;
+        n + 1
+    };
+    let turbofish = std::mem::size_of::<
+        [u8; {
+            let n = N;
+            n
+        }],
+    >();
     assert_eq!(array.len() + typed.len() + inline + turbofish, 12);
 }
 

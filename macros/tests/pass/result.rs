@@ -45,7 +45,7 @@ fn boxed_error() -> Result<(), Box<dyn std::error::Error>> {
 
 #[autopsy::test]
 fn question_in_tail() -> Result<(), String> {
-    Err::<(), String>(String::new()).or(Ok(()))?;
+    Err::<(), String>(String::new()).or(Ok::<(), String>(()))?;
     Ok(Ok::<(), String>(())?)
 }
 

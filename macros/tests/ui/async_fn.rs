@@ -1,0 +1,4 @@
+#[autopsy::test]
+async fn asynchronous() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[autopsy::test]
+const fn constant() {}
+
+fn main() {}

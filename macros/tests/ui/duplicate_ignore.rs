@@ -1,0 +1,6 @@
+#[autopsy::test]
+#[ignore]
+#[ignore = "slow"]
+fn slow() {}
+
+fn main() {}

@@ -1,0 +1,5 @@
+#[autopsy::test]
+#[ignore(reason = "slow")]
+fn slow() {}
+
+fn main() {}

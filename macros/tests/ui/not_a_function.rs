@@ -1,0 +1,6 @@
+#[autopsy::test]
+struct NotATest {
+    field: u32,
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[autopsy::test(reruns = -1)]
+fn flaky() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[autopsy::test(reruns = 1.5)]
+fn flaky() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[autopsy::test(reruns)]
+fn flaky() {}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[autopsy::test]
+#[should_panic]
+fn panics() -> Result<(), String> {
+    panic!("boom")
+}
+
+fn main() {}

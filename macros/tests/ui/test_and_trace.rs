@@ -1,0 +1,5 @@
+#[autopsy::test]
+#[autopsy::trace]
+fn instrumented_twice() {}
+
+fn main() {}

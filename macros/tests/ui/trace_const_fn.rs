@@ -1,0 +1,6 @@
+#[autopsy::trace]
+const fn constant() -> u32 {
+    1
+}
+
+fn main() {}

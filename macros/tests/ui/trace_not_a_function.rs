@@ -1,0 +1,4 @@
+#[autopsy::trace]
+mod helpers {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[autopsy::trace(verbose)]
+fn helper() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[autopsy::test(retries = 3)]
+fn flaky() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[autopsy::test]
+unsafe fn dangerous() {}
+
+fn main() {}

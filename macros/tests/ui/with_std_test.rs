@@ -1,0 +1,5 @@
+#[autopsy::test]
+#[test]
+fn registered_twice() {}
+
+fn main() {}
