@@ -95,7 +95,11 @@ harness = false
         // The workspace's lock file: same versions, no registry look-ups.
         let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap();
         write_if_changed(&dir.join("Cargo.lock"), &lock);
-        Fixture { dir, test: name.to_string(), profile_extra: extra_toml.to_string() }
+        Fixture {
+            dir,
+            test: name.to_string(),
+            profile_extra: extra_toml.to_string(),
+        }
     }
 
     /// `cargo` with a clean environment: nothing of the outer test run leaks
@@ -126,13 +130,19 @@ harness = false
             .args(["test", "--no-run", "-q", "--test", &self.test])
             .output()
             .unwrap();
-        assert!(out.status.success(), "building {} failed:\n{}", self.test, String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "building {} failed:\n{}",
+            self.test,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// The `cargo test --test NAME` command, with `args` after `--`.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = self.cargo();
-        cmd.args(["test", "-q", "--test", &self.test, "--"]).args(args);
+        cmd.args(["test", "-q", "--test", &self.test, "--"])
+            .args(args);
         cmd
     }
 
@@ -167,12 +177,25 @@ harness = false
         self.build();
         let out = self
             .cargo()
-            .args(["test", "--no-run", "--message-format=json", "-q", "--test", &self.test])
+            .args([
+                "test",
+                "--no-run",
+                "--message-format=json",
+                "-q",
+                "--test",
+                &self.test,
+            ])
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         let re = regex::Regex::new(r#""executable":"([^"]+)""#).unwrap();
-        let path = re.captures_iter(&text).last().expect("an executable").get(1).unwrap().as_str();
+        let path = re
+            .captures_iter(&text)
+            .last()
+            .expect("an executable")
+            .get(1)
+            .unwrap()
+            .as_str();
         PathBuf::from(path)
     }
 }
@@ -198,7 +221,10 @@ impl Fixture {
         let harness = root().join("harness");
         let manifest = regex::Regex::new(r#"autopsy = \{ path = "[^"]*" \}"#)
             .unwrap()
-            .replace(&manifest, format!(r#"autopsy = {{ path = "{}" }}"#, harness.display()).as_str())
+            .replace(
+                &manifest,
+                format!(r#"autopsy = {{ path = "{}" }}"#, harness.display()).as_str(),
+            )
             .into_owned();
         write_if_changed(&dst.join("Cargo.toml"), &manifest);
         write_if_changed(
@@ -207,22 +233,36 @@ impl Fixture {
         );
         let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap();
         write_if_changed(&dir.join("Cargo.lock"), &lock);
-        Fixture { dir, test: test.to_string(), profile_extra: String::new() }
+        Fixture {
+            dir,
+            test: test.to_string(),
+            profile_extra: String::new(),
+        }
     }
 
     /// Runs `cargo test -q --test NAME -- args` with `env` and `stdin`
     /// (`None`: stdin is /dev/null), killed after `secs` seconds; the
     /// second value says whether it had to be killed.
-    pub fn run_timeout(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>, secs: u64) -> (Run, bool) {
+    pub fn run_timeout(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        stdin: Option<&str>,
+        secs: u64,
+    ) -> (Run, bool) {
         use std::process::Stdio;
         self.build();
         let mut cmd = self.command(args);
         for (k, v) in env {
             cmd.env(k, v);
         }
-        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         run_killed_after(cmd, stdin, secs)
     }
 }
@@ -258,13 +298,19 @@ pub fn run_killed_after(mut cmd: Command, stdin: Option<&str>, secs: u64) -> (Ru
         }
         if std::time::Instant::now() > deadline {
             killed = true;
-            let _ = Command::new("kill").args(["-9", &format!("-{}", child.id())]).status();
+            let _ = Command::new("kill")
+                .args(["-9", &format!("-{}", child.id())])
+                .status();
             let _ = child.kill();
             break child.wait().unwrap();
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
-    let out = Output { status, stdout: t_out.join().unwrap(), stderr: t_err.join().unwrap() };
+    let out = Output {
+        status,
+        stdout: t_out.join().unwrap(),
+        stderr: t_err.join().unwrap(),
+    };
     (Run::from(out), killed)
 }
 

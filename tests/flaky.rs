@@ -29,7 +29,7 @@ fn lf_fixture() -> Fixture {
 }
 
 /// How many tests the fixture has (the `filtered out` counts depend on it).
-const TOTAL: usize = 20;
+const TOTAL: usize = 21;
 
 /// stdout as a person reads it, minus what changes between runs.
 fn text(run: &Run) -> String {
@@ -266,6 +266,38 @@ fn crash_on_first_attempt_does_not_stop_the_next() {
     let run = fixture().run(&["flaky::aborts_first"]);
     assert_eq!(run.code, Some(101));
     assert!(text(&run).contains("test flaky::aborts_first ... FAILED\n"));
+}
+
+#[test]
+fn each_attempt_runs_in_a_fresh_process() {
+    // Also with one worker slot, and with other tests queued behind it.
+    for threads in ["1", "2"] {
+        let run = fixture().run(&[
+            "flaky::fresh_process",
+            "flaky::steady",
+            "flaky::passes_third_time",
+            "--reruns",
+            "2",
+            "--test-threads",
+            threads,
+        ]);
+        assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+        let out = text(&run);
+        assert!(
+            out.contains("test flaky::fresh_process ... ok (flaky: passed on attempt 2 of 3)\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "test flaky::passes_third_time ... ok (flaky: passed on attempt 3 of 3)\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            !out.contains("runs in the process of an earlier attempt"),
+            "{out}"
+        );
+    }
 }
 
 /// The two `filter::` tests fail their first attempt only: one with a
@@ -822,12 +854,16 @@ fn junit_report_keeps_every_attempt_and_stays_valid_xml() {
 
     // The flaky test: one flakyFailure with the first attempt's output, then
     // the passing attempt's output; no failure.
+    // One testcase's outline, its own lines unindented to column 0.
     let case = |name: &str| {
-        let start = outline
-            .find(&format!("    testcase name='{name}'"))
-            .unwrap_or_else(|| panic!("{name}:\n{outline}"));
-        let rest = &outline[start + 4..];
-        rest[..rest.find("\n    testcase").unwrap_or(rest.len())].to_string()
+        let head = format!("    testcase name='{name}'");
+        let mut lines = outline.lines().skip_while(|l| !l.starts_with(&head));
+        let first = lines.next().unwrap_or_else(|| panic!("{name}:\n{outline}"));
+        let rest = lines.take_while(|l| !l.starts_with("    testcase"));
+        std::iter::once(first)
+            .chain(rest)
+            .map(|l| format!("{}\n", &l[4..]))
+            .collect::<String>()
     };
     let flaky = case("nasty_flaky");
     assert_eq!(flaky.matches("\n  flakyFailure ").count(), 1, "{flaky}");

@@ -17,13 +17,18 @@ fn full_report_matches_libtest() {
 }
 
 fn insta_like(name: &str, actual: &str) {
-    let path = autopsy_e2e::root().join("tests/snapshots").join(format!("{name}.txt"));
+    let path = autopsy_e2e::root()
+        .join("tests/snapshots")
+        .join(format!("{name}.txt"));
     if std::env::var_os("AUTOPSY_BLESS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(actual, expected, "snapshot {name} differs (AUTOPSY_BLESS=1 rewrites it)");
+    assert_eq!(
+        actual, expected,
+        "snapshot {name} differs (AUTOPSY_BLESS=1 rewrites it)"
+    );
 }
 
 #[allow(dead_code)]

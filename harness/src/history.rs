@@ -8,9 +8,14 @@ use std::path::PathBuf;
 /// `target/debug/deps/batch-0123456789abcdef`.
 pub(crate) fn binary_name() -> String {
     let exe = std::env::current_exe().unwrap_or_default();
-    let stem = exe.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = exe
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     match stem.rsplit_once('-') {
-        Some((name, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => name.to_string(),
+        Some((name, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            name.to_string()
+        }
         _ => stem,
     }
 }
@@ -41,13 +46,18 @@ impl LastFailed {
     pub fn load() -> LastFailed {
         let path = state_dir().join(format!("{}.lastfailed", binary_name()));
         let failed = std::fs::read_to_string(&path)
-            .map(|s| s.lines().filter(|l| !l.is_empty()).map(str::to_string).collect())
+            .map(|s| {
+                s.lines()
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default();
-        LastFailed { path: Some(path), failed, dirty: false }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.failed.is_empty()
+        LastFailed {
+            path: Some(path),
+            failed,
+            dirty: false,
+        }
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -56,7 +66,11 @@ impl LastFailed {
 
     /// Tests not run this time keep their old state, as pytest's cache does.
     pub fn record(&mut self, name: &str, failed: bool) {
-        let changed = if failed { self.failed.insert(name.to_string()) } else { self.failed.remove(name) };
+        let changed = if failed {
+            self.failed.insert(name.to_string())
+        } else {
+            self.failed.remove(name)
+        };
         self.dirty |= changed;
     }
 
@@ -72,7 +86,11 @@ impl LastFailed {
             text.push('\n');
         }
         let tmp = path.with_extension("lastfailed.tmp");
-        let ok = path.parent().map(std::fs::create_dir_all).transpose().is_ok()
+        let ok = path
+            .parent()
+            .map(std::fs::create_dir_all)
+            .transpose()
+            .is_ok()
             && std::fs::write(&tmp, text).is_ok()
             && std::fs::rename(&tmp, path).is_ok();
         if ok {

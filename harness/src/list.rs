@@ -32,7 +32,10 @@ pub(crate) fn all_tests() -> Vec<TestCase> {
         .into_iter()
         // Names live as long as the process; leaking them once keeps
         // `TestCase` `Copy` and cheap to hand around.
-        .map(|test| TestCase { name: Box::leak(test_name(test).into_boxed_str()), test })
+        .map(|test| TestCase {
+            name: Box::leak(test_name(test).into_boxed_str()),
+            test,
+        })
         .collect();
     tests.sort_by(|a, b| a.name.cmp(b.name));
     tests

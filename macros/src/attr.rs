@@ -271,10 +271,10 @@ impl Parse for Options {
             }
             if name.is_ident("reruns") {
                 let value = value_of(&meta, "reruns = 3")?;
-                options.reruns = Some(reruns(value)?);
+                options.reruns = Some(reruns(&meta, value)?);
             } else {
                 let value = value_of(&meta, "reruns_delay = 0.5")?;
-                options.reruns_delay = Some(reruns_delay(value)?);
+                options.reruns_delay = Some(reruns_delay(&meta, value)?);
             }
         }
         Ok(options)
@@ -288,8 +288,14 @@ fn value_of<'a>(meta: &'a Meta, example: &str) -> Result<&'a Expr> {
     }
 }
 
-fn reruns(value: &Expr) -> Result<u32> {
+// syn reads `-1` as one negative literal spanned at the `-` alone, so errors
+// about a negative value span the whole `name = value`.
+
+fn reruns(meta: &Meta, value: &Expr) -> Result<u32> {
     const MESSAGE: &str = "`reruns` expects a non-negative integer, e.g. `reruns = 3`";
+    if is_negative(value) {
+        return Err(Error::new_spanned(meta, MESSAGE));
+    }
     match value {
         Expr::Lit(ExprLit {
             lit: Lit::Int(int), ..
@@ -300,9 +306,15 @@ fn reruns(value: &Expr) -> Result<u32> {
     }
 }
 
-fn reruns_delay(value: &Expr) -> Result<f64> {
+fn reruns_delay(meta: &Meta, value: &Expr) -> Result<f64> {
     const MESSAGE: &str =
         "`reruns_delay` expects a non-negative number of seconds, e.g. `reruns_delay = 0.5`";
+    if is_negative(value) {
+        return Err(Error::new_spanned(
+            meta,
+            "`reruns_delay` must not be negative",
+        ));
+    }
     let seconds = match value {
         Expr::Lit(ExprLit {
             lit: Lit::Int(int), ..
@@ -311,19 +323,28 @@ fn reruns_delay(value: &Expr) -> Result<f64> {
             lit: Lit::Float(float),
             ..
         }) if matches!(float.suffix(), "" | "f64") => float.base10_parse::<f64>(),
-        Expr::Unary(ExprUnary {
-            op: UnOp::Neg(_), ..
-        }) => {
-            return Err(Error::new_spanned(
-                value,
-                "`reruns_delay` must not be negative",
-            ))
-        }
         _ => return Err(Error::new_spanned(value, MESSAGE)),
     };
     match seconds {
         Ok(seconds) if seconds.is_finite() => Ok(seconds),
         _ => Err(Error::new_spanned(value, MESSAGE)),
+    }
+}
+
+/// `-1`, `-0.5` (one literal to syn) or `-x`.
+fn is_negative(value: &Expr) -> bool {
+    match value {
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_), ..
+        }) => true,
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => int.base10_digits().starts_with('-'),
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(float),
+            ..
+        }) => float.base10_digits().starts_with('-'),
+        _ => false,
     }
 }
 

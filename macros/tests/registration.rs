@@ -60,6 +60,10 @@ mod suite {
     fn r#match() {}
 
     #[autopsy::test]
+    #[cfg_attr(all(), ignore = "through cfg_attr")]
+    fn cfg_attr_ignore() {}
+
+    #[autopsy::test]
     #[cfg(any())]
     fn compiled_out() {
         this_does_not_exist();
@@ -82,6 +86,7 @@ fn registers_every_test_once() {
     assert_eq!(
         names,
         [
+            "cfg_attr_ignore",
             "match",
             "options",
             "plain",
@@ -120,6 +125,8 @@ fn records_options() {
     assert_eq!(above.should_panic, ShouldPanic::Expected("boom"));
     assert_eq!(above.reruns, Some(2));
     assert_eq!(above.reruns_delay, Some(1.0));
+
+    assert_eq!(find("cfg_attr_ignore").ignore, Some("through cfg_attr"));
 
     let below = find("should_panic_below");
     assert_eq!(below.should_panic, ShouldPanic::Yes);

@@ -48,8 +48,16 @@ fn nightly_config() -> Config {
 fn nightly_batch() {
     let config = nightly_config();
     let rows = vec![
-        Row { id: 1, key: "retries", amount: 1.5 },
-        Row { id: 2, key: "timeout", amount: 0.25 },
+        Row {
+            id: 1,
+            key: "retries",
+            amount: 1.5,
+        },
+        Row {
+            id: 2,
+            key: "timeout",
+            amount: 0.25,
+        },
     ];
     let totals = run_batch(&rows, &config);
     assert_eq!(totals.len(), rows.len());

@@ -49,7 +49,13 @@ pub enum Ignored {
 impl Selection {
     /// Whether `name` passes the filters and `--skip`.
     pub fn matches(&self, name: &str) -> bool {
-        let hit = |f: &String| if self.exact { name == f } else { name.contains(f.as_str()) };
+        let hit = |f: &String| {
+            if self.exact {
+                name == f
+            } else {
+                name.contains(f.as_str())
+            }
+        };
         (self.filters.is_empty() || self.filters.iter().any(hit)) && !self.skip.iter().any(hit)
     }
 }
@@ -109,7 +115,10 @@ fn seconds(flag: &'static str, secs: f64) -> Result<Duration, ArgsError> {
 fn regexes(flag: &'static str, pats: &[String]) -> Result<Vec<Regex>, ArgsError> {
     pats.iter()
         .map(|p| {
-            Regex::new(p).map_err(|e| ArgsError::Invalid { flag, why: e.to_string() })
+            Regex::new(p).map_err(|e| ArgsError::Invalid {
+                flag,
+                why: e.to_string(),
+            })
         })
         .collect()
 }
@@ -261,7 +270,14 @@ mod tests {
 
     #[test]
     fn compat_flags_are_accepted() {
-        parse(&["-Z", "unstable-options", "--report-time", "--no-capture", "--shuffle"]).unwrap();
+        parse(&[
+            "-Z",
+            "unstable-options",
+            "--report-time",
+            "--no-capture",
+            "--shuffle",
+        ])
+        .unwrap();
     }
 
     #[test]

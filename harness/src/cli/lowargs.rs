@@ -115,7 +115,11 @@ pub struct LowArgs {
     pub reruns: Option<u32>,
 
     /// Wait SECS between attempts.
-    #[arg(long = "reruns-delay", value_name = "SECS", env = "AUTOPSY_RERUNS_DELAY")]
+    #[arg(
+        long = "reruns-delay",
+        value_name = "SECS",
+        env = "AUTOPSY_RERUNS_DELAY"
+    )]
     pub reruns_delay: Option<f64>,
 
     /// Rerun only failures whose message matches REGEX (repeatable).

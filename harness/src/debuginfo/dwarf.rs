@@ -117,8 +117,8 @@ impl Binary {
     pub fn load(path: &str) -> Result<Binary, String> {
         let file = std::fs::File::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;
         // SAFETY: the executable is not modified while we run.
-        let map = unsafe { memmap2::Mmap::map(&file) }
-            .map_err(|e| format!("cannot map {path}: {e}"))?;
+        let map =
+            unsafe { memmap2::Mmap::map(&file) }.map_err(|e| format!("cannot map {path}: {e}"))?;
         let map: &'static memmap2::Mmap = Box::leak(Box::new(map));
         let data: &'static [u8] = &map[..];
         let obj = object::File::parse(data).map_err(|e| format!("cannot parse {path}: {e}"))?;
@@ -215,8 +215,13 @@ impl Binary {
     /// answers.
     pub fn aranges_lookup(&self, pcs: &[u64]) {
         let mut want: Vec<u64> = {
-            let Ok(known) = self.pc_units.lock() else { return };
-            pcs.iter().copied().filter(|p| !known.contains_key(p)).collect()
+            let Ok(known) = self.pc_units.lock() else {
+                return;
+            };
+            pcs.iter()
+                .copied()
+                .filter(|p| !known.contains_key(p))
+                .collect()
         };
         if want.is_empty() {
             return;
@@ -302,7 +307,8 @@ impl Binary {
             };
             let end = hdr + len as usize;
             // version (2), debug_info_offset, address_size (1), segment size (1)
-            let (Some(info_off), Some(asz)) = (rd(hdr + 2, off_size), rd(hdr + 2 + off_size, 1)) else {
+            let (Some(info_off), Some(asz)) = (rd(hdr + 2, off_size), rd(hdr + 2 + off_size, 1))
+            else {
                 break;
             };
             let asz = asz as usize;
@@ -390,7 +396,19 @@ impl Binary {
     }
 
     pub fn index<'a>(&self, cu: &'a Cu) -> &'a CuIndex {
-        cu.index.get_or_init(|| { let t=std::time::Instant::now(); let r=self.build_index(cu).unwrap_or_default(); if std::env::var_os("DWT").is_some() { eprintln!("TIME index cu {:#x} len {} {:?}", cu.off, cu.unit.header.unit_length(), t.elapsed()); } r })
+        cu.index.get_or_init(|| {
+            let t = std::time::Instant::now();
+            let r = self.build_index(cu).unwrap_or_default();
+            if std::env::var_os("DWT").is_some() {
+                eprintln!(
+                    "TIME index cu {:#x} len {} {:?}",
+                    cu.off,
+                    cu.unit.header.unit_length(),
+                    t.elapsed()
+                );
+            }
+            r
+        })
     }
 
     fn build_index(&self, cu: &Cu) -> gimli::Result<CuIndex> {
@@ -436,11 +454,14 @@ impl Binary {
                     }
                 }
                 dw::DW_TAG_subprogram => {
-                    let (mut low, mut high, mut high_is_len, mut ranges) = (None, None, false, None);
+                    let (mut low, mut high, mut high_is_len, mut ranges) =
+                        (None, None, false, None);
                     for spec in abbrev.attributes() {
                         let a = raw.read_attribute(*spec)?;
                         match a.name() {
-                            dw::DW_AT_low_pc => low = self.dwarf.attr_address(&cu.unit, a.value())?,
+                            dw::DW_AT_low_pc => {
+                                low = self.dwarf.attr_address(&cu.unit, a.value())?
+                            }
                             dw::DW_AT_high_pc => match a.value() {
                                 AttributeValue::Udata(n) => {
                                     high = Some(n);
@@ -525,12 +546,7 @@ impl Binary {
         let f = &self.index(cu).funcs;
         let i = f.partition_point(|r| r.0 <= pc);
         // Ranges do not overlap for concrete functions, but be lenient.
-        f[..i]
-            .iter()
-            .rev()
-            .take(4)
-            .find(|r| pc < r.1)
-            .map(|r| r.2)
+        f[..i].iter().rev().take(4).find(|r| pc < r.1).map(|r| r.2)
     }
 
     pub fn entry(&self, cu: &Cu, die: usize) -> Option<Die> {
@@ -633,7 +649,10 @@ impl Binary {
                         Some(AttributeValue::Udata(i)) => self.file_name(cu, i),
                         _ => None,
                     };
-                    let num = |a| e.attr_value(a).and_then(|v: AttributeValue<R>| v.udata_value());
+                    let num = |a| {
+                        e.attr_value(a)
+                            .and_then(|v: AttributeValue<R>| v.udata_value())
+                    };
                     out.push(Scope {
                         die: off,
                         function,
@@ -651,7 +670,19 @@ impl Binary {
     }
 
     fn lines<'a>(&self, cu: &'a Cu) -> &'a Lines {
-        cu.lines.get_or_init(|| { let t=std::time::Instant::now(); let r=self.build_lines(cu).unwrap_or_default(); if std::env::var_os("DWT").is_some() { eprintln!("TIME lines cu {:#x} rows {} {:?}", cu.off, r.seqs.iter().map(|s| s.2.len()).sum::<usize>(), t.elapsed()); } r })
+        cu.lines.get_or_init(|| {
+            let t = std::time::Instant::now();
+            let r = self.build_lines(cu).unwrap_or_default();
+            if std::env::var_os("DWT").is_some() {
+                eprintln!(
+                    "TIME lines cu {:#x} rows {} {:?}",
+                    cu.off,
+                    r.seqs.iter().map(|s| s.2.len()).sum::<usize>(),
+                    t.elapsed()
+                );
+            }
+            r
+        })
     }
 
     fn build_lines(&self, cu: &Cu) -> gimli::Result<Lines> {

@@ -56,7 +56,9 @@ impl Parser<'_> {
     fn ident(&mut self) -> Option<String> {
         self.ws();
         let start = self.i;
-        while self.i < self.s.len() && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_') {
+        while self.i < self.s.len()
+            && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_')
+        {
             self.i += 1;
         }
         (self.i > start).then(|| String::from_utf8_lossy(&self.s[start..self.i]).into_owned())
@@ -77,7 +79,9 @@ impl Parser<'_> {
                 self.i += 1;
                 e
             }
-            Some(c) if c.is_ascii_alphabetic() || c == b'_' => Expr::Var(self.ident().unwrap_or_default()),
+            Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
+                Expr::Var(self.ident().unwrap_or_default())
+            }
             _ => return Err("expected a variable name".into()),
         };
         loop {
@@ -140,7 +144,9 @@ impl Parser<'_> {
             Some(c) if c == b'-' || c.is_ascii_digit() => {
                 let start = self.i;
                 self.i += 1;
-                while self.i < self.s.len() && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_') {
+                while self.i < self.s.len()
+                    && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_')
+                {
                     self.i += 1;
                 }
                 let text: String = String::from_utf8_lossy(&self.s[start..self.i]).replace('_', "");
@@ -152,7 +158,8 @@ impl Parser<'_> {
                 } else {
                     strip_suffix(digits).parse::<i128>().ok()
                 };
-                v.map(Lit::Int).ok_or_else(|| format!("invalid number `{text}`"))
+                v.map(Lit::Int)
+                    .ok_or_else(|| format!("invalid number `{text}`"))
             }
             Some(_) => match self.ident().as_deref() {
                 Some("true") => Ok(Lit::Bool(true)),
@@ -165,7 +172,9 @@ impl Parser<'_> {
 }
 
 fn strip_suffix(s: &str) -> &str {
-    for suf in ["usize", "isize", "u128", "i128", "u64", "i64", "u32", "i32", "u16", "i16", "u8", "i8"] {
+    for suf in [
+        "usize", "isize", "u128", "i128", "u64", "i64", "u32", "i32", "u16", "i16", "u8", "i8",
+    ] {
         if let Some(x) = s.strip_suffix(suf) {
             return x;
         }
@@ -185,7 +194,10 @@ fn unescape(c: Option<char>) -> Result<char, String> {
 }
 
 fn parse(expr: &str) -> Result<Expr, EvalError> {
-    let mut p = Parser { s: expr.as_bytes(), i: 0 };
+    let mut p = Parser {
+        s: expr.as_bytes(),
+        i: 0,
+    };
     let err = |msg: String| EvalError::Syntax {
         expr: expr.to_string(),
         msg,
@@ -228,14 +240,23 @@ pub(super) fn eval(di: &DebugInfo, frame: &Frame, text: &str) -> Result<Value, E
     })
 }
 
-fn place(di: &DebugInfo, frame: &Frame, ctx: &mut Ctx, e: &Expr, text: &str) -> Result<Typed, EvalError> {
+fn place(
+    di: &DebugInfo,
+    frame: &Frame,
+    ctx: &mut Ctx,
+    e: &Expr,
+    text: &str,
+) -> Result<Typed, EvalError> {
     match e {
         Expr::Var(name) => {
             let vars = di.var_dies(frame)?;
-            let v = vars.iter().find(|v| &v.name == name).ok_or_else(|| EvalError::NoLocal {
-                name: name.clone(),
-                function: frame.function.clone(),
-            })?;
+            let v = vars
+                .iter()
+                .find(|v| &v.name == name)
+                .ok_or_else(|| EvalError::NoLocal {
+                    name: name.clone(),
+                    function: frame.function.clone(),
+                })?;
             di.var_typed(frame, v).map_err(|n| match n {
                 Node::Atom(s) => EvalError::Unavailable {
                     name: name.clone(),
@@ -336,10 +357,17 @@ fn index(ctx: &mut Ctx, t: &Typed, lit: &Lit, text: &str) -> Result<Option<Typed
         }
         Ok(i as u64)
     };
-    if let Kind::Array { elem: Some(e), count } = &ty.kind {
+    if let Kind::Array {
+        elem: Some(e),
+        count,
+    } = &ty.kind
+    {
         let i = int.ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
         let i = check(i, *count, "array")?;
-        let ety = ctx.bin.ty(*e).ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
+        let ety = ctx
+            .bin
+            .ty(*e)
+            .ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
         return Ok(ctx.typed(*e, t.place.at(i * ety.size)));
     }
     if let (Some(dp), Some(len)) = (ctx.field(t, "data_ptr"), ctx.field(t, "length")) {
@@ -355,14 +383,18 @@ fn index(ctx: &mut Ctx, t: &Typed, lit: &Lit, text: &str) -> Result<Option<Typed
     match base.as_str() {
         "alloc::vec::Vec" => {
             let i = int.ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
-            let len = ctx.field(t, "len").ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
+            let len = ctx
+                .field(t, "len")
+                .ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
             let n = ctx.read_uint(&len.place, 8).map_err(ne)?;
             let i = check(i, n, "Vec")?;
             let ptr = ctx
                 .path(t, &["buf", "inner", "ptr"])
                 .ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
             let (p, _) = ctx.scalar(&ptr).map_err(ne)?;
-            let e = ty.param("T").ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
+            let e = ty
+                .param("T")
+                .ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
             Ok(elem(ctx, e, p, i))
         }
         "alloc::collections::vec_deque::VecDeque" => {

@@ -120,11 +120,7 @@ fn pipe_read(addr: u64, buf: &mut [u8]) -> usize {
             if w <= 0 {
                 break;
             }
-            let r = libc::read(
-                fds[0],
-                buf[total..].as_mut_ptr().cast(),
-                w as usize,
-            );
+            let r = libc::read(fds[0], buf[total..].as_mut_ptr().cast(), w as usize);
             if r != w {
                 break;
             }

@@ -151,7 +151,9 @@ pub fn set_autopsy_dir(dir: &'static str) {
 fn shared_symbol(ip: usize) -> Option<String> {
     // SAFETY: dladdr only inspects the loader's tables and fills `info`.
     let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
-    if unsafe { libc::dladdr(ip as *const libc::c_void, &mut info) } == 0 || info.dli_sname.is_null() {
+    if unsafe { libc::dladdr(ip as *const libc::c_void, &mut info) } == 0
+        || info.dli_sname.is_null()
+    {
         return None;
     }
     // SAFETY: dli_sname is a NUL-terminated string owned by the loader.
@@ -245,7 +247,9 @@ impl DebugInfo {
                 for code in 1..=4096u64 {
                     let Some(a) = abbrevs.get(code) else { break };
                     if (a.tag() == dw::DW_TAG_variable || a.tag() == dw::DW_TAG_formal_parameter)
-                        && a.attributes().iter().any(|s| s.name() == dw::DW_AT_location)
+                        && a.attributes()
+                            .iter()
+                            .any(|s| s.name() == dw::DW_AT_location)
                     {
                         return true;
                     }
@@ -265,7 +269,9 @@ impl DebugInfo {
             .collect();
         let ta = std::time::Instant::now();
         bin.aranges_lookup(&pcs);
-        if std::env::var_os("DWT").is_some() { eprintln!("TIME aranges {:?}", ta.elapsed()); }
+        if std::env::var_os("DWT").is_some() {
+            eprintln!("TIME aranges {:?}", ta.elapsed());
+        }
         for (i, r) in raw.iter().enumerate() {
             // Return addresses point after the call: look up `ip - 1`.
             let pc = (r.ip as u64).wrapping_sub(bin.bias).wrapping_sub(1);
@@ -292,7 +298,15 @@ impl DebugInfo {
             let scopes = cu.as_ref().map(|c| bin.scopes(c, pc)).unwrap_or_default();
             let t3 = t0.elapsed();
             let line = cu.as_ref().and_then(|c| bin.line_at(c, pc));
-            if std::env::var_os("DWT").is_some() { eprintln!("TIME frame {i} cu {t1:?} idx {:?} scopes {:?} line {:?} {:?} {idx:?}", t2-t1, t3-t2, t0.elapsed()-t3, scopes.first().map(|s| s.function.clone())); }
+            if std::env::var_os("DWT").is_some() {
+                eprintln!(
+                    "TIME frame {i} cu {t1:?} idx {:?} scopes {:?} line {:?} {:?} {idx:?}",
+                    t2 - t1,
+                    t3 - t2,
+                    t0.elapsed() - t3,
+                    scopes.first().map(|s| s.function.clone())
+                );
+            }
             if scopes.is_empty() {
                 let function = bin
                     .symbol(pc)
@@ -303,7 +317,9 @@ impl DebugInfo {
                     Some((f, l, c)) => (f, Some(l), Some(c)),
                     None => (None, None, None),
                 };
-                if std::env::var_os("DWT").is_some() { eprintln!("TIME nocu frame {i} {:?} {function}", t0.elapsed()); }
+                if std::env::var_os("DWT").is_some() {
+                    eprintln!("TIME nocu frame {i} {:?} {function}", t0.elapsed());
+                }
                 out.push(Frame {
                     kind: classify(&function, file.as_deref()),
                     function,
@@ -388,11 +404,14 @@ impl DebugInfo {
                         .and_then(|v| bin.follow(cu, v))
                         .and_then(|(c, d)| Some((bin.entry(&c, d)?, c)));
                     let attr = |a| {
-                        e.attr_value(a)
-                            .map(|v| (v, cu.clone()))
-                            .or_else(|| origin.as_ref().and_then(|(o, c)| Some((o.attr_value(a)?, c.clone()))))
+                        e.attr_value(a).map(|v| (v, cu.clone())).or_else(|| {
+                            origin
+                                .as_ref()
+                                .and_then(|(o, c)| Some((o.attr_value(a)?, c.clone())))
+                        })
                     };
-                    let Some(name) = attr(dw::DW_AT_name).and_then(|(v, c)| bin.attr_str(&c, v)) else {
+                    let Some(name) = attr(dw::DW_AT_name).and_then(|(v, c)| bin.attr_str(&c, v))
+                    else {
                         continue;
                     };
                     let ty = attr(dw::DW_AT_type).and_then(|(v, c)| bin.type_ref(&c, v));
@@ -535,9 +554,7 @@ impl DebugInfo {
     }
 
     fn var_typed(&self, frame: &Frame, v: &VarDie) -> Result<Typed, Node> {
-        let tref = v
-            .ty
-            .ok_or_else(|| Node::atom("<unsupported type ?>"))?;
+        let tref = v.ty.ok_or_else(|| Node::atom("<unsupported type ?>"))?;
         let ty = self
             .bin
             .ty(tref)
@@ -554,11 +571,10 @@ impl DebugInfo {
         Ok(vars
             .iter()
             .map(|v| {
-                let type_name = v
-                    .ty
-                    .and_then(|t| self.bin.ty(t))
-                    .map(|t| t.display_name())
-                    .unwrap_or_else(|| "?".into());
+                let type_name =
+                    v.ty.and_then(|t| self.bin.ty(t))
+                        .map(|t| t.display_name())
+                        .unwrap_or_else(|| "?".into());
                 let node = match self.var_typed(frame, v) {
                     Ok(t) => Ctx::new(&self.bin).render(&t, 0),
                     Err(n) => n,
@@ -593,14 +609,23 @@ mod tests {
     #[test]
     fn classifies_frames() {
         assert_eq!(
-            classify("core::panicking::panic", Some("/rustc/abc/library/core/src/panicking.rs")),
+            classify(
+                "core::panicking::panic",
+                Some("/rustc/abc/library/core/src/panicking.rs")
+            ),
             FrameKind::Std
         );
         assert_eq!(
-            classify("regex::Regex::new", Some("/home/u/.cargo/registry/src/x/regex-1/src/lib.rs")),
+            classify(
+                "regex::Regex::new",
+                Some("/home/u/.cargo/registry/src/x/regex-1/src/lib.rs")
+            ),
             FrameKind::Dependency
         );
-        assert_eq!(classify("batch::load", Some("/home/u/batch/src/lib.rs")), FrameKind::User);
+        assert_eq!(
+            classify("batch::load", Some("/home/u/batch/src/lib.rs")),
+            FrameKind::User
+        );
         assert_eq!(classify("std::rt::lang_start", None), FrameKind::Std);
         assert_eq!(classify("0x1234", None), FrameKind::Unknown);
     }

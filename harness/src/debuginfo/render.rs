@@ -310,7 +310,9 @@ impl<'a> Ctx<'a> {
                     .iter()
                     .find(|(_, x)| mask(*x, size) == v)
                     .map(|(n, _)| Node::atom(n.clone()))
-                    .unwrap_or_else(|| Node::Atom(format!("<invalid {} discriminant {v}>", ty.name))))
+                    .unwrap_or_else(|| {
+                        Node::Atom(format!("<invalid {} discriminant {v}>", ty.name))
+                    }))
             }
             Kind::Array { elem, count } => {
                 let Some(elem) = elem.and_then(|e| self.bin.ty(e).map(|t| (e, t))) else {
@@ -429,7 +431,10 @@ impl<'a> Ctx<'a> {
                     .param("T")
                     .and_then(|e| self.bin.ty(e).map(|t| (e, t)))
                     .ok_or_else(|| unsupported(&ty))?;
-                let n = self.read_uint(&self.field(t, "len").ok_or_else(|| unsupported(&ty))?.place, 8)?;
+                let n = self.read_uint(
+                    &self.field(t, "len").ok_or_else(|| unsupported(&ty))?.place,
+                    8,
+                )?;
                 let ptr = self
                     .path(t, &["buf", "inner", "ptr"])
                     .ok_or_else(|| unsupported(&ty))?;
@@ -511,7 +516,9 @@ impl<'a> Ctx<'a> {
             }
             "alloc::rc::Weak" | "alloc::sync::Weak" => return Ok(Node::atom("(Weak)")),
             "core::cell::Cell" => {
-                let v = self.path(t, &["value", "value"]).ok_or_else(|| unsupported(&ty))?;
+                let v = self
+                    .path(t, &["value", "value"])
+                    .ok_or_else(|| unsupported(&ty))?;
                 return Ok(Node::Struct {
                     name: "Cell".into(),
                     fields: vec![("value".into(), self.render(&v, depth + 1))],
@@ -519,7 +526,9 @@ impl<'a> Ctx<'a> {
                 });
             }
             "core::cell::RefCell" => {
-                let v = self.path(t, &["value", "value"]).ok_or_else(|| unsupported(&ty))?;
+                let v = self
+                    .path(t, &["value", "value"])
+                    .ok_or_else(|| unsupported(&ty))?;
                 let flag = self.path(t, &["borrow", "value", "value"]);
                 let borrowed = match flag {
                     Some(f) => (self.read_uint(&f.place, 8)? as i64) < 0,
@@ -642,7 +651,13 @@ impl<'a> Ctx<'a> {
         }))
     }
 
-    fn list(&mut self, ety: (TypeRef, Arc<Type>), p: u64, n: u64, depth: usize) -> Result<Node, Node> {
+    fn list(
+        &mut self,
+        ety: (TypeRef, Arc<Type>),
+        p: u64,
+        n: u64,
+        depth: usize,
+    ) -> Result<Node, Node> {
         if n > 0 && p == 0 {
             return Err(Node::atom("<null data pointer>"));
         }
@@ -663,10 +678,7 @@ impl<'a> Ctx<'a> {
                 let ok = &bytes[..e.valid_up_to()];
                 format!("{:?}", std::str::from_utf8(ok).unwrap_or_default())
             }
-            Err(_) => format!(
-                "<invalid utf-8: {:?}>",
-                String::from_utf8_lossy(&bytes)
-            ),
+            Err(_) => format!("<invalid utf-8: {:?}>", String::from_utf8_lossy(&bytes)),
         };
         if (n as usize) > shown {
             s.push_str("..");
@@ -676,7 +688,11 @@ impl<'a> Ctx<'a> {
 
     /// Hash table entries in bucket order (what hashbrown's iterator and so
     /// `{:?}` visit): `(key, value)`; value `None` for sets.
-    fn hash_entries(&mut self, t: &Typed, depth: usize) -> Result<(Vec<(Node, Option<Node>)>, bool), Node> {
+    fn hash_entries(
+        &mut self,
+        t: &Typed,
+        depth: usize,
+    ) -> Result<(Vec<(Node, Option<Node>)>, bool), Node> {
         let mut out = Vec::new();
         let more = self.hash_walk(t, &mut |ctx, k, v| {
             let k = ctx.render(&k, depth + 1);
@@ -706,9 +722,23 @@ impl<'a> Ctx<'a> {
             .and_then(|p| self.bin.ty(p).map(|t| (p, t)))
             .ok_or_else(|| unsupported(&ty))?;
         let inner = self.field(&raw, "table").ok_or_else(|| unsupported(&ty))?;
-        let mask = self.scalar(&self.field(&inner, "bucket_mask").ok_or_else(|| unsupported(&ty))?)?.0;
-        let items = self.scalar(&self.field(&inner, "items").ok_or_else(|| unsupported(&ty))?)?.0;
-        let ctrl = self.scalar(&self.field(&inner, "ctrl").ok_or_else(|| unsupported(&ty))?)?.0;
+        let mask = self
+            .scalar(
+                &self
+                    .field(&inner, "bucket_mask")
+                    .ok_or_else(|| unsupported(&ty))?,
+            )?
+            .0;
+        let items = self
+            .scalar(
+                &self
+                    .field(&inner, "items")
+                    .ok_or_else(|| unsupported(&ty))?,
+            )?
+            .0;
+        let ctrl = self
+            .scalar(&self.field(&inner, "ctrl").ok_or_else(|| unsupported(&ty))?)?
+            .0;
         let buckets = mask.wrapping_add(1);
         if items == 0 {
             return Ok(false);
@@ -756,9 +786,13 @@ impl<'a> Ctx<'a> {
                 place: self.buffered(&slot_t.place, size)?,
                 ..slot_t
             };
-            let key = self.member_of(&slot_t, &kref).ok_or_else(|| unsupported(&ty))?;
+            let key = self
+                .member_of(&slot_t, &kref)
+                .ok_or_else(|| unsupported(&ty))?;
             let val = if is_pair {
-                v.as_ref().and_then(|v| self.member_of(&slot_t, v)).filter(|v| v.ty.size > 0 || v.ty.name != "()")
+                v.as_ref()
+                    .and_then(|v| self.member_of(&slot_t, v))
+                    .filter(|v| v.ty.size > 0 || v.ty.name != "()")
             } else {
                 None
             };
@@ -773,7 +807,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// In-order BTreeMap entries `(key, value)` places.
-    pub fn btree_entries(&mut self, t: &Typed, _depth: usize) -> Result<(Vec<(Typed, Typed)>, bool), Node> {
+    pub fn btree_entries(
+        &mut self,
+        t: &Typed,
+        _depth: usize,
+    ) -> Result<(Vec<(Typed, Typed)>, bool), Node> {
         let ty = t.ty.clone();
         let kref = ty.param("K").ok_or_else(|| unsupported(&ty))?;
         let vref = ty
@@ -793,9 +831,21 @@ impl<'a> Ctx<'a> {
             return Err(unsupported(&ty));
         };
         let node_ref = self.field(&some, "__0").unwrap_or(some);
-        let height = self.scalar(&self.field(&node_ref, "height").ok_or_else(|| unsupported(&ty))?)?.0;
-        let (node, leaf_ty) = self.scalar(&self.field(&node_ref, "node").ok_or_else(|| unsupported(&ty))?)?;
-        let leaf = leaf_ty.and_then(|l| self.bin.ty(l)).ok_or_else(|| unsupported(&ty))?;
+        let height = self
+            .scalar(
+                &self
+                    .field(&node_ref, "height")
+                    .ok_or_else(|| unsupported(&ty))?,
+            )?
+            .0;
+        let (node, leaf_ty) = self.scalar(
+            &self
+                .field(&node_ref, "node")
+                .ok_or_else(|| unsupported(&ty))?,
+        )?;
+        let leaf = leaf_ty
+            .and_then(|l| self.bin.ty(l))
+            .ok_or_else(|| unsupported(&ty))?;
         let keys_off = leaf.member("keys").ok_or_else(|| unsupported(&ty))?.offset;
         let vals_off = leaf.member("vals").ok_or_else(|| unsupported(&ty))?.offset;
         let len_off = leaf.member("len").ok_or_else(|| unsupported(&ty))?.offset;
@@ -869,16 +919,21 @@ impl<'a> Ctx<'a> {
     /// A struct rendered like `#[derive(Debug)]`: named fields, tuple
     /// struct, unit struct, tuple, or closure environment.
     fn plain_struct(&mut self, t: &Typed, name: String, depth: usize) -> Node {
-        let members: Vec<Member> = t
-            .ty
-            .strukt()
-            .map(|s| s.members.iter().filter(|m| !m.artificial).cloned().collect())
-            .unwrap_or_default();
+        let members: Vec<Member> =
+            t.ty.strukt()
+                .map(|s| {
+                    s.members
+                        .iter()
+                        .filter(|m| !m.artificial)
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
         // A variant struct carries its own name; use the given display name.
         let is_tuple = !members.is_empty()
-            && members
-                .iter()
-                .all(|m| m.name.starts_with("__") && m.name[2..].bytes().all(|b| b.is_ascii_digit()));
+            && members.iter().all(|m| {
+                m.name.starts_with("__") && m.name[2..].bytes().all(|b| b.is_ascii_digit())
+            });
         let is_closure = t.ty.name.starts_with("{closure_env#");
         let render_m = |ctx: &mut Self, m: &Member| match ctx.member_of(t, m) {
             Some(v) => ctx.render(&v, depth + 1),
@@ -958,7 +1013,13 @@ pub(super) fn base_value(enc: Enc, b: &[u8], name: &str) -> String {
     let u = u128::from_le_bytes(w);
     let n = b.len();
     match enc {
-        Enc::Unit => if name == "!" { "!".into() } else { "()".into() },
+        Enc::Unit => {
+            if name == "!" {
+                "!".into()
+            } else {
+                "()".into()
+            }
+        }
         Enc::Bool => match u {
             0 => "false".into(),
             1 => "true".into(),
@@ -992,16 +1053,34 @@ mod tests {
     #[test]
     fn primitives_match_debug() {
         let f = |x: f64| base_value(Enc::Float, &x.to_le_bytes(), "f64");
-        for x in [0.1 + 0.2, 1.0, 1e100, f64::NAN, f64::INFINITY, -0.0, 1e-7, 123456789.0] {
+        for x in [
+            0.1 + 0.2,
+            1.0,
+            1e100,
+            f64::NAN,
+            f64::INFINITY,
+            -0.0,
+            1e-7,
+            123456789.0,
+        ] {
             assert_eq!(f(x), format!("{x:?}"));
         }
         let g = |x: f32| base_value(Enc::Float, &x.to_le_bytes(), "f32");
         assert_eq!(g(0.1), format!("{:?}", 0.1f32));
         assert_eq!(base_value(Enc::Signed, &(-5i8).to_le_bytes(), "i8"), "-5");
-        assert_eq!(base_value(Enc::Signed, &i128::MIN.to_le_bytes(), "i128"), format!("{}", i128::MIN));
-        assert_eq!(base_value(Enc::Unsigned, &u128::MAX.to_le_bytes(), "u128"), format!("{}", u128::MAX));
+        assert_eq!(
+            base_value(Enc::Signed, &i128::MIN.to_le_bytes(), "i128"),
+            format!("{}", i128::MIN)
+        );
+        assert_eq!(
+            base_value(Enc::Unsigned, &u128::MAX.to_le_bytes(), "u128"),
+            format!("{}", u128::MAX)
+        );
         for c in ['a', '\n', '\'', '"', '\u{301}', '\0', 'é'] {
-            assert_eq!(base_value(Enc::Char, &(c as u32).to_le_bytes(), "char"), format!("{c:?}"));
+            assert_eq!(
+                base_value(Enc::Char, &(c as u32).to_le_bytes(), "char"),
+                format!("{c:?}")
+            );
         }
         assert_eq!(base_value(Enc::Bool, &[1], "bool"), "true");
         assert_eq!(base_value(Enc::Unit, &[], "()"), "()");

@@ -185,9 +185,9 @@ impl Binary {
                 };
                 Kind::Base(enc)
             }
-            dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type | dw::DW_TAG_rvalue_reference_type => {
-                Kind::Pointer(target)
-            }
+            dw::DW_TAG_pointer_type
+            | dw::DW_TAG_reference_type
+            | dw::DW_TAG_rvalue_reference_type => Kind::Pointer(target),
             dw::DW_TAG_array_type => {
                 let mut count = 0u64;
                 let mut tree = cu.unit.entries_tree(Some(gimli::UnitOffset(die))).ok()?;
@@ -199,13 +199,21 @@ impl Binary {
                     if c.tag() == dw::DW_TAG_subrange_type {
                         let n = if let Some(n) = c.attr_value(dw::DW_AT_count).and_then(udata) {
                             n
-                        } else if let Some(u) = c.attr_value(dw::DW_AT_upper_bound).and_then(udata) {
-                            let l = c.attr_value(dw::DW_AT_lower_bound).and_then(udata).unwrap_or(0);
+                        } else if let Some(u) = c.attr_value(dw::DW_AT_upper_bound).and_then(udata)
+                        {
+                            let l = c
+                                .attr_value(dw::DW_AT_lower_bound)
+                                .and_then(udata)
+                                .unwrap_or(0);
                             (u + 1).saturating_sub(l)
                         } else {
                             0
                         };
-                        count = if dims == 0 { n } else { count.saturating_mul(n) };
+                        count = if dims == 0 {
+                            n
+                        } else {
+                            count.saturating_mul(n)
+                        };
                         dims += 1;
                     }
                 }
@@ -226,7 +234,10 @@ impl Binary {
                     qual: name.clone(),
                     name,
                     size,
-                    kind: Kind::Array { elem: target, count },
+                    kind: Kind::Array {
+                        elem: target,
+                        count,
+                    },
                 });
             }
             dw::DW_TAG_enumeration_type => {
@@ -241,7 +252,10 @@ impl Binary {
                             .attr_value(dw::DW_AT_name)
                             .and_then(|v| self.attr_str(cu, v))
                             .unwrap_or_default();
-                        let v = c.attr_value(dw::DW_AT_const_value).and_then(udata).unwrap_or(0);
+                        let v = c
+                            .attr_value(dw::DW_AT_const_value)
+                            .and_then(udata)
+                            .unwrap_or(0);
                         list.push((n, v));
                     }
                 }
@@ -282,7 +296,10 @@ impl Binary {
             ty: e
                 .attr_value(dw::DW_AT_type)
                 .and_then(|v| self.type_ref(cu, v)),
-            artificial: matches!(e.attr_value(dw::DW_AT_artificial), Some(AttributeValue::Flag(true))),
+            artificial: matches!(
+                e.attr_value(dw::DW_AT_artificial),
+                Some(AttributeValue::Flag(true))
+            ),
         }
     }
 
@@ -307,7 +324,10 @@ impl Binary {
                         .attr_value(dw::DW_AT_name)
                         .and_then(|v| self.attr_str(cu, v))
                         .unwrap_or_default();
-                    if let Some(t) = e.attr_value(dw::DW_AT_type).and_then(|v| self.type_ref(cu, v)) {
+                    if let Some(t) = e
+                        .attr_value(dw::DW_AT_type)
+                        .and_then(|v| self.type_ref(cu, v))
+                    {
                         s.params.push((n, t));
                     }
                 }

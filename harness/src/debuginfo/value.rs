@@ -335,8 +335,20 @@ mod tests {
             [("k", vec![]), ("l", vec![1])].into_iter().collect();
         let node = Node::Map {
             entries: vec![
-                (a("\"k\""), Node::List { items: vec![], more: false }),
-                (a("\"l\""), Node::List { items: vec![a("1")], more: false }),
+                (
+                    a("\"k\""),
+                    Node::List {
+                        items: vec![],
+                        more: false,
+                    },
+                ),
+                (
+                    a("\"l\""),
+                    Node::List {
+                        items: vec![a("1")],
+                        more: false,
+                    },
+                ),
             ],
             more: false,
         };

@@ -33,20 +33,34 @@ pub(crate) struct Completion {
 impl Completer for Completion {
     type Candidate = Pair;
 
-    fn complete(&self, line: &str, pos: usize, _: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let head = &line[..pos];
-        let start = head.rfind(|c: char| !(c.is_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+        let start = head
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map_or(0, |i| i + 1);
         let word = &head[start..];
         let first_word = !head[..start].chars().any(|c| !c.is_whitespace());
         let candidates: Vec<String> = if first_word {
-            self.commands.iter().map(|c| c.to_string()).chain(self.locals.iter().cloned()).collect()
+            self.commands
+                .iter()
+                .map(|c| c.to_string())
+                .chain(self.locals.iter().cloned())
+                .collect()
         } else {
             self.locals.clone()
         };
         let mut pairs: Vec<Pair> = candidates
             .into_iter()
             .filter(|c| c.starts_with(word))
-            .map(|c| Pair { display: c.clone(), replacement: c })
+            .map(|c| Pair {
+                display: c.clone(),
+                replacement: c,
+            })
             .collect();
         pairs.sort_by(|a, b| a.display.cmp(&b.display));
         pairs.dedup_by(|a, b| a.display == b.display);
@@ -74,7 +88,10 @@ fn history_path() -> std::path::PathBuf {
 impl Lines {
     pub fn open() -> Lines {
         if std::io::stdin().is_terminal() {
-            let config = Config::builder().auto_add_history(true).max_history_size(1000).map(|b| b.build());
+            let config = Config::builder()
+                .auto_add_history(true)
+                .max_history_size(1000)
+                .map(|b| b.build());
             let editor = config.and_then(Editor::with_config);
             if let Ok(mut editor) = editor {
                 editor.set_helper(Some(Completion::default()));
@@ -83,6 +100,11 @@ impl Lines {
             }
         }
         Lines::Piped
+    }
+
+    /// Commands come from a line editor on a terminal (not a pipe).
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Lines::Terminal(_))
     }
 
     pub fn set_completion(&mut self, completion: Completion) {

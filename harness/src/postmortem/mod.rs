@@ -59,7 +59,10 @@ fn styles() -> Styles {
 }
 
 fn thread_name() -> String {
-    std::thread::current().name().unwrap_or("<unnamed>").to_string()
+    std::thread::current()
+        .name()
+        .unwrap_or("<unnamed>")
+        .to_string()
 }
 
 fn on_debugger_thread() -> bool {
@@ -83,9 +86,13 @@ pub(crate) fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
         .location()
         .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
         .unwrap_or_else(|| "<unknown>".into());
-    let stop = Stop::Panic { message, location, thread: thread_name() };
+    let stop = Stop::Panic {
+        message,
+        location,
+        thread: thread_name(),
+    };
     if SHOWLOCALS.load(Ordering::Relaxed) {
-        on_helper_thread(|| show_locals(&raw));
+        on_helper_thread(|| show_locals(&raw, &stop));
     }
     if crate::__private::PDB_ARMED.load(Ordering::Relaxed) {
         open(stop, raw);
@@ -99,10 +106,13 @@ pub(crate) fn on_question(file: &'static str, line: u32) {
     }
     let raw = debuginfo::capture_stack();
     let location = format!("{file}:{line}");
-    let stop = Stop::Question { error: String::new(), location, thread: thread_name() };
+    let stop = Stop::Question {
+        error: String::new(),
+        location,
+        thread: thread_name(),
+    };
     open(stop, raw);
 }
-
 
 /// Runs `f` on a thread with room for DWARF parsing, catching its panics.
 fn on_helper_thread<R: Send>(f: impl FnOnce() -> R + Send) -> Option<R> {
@@ -131,16 +141,20 @@ fn on_helper_thread<R: Send>(f: impl FnOnce() -> R + Send) -> Option<R> {
 }
 
 /// `--showlocals`: the failing frame's locals, into the test's output.
-fn show_locals(raw: &[RawFrame]) {
+fn show_locals(raw: &[RawFrame], stop: &Stop) {
     let Ok(info) = DebugInfo::get() else { return };
     let frames = info.frames(raw);
-    let mut session = Session::new(Some(info), frames, Stop::Breakpoint { location: String::new(), thread: String::new() }, None, Styles::plain());
-    let Some(f) = session.frames.get(session.selected).cloned() else { return };
+    // The stop's location lets paths read as in the panic message.
+    let mut session = Session::new(Some(info), frames, stop.clone(), None, Styles::plain());
+    let Some(f) = session.frames.get(session.selected).cloned() else {
+        return;
+    };
     let mut out = String::new();
     session.locals(false, &mut out);
-    let at = match (&f.file, f.line) {
-        (Some(file), Some(line)) => format!(" at {file}:{line}"),
-        _ => String::new(),
+    let at = if f.file.is_some() {
+        format!(" at {}", session.location(&f))
+    } else {
+        String::new()
     };
     let mut text = format!("\nlocals of {}{at}:\n", f.function);
     for l in out.lines() {
@@ -155,13 +169,18 @@ fn show_locals(raw: &[RawFrame]) {
 /// user continues. `q(uit)` ends the process after telling the coordinator.
 pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
     let Some(state) = worker::state() else {
-        eprintln!("autopsy: no prompt for {}: not running under the autopsy harness", stop.describe());
+        eprintln!(
+            "autopsy: no prompt for {}: not running under the autopsy harness",
+            stop.describe()
+        );
         return None;
     };
     if trace::input_ended() {
         return Some(Action::Continue);
     }
-    let output = CAPTURED.load(Ordering::Relaxed).then(|| state.output_so_far());
+    let output = CAPTURED
+        .load(Ordering::Relaxed)
+        .then(|| state.output_so_far());
     let action = on_helper_thread(move || {
         state.interactive(|| {
             let info = DebugInfo::get();
@@ -193,7 +212,10 @@ pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
 /// The value `?` was applied to, read from `question`'s own frame: no
 /// `Debug` bound is needed on the user's error type.
 fn question_value(info: &DebugInfo, frames: &[debuginfo::Frame]) -> String {
-    let Some(f) = frames.iter().find(|f| f.function.starts_with("autopsy::__private::question")) else {
+    let Some(f) = frames
+        .iter()
+        .find(|f| f.function.starts_with("autopsy::__private::question"))
+    else {
         return "(the error value is not available)".into();
     };
     match info.eval(f, "value") {
@@ -216,18 +238,32 @@ fn run_prompt(session: &mut Session) -> Action {
         _ => session.header(),
     };
     let _ = stdout.write_all(header.as_bytes());
-    if let Some(from) = LATENCY_FROM.lock().unwrap_or_else(|e| e.into_inner()).take() {
-        let _ = writeln!(stdout, "autopsy-latency-ms: {:.1}", from.elapsed().as_secs_f64() * 1000.0);
+    if let Some(from) = LATENCY_FROM
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+    {
+        let _ = writeln!(
+            stdout,
+            "autopsy-latency-ms: {:.1}",
+            from.elapsed().as_secs_f64() * 1000.0
+        );
     }
     let _ = stdout.flush();
     let mut lines = Lines::open();
     let action = loop {
-        lines.set_completion(Completion { commands: session::command_names(), locals: session.local_names() });
+        lines.set_completion(Completion {
+            commands: session::command_names(),
+            locals: session.local_names(),
+        });
         match lines.read("(autopsy) ") {
             Input::Line(line) => {
                 let mut out = String::new();
                 let action = session.execute(&line, &mut out);
-                if matches!(action, Action::Next | Action::Step | Action::Return | Action::Until(_)) {
+                if matches!(
+                    action,
+                    Action::Next | Action::Step | Action::Return | Action::Until(_)
+                ) {
                     latency_start();
                 }
                 let _ = stdout.write_all(out.as_bytes());
@@ -238,8 +274,12 @@ fn run_prompt(session: &mut Session) -> Action {
             }
             Input::Interrupted => continue,
             Input::Eof => {
-                // End of input: everything goes on as without a prompt.
-                trace::end_of_input();
+                // End of piped input: everything goes on as without a
+                // prompt. Ctrl-D on a terminal only continues: the next
+                // failure opens its own prompt.
+                if !lines.is_terminal() {
+                    trace::end_of_input();
+                }
                 break Action::Continue;
             }
         }

@@ -12,9 +12,17 @@ use crate::styles::Styles;
 #[derive(Debug, Clone)]
 pub(crate) enum Stop {
     /// A panic: its message, `file:line:col`, and the thread's name.
-    Panic { message: String, location: String, thread: String },
+    Panic {
+        message: String,
+        location: String,
+        thread: String,
+    },
     /// `?` in a test body about to return an error.
-    Question { error: String, location: String, thread: String },
+    Question {
+        error: String,
+        location: String,
+        thread: String,
+    },
     /// `autopsy::breakpoint!()`.
     Breakpoint { location: String, thread: String },
     /// A trace stop under `--trace`: stepping or a breakpoint set with `b`.
@@ -52,13 +60,23 @@ impl Stop {
     /// What `panic` prints and the header shows.
     pub fn describe(&self) -> String {
         match self {
-            Stop::Panic { message, location, thread } => {
+            Stop::Panic {
+                message,
+                location,
+                thread,
+            } => {
                 format!("thread '{thread}' panicked at {location}:\n{message}")
             }
-            Stop::Question { error, location, thread } => {
+            Stop::Question {
+                error,
+                location,
+                thread,
+            } => {
                 format!("thread '{thread}' returned early at {location} through `?`:\n{error}")
             }
-            Stop::Breakpoint { location, thread } => format!("thread '{thread}' stopped at breakpoint!() in {location}"),
+            Stop::Breakpoint { location, thread } => {
+                format!("thread '{thread}' stopped at breakpoint!() in {location}")
+            }
             Stop::Trace { location, thread } => format!("thread '{thread}' stopped at {location}"),
         }
     }
@@ -112,7 +130,10 @@ pub(crate) const COMMANDS: &[(&[&str], &str, &str)] = &[
 
 /// Every command name, for completion.
 pub(crate) fn command_names() -> Vec<&'static str> {
-    COMMANDS.iter().flat_map(|(names, _, _)| names.iter().copied()).collect()
+    COMMANDS
+        .iter()
+        .flat_map(|(names, _, _)| names.iter().copied())
+        .collect()
 }
 
 pub(crate) struct Session {
@@ -152,19 +173,33 @@ fn stop_file(location: &str) -> &str {
 
 impl Session {
     /// `output` is `None` when output is not captured (`--nocapture`).
-    pub fn new(info: Option<&'static DebugInfo>, frames: Vec<Frame>, stop: Stop, output: Option<Vec<u8>>, styles: Styles) -> Session {
+    pub fn new(
+        info: Option<&'static DebugInfo>,
+        frames: Vec<Frame>,
+        stop: Stop,
+        output: Option<Vec<u8>>,
+        styles: Styles,
+    ) -> Session {
         // The deepest frame of the user's own code; failing that, the first
         // frame outside std and autopsy; failing that, the top.
         let selected = frames
             .iter()
             .position(is_user)
-            .or_else(|| frames.iter().position(|f| !matches!(f.kind, FrameKind::Std | FrameKind::Autopsy)))
+            .or_else(|| {
+                frames
+                    .iter()
+                    .position(|f| !matches!(f.kind, FrameKind::Std | FrameKind::Autopsy))
+            })
             .unwrap_or(0);
         let rel = stop_file(stop.location()).to_string();
-        let root = frames.iter().filter_map(|f| f.file.as_deref()).find_map(|abs| {
-            let head = abs.strip_suffix(rel.as_str())?;
-            (!rel.is_empty() && !rel.starts_with('/') && head.ends_with('/')).then(|| head.to_string())
-        });
+        let root = frames
+            .iter()
+            .filter_map(|f| f.file.as_deref())
+            .find_map(|abs| {
+                let head = abs.strip_suffix(rel.as_str())?;
+                (!rel.is_empty() && !rel.starts_with('/') && head.ends_with('/'))
+                    .then(|| head.to_string())
+            });
         Session {
             root,
             info,
@@ -204,7 +239,7 @@ impl Session {
         file.to_string()
     }
 
-    fn location(&self, f: &Frame) -> String {
+    pub(crate) fn location(&self, f: &Frame) -> String {
         match (&f.file, f.line) {
             (Some(file), Some(line)) => format!("{}:{line}", self.display_path(file)),
             (Some(file), None) => self.display_path(file),
@@ -221,7 +256,14 @@ impl Session {
             Stop::Trace { .. } => "trace",
             _ => "post-mortem",
         };
-        let _ = writeln!(out, "\n{}", Styles::paint(self.styles.header, format!(">>> autopsy {what}: {}", self.stop.thread())));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            Styles::paint(
+                self.styles.header,
+                format!(">>> autopsy {what}: {}", self.stop.thread())
+            )
+        );
         if let Some(output) = &self.output {
             if !output.is_empty() {
                 let text = String::from_utf8_lossy(output);
@@ -233,14 +275,31 @@ impl Session {
                 out.push('\n');
             }
         }
-        let _ = writeln!(out, "{}", Styles::paint(self.styles.error, self.stop.describe()));
-        let user: Vec<usize> = (0..self.frames.len()).rev().filter(|&i| is_user(&self.frames[i])).collect();
+        let _ = writeln!(
+            out,
+            "{}",
+            Styles::paint(self.styles.error, self.stop.describe())
+        );
+        let user: Vec<usize> = (0..self.frames.len())
+            .rev()
+            .filter(|&i| is_user(&self.frames[i]))
+            .collect();
         if !user.is_empty() {
             let _ = writeln!(out, "\nTraceback (most recent call last):");
             for i in user {
                 let f = self.frames[i].clone();
-                let _ = writeln!(out, "  {} in {}", Styles::paint(self.styles.location, self.location(&f)), f.function);
-                if let Some(src) = f.file.as_deref().zip(f.line).and_then(|(file, line)| self.sources.line(file, line)) {
+                let _ = writeln!(
+                    out,
+                    "  {} in {}",
+                    Styles::paint(self.styles.location, self.location(&f)),
+                    f.function
+                );
+                if let Some(src) = f
+                    .file
+                    .as_deref()
+                    .zip(f.line)
+                    .and_then(|(file, line)| self.sources.line(file, line))
+                {
                     let _ = writeln!(out, "    {src}");
                 }
             }
@@ -265,19 +324,38 @@ impl Session {
 
     /// `> file(line)function()` and `-> source`, as pdb prints them.
     pub fn current_marker(&mut self) -> String {
-        let Some(f) = self.frame().cloned() else { return "> <no frames>\n".into() };
+        let Some(f) = self.frame().cloned() else {
+            return "> <no frames>\n".into();
+        };
         let mut out = String::new();
         let name = simple_name(&f.function);
-        let file = f.file.as_deref().map(|p| self.display_path(p)).unwrap_or_else(|| "<unknown>".into());
+        let file = f
+            .file
+            .as_deref()
+            .map(|p| self.display_path(p))
+            .unwrap_or_else(|| "<unknown>".into());
         match f.line {
             Some(line) => {
-                let _ = writeln!(out, "> {}({line}){name}()", Styles::paint(self.styles.location, &file));
+                let _ = writeln!(
+                    out,
+                    "> {}({line}){name}()",
+                    Styles::paint(self.styles.location, &file)
+                );
             }
             None => {
-                let _ = writeln!(out, "> {}{name}()", Styles::paint(self.styles.location, &file));
+                let _ = writeln!(
+                    out,
+                    "> {}{name}()",
+                    Styles::paint(self.styles.location, &file)
+                );
             }
         }
-        if let Some(src) = f.file.as_deref().zip(f.line).and_then(|(file, line)| self.sources.line(file, line)) {
+        if let Some(src) = f
+            .file
+            .as_deref()
+            .zip(f.line)
+            .and_then(|(file, line)| self.sources.line(file, line))
+        {
             let _ = writeln!(out, "-> {src}");
         }
         out
@@ -290,8 +368,15 @@ impl Session {
             // pdb repeats the last command; for us that matters for `l`,
             // `u` and `d`.
             let first = self.last.split_whitespace().next().unwrap_or("");
-            if matches!(first, "l" | "list" | "u" | "up" | "d" | "down" | "n" | "next" | "s" | "step") {
-                line = if matches!(first, "l" | "list") { "l".into() } else { self.last.clone() };
+            if matches!(
+                first,
+                "l" | "list" | "u" | "up" | "d" | "down" | "n" | "next" | "s" | "step"
+            ) {
+                line = if matches!(first, "l" | "list") {
+                    "l".into()
+                } else {
+                    self.last.clone()
+                };
             } else {
                 return Action::Stay;
             }
@@ -342,7 +427,9 @@ impl Session {
                     "r" | "return" => Action::Return,
                     _ => match rest.parse::<u32>() {
                         Ok(l) => Action::Until(l),
-                        Err(_) if rest.is_empty() => Action::Until(self.frame().and_then(|f| f.line).unwrap_or(0) + 1),
+                        Err(_) if rest.is_empty() => {
+                            Action::Until(self.frame().and_then(|f| f.line).unwrap_or(0) + 1)
+                        }
                         Err(_) => {
                             out.push_str("*** usage: unt(il) [LINE]\n");
                             Action::Stay
@@ -378,13 +465,17 @@ impl Session {
             "q" | "quit" | "exit" => return Action::Quit,
             _ => {
                 // pdb evaluates what is not a command; so do we, for names.
-                let looks_like_expr = line.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '*');
+                let looks_like_expr = line
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '*');
                 match self.eval(&line) {
                     Ok(v) if looks_like_expr => {
                         let _ = writeln!(out, "{v}");
                     }
                     _ => {
-                        let _ = writeln!(out, "*** unknown command '{cmd}': type help for the list");
+                        let _ =
+                            writeln!(out, "*** unknown command '{cmd}': type help for the list");
                     }
                 }
             }
@@ -410,9 +501,18 @@ impl Session {
             out.push_str("Num Type         Disp Enb   Where\n");
             for b in &st.breakpoints {
                 let disp = if b.temporary { "del " } else { "keep" };
-                let _ = writeln!(out, "{:<3} breakpoint   {disp} yes   at {}:{}", b.id, b.file, b.line);
+                let _ = writeln!(
+                    out,
+                    "{:<3} breakpoint   {disp} yes   at {}:{}",
+                    b.id, b.file, b.line
+                );
                 if b.hits > 0 {
-                    let _ = writeln!(out, "\tbreakpoint already hit {} time{}", b.hits, if b.hits == 1 { "" } else { "s" });
+                    let _ = writeln!(
+                        out,
+                        "\tbreakpoint already hit {} time{}",
+                        b.hits,
+                        if b.hits == 1 { "" } else { "s" }
+                    );
                 }
             }
             return;
@@ -431,15 +531,29 @@ impl Session {
         };
         if let Some(lines) = self.sources.lines(&file) {
             if line == 0 || line as usize > lines.len() {
-                let _ = writeln!(out, "*** line {line} is out of range for {file} ({} lines)", lines.len());
+                let _ = writeln!(
+                    out,
+                    "*** line {line} is out of range for {file} ({} lines)",
+                    lines.len()
+                );
                 return;
             }
         }
         let mut st = super::trace::state();
         let id = st.next_id;
         st.next_id += 1;
-        st.breakpoints.push(super::trace::Breakpoint { id, file: file.clone(), line, temporary, hits: 0 });
-        let kind = if temporary { "Temporary breakpoint" } else { "Breakpoint" };
+        st.breakpoints.push(super::trace::Breakpoint {
+            id,
+            file: file.clone(),
+            line,
+            temporary,
+            hits: 0,
+        });
+        let kind = if temporary {
+            "Temporary breakpoint"
+        } else {
+            "Breakpoint"
+        };
         let _ = writeln!(out, "{kind} {id} at {file}:{line}");
     }
 
@@ -452,7 +566,11 @@ impl Session {
             return;
         }
         for word in arg.split_whitespace() {
-            match word.parse::<usize>().ok().and_then(|n| st.breakpoints.iter().position(|b| b.id == n)) {
+            match word
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| st.breakpoints.iter().position(|b| b.id == n))
+            {
                 Some(i) => {
                     let b = st.breakpoints.remove(i);
                     let _ = writeln!(out, "Deleted breakpoint {} at {}:{}", b.id, b.file, b.line);
@@ -470,14 +588,22 @@ impl Session {
             if st.displays.is_empty() {
                 out.push_str("No expressions displayed.\n");
             }
-            out.push_str(&st.displays.iter().map(|d| format!("{}\n", d.expr)).collect::<String>());
+            out.push_str(
+                &st.displays
+                    .iter()
+                    .map(|d| format!("{}\n", d.expr))
+                    .collect::<String>(),
+            );
             return;
         }
         let value = self.eval(expr).unwrap_or_else(|e| format!("*** {e}"));
         let _ = writeln!(out, "display {expr}: {value}");
         let mut st = super::trace::state();
         st.displays.retain(|d| d.expr != expr);
-        st.displays.push(super::trace::Display { expr: expr.to_string(), last: Some(value) });
+        st.displays.push(super::trace::Display {
+            expr: expr.to_string(),
+            last: Some(value),
+        });
     }
 
     /// What a trace stop shows: the current line, changed displays, and
@@ -490,8 +616,11 @@ impl Session {
         } else {
             out.push_str(&self.current_marker());
         }
-        let exprs: Vec<(String, Option<String>)> =
-            super::trace::state().displays.iter().map(|d| (d.expr.clone(), d.last.clone())).collect();
+        let exprs: Vec<(String, Option<String>)> = super::trace::state()
+            .displays
+            .iter()
+            .map(|d| (d.expr.clone(), d.last.clone()))
+            .collect();
         let mut updated = Vec::new();
         for (expr, last) in exprs {
             let value = self.eval(&expr).unwrap_or_else(|e| format!("*** {e}"));
@@ -537,17 +666,33 @@ impl Session {
 
     fn frame_line(&mut self, i: usize, out: &mut String) {
         let f = self.frames[i].clone();
-        let mark = if i == self.selected { Styles::paint(self.styles.current, ">") } else { " ".into() };
+        let mark = if i == self.selected {
+            Styles::paint(self.styles.current, ">")
+        } else {
+            " ".into()
+        };
         let inl = if f.inlined { " [inlined]" } else { "" };
-        let _ = writeln!(out, "{mark} #{i:<2} {} in {}{inl}", Styles::paint(self.styles.location, self.location(&f)), f.function);
-        if let Some(src) = f.file.as_deref().zip(f.line).and_then(|(file, line)| self.sources.line(file, line)) {
+        let _ = writeln!(
+            out,
+            "{mark} #{i:<2} {} in {}{inl}",
+            Styles::paint(self.styles.location, self.location(&f)),
+            f.function
+        );
+        if let Some(src) = f
+            .file
+            .as_deref()
+            .zip(f.line)
+            .and_then(|(file, line)| self.sources.line(file, line))
+        {
             let _ = writeln!(out, "        {src}");
         }
     }
 
     fn where_(&mut self, full: bool, out: &mut String) {
-        let shown: Vec<usize> =
-            (0..self.frames.len()).rev().filter(|&i| full || is_user(&self.frames[i]) || i == self.selected).collect();
+        let shown: Vec<usize> = (0..self.frames.len())
+            .rev()
+            .filter(|&i| full || is_user(&self.frames[i]) || i == self.selected)
+            .collect();
         if shown.is_empty() {
             out.push_str("(no frames)\n");
         }
@@ -570,7 +715,9 @@ impl Session {
     }
 
     fn move_frame(&mut self, arg: &str, older: bool, out: &mut String) {
-        let Some(n) = Self::count(arg, out) else { return };
+        let Some(n) = Self::count(arg, out) else {
+            return;
+        };
         let mut at = self.selected;
         for _ in 0..n {
             let next = if older {
@@ -584,7 +731,11 @@ impl Session {
             }
         }
         if at == self.selected {
-            out.push_str(if older { "*** Oldest frame\n" } else { "*** Newest frame\n" });
+            out.push_str(if older {
+                "*** Oldest frame\n"
+            } else {
+                "*** Newest frame\n"
+            });
             return;
         }
         self.selected = at;
@@ -600,14 +751,22 @@ impl Session {
                 out.push_str(&self.current_marker());
             }
             Ok(i) => {
-                let _ = writeln!(out, "*** no frame #{i}: frames are #0 to #{}", self.frames.len().saturating_sub(1));
+                let _ = writeln!(
+                    out,
+                    "*** no frame #{i}: frames are #0 to #{}",
+                    self.frames.len().saturating_sub(1)
+                );
             }
             Err(_) => out.push_str("*** usage: frame N (numbers as `bt full` shows them)\n"),
         }
     }
 
     fn show_lines(&mut self, file: &str, first: u32, last: u32, out: &mut String) -> bool {
-        let current = self.frame().and_then(|f| (f.file.as_deref() == Some(file)).then_some(f.line).flatten());
+        let current = self.frame().and_then(|f| {
+            (f.file.as_deref() == Some(file))
+                .then_some(f.line)
+                .flatten()
+        });
         let styles = self.styles;
         let Some(lines) = self.sources.lines(file) else {
             let _ = writeln!(out, "*** source not found: {file}");
@@ -621,7 +780,11 @@ impl Session {
         for n in first..=last {
             let text = &lines[n as usize - 1];
             if Some(n) == current {
-                let _ = writeln!(out, "{}", Styles::paint(styles.current, format!("{n:>4} -> {text}")));
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    Styles::paint(styles.current, format!("{n:>4} -> {text}"))
+                );
             } else {
                 let _ = writeln!(out, "{n:>4}    {text}");
             }
@@ -630,7 +793,9 @@ impl Session {
     }
 
     fn list(&mut self, arg: &str, out: &mut String) {
-        let Some(f) = self.frame().cloned() else { return out.push_str("*** no frame\n") };
+        let Some(f) = self.frame().cloned() else {
+            return out.push_str("*** no frame\n");
+        };
         let Some(file) = f.file.clone() else {
             return out.push_str("*** no source for this frame\n");
         };
@@ -661,7 +826,9 @@ impl Session {
     }
 
     fn longlist(&mut self, out: &mut String) {
-        let Some(f) = self.frame().cloned() else { return out.push_str("*** no frame\n") };
+        let Some(f) = self.frame().cloned() else {
+            return out.push_str("*** no frame\n");
+        };
         let (Some(file), Some(line)) = (f.file.clone(), f.line) else {
             return out.push_str("*** no source for this frame\n");
         };
@@ -689,16 +856,23 @@ impl Session {
     }
 
     fn eval(&mut self, expr: &str) -> Result<String, String> {
-        let info = self.info.filter(|i| i.has_locals()).ok_or("no debug info for locals")?;
+        let info = self
+            .info
+            .filter(|i| i.has_locals())
+            .ok_or("no debug info for locals")?;
         let frame = self.frame().ok_or("no frame")?;
-        info.eval(frame, expr).map(|v| v.debug()).map_err(|e| e.to_string())
+        info.eval(frame, expr)
+            .map(|v| v.debug())
+            .map_err(|e| e.to_string())
     }
 
     fn print(&mut self, expr: &str, pretty: bool, out: &mut String) {
         if expr.is_empty() {
             return out.push_str("*** usage: p EXPR\n");
         }
-        let Some((info, frame)) = self.locals_available(out) else { return };
+        let Some((info, frame)) = self.locals_available(out) else {
+            return;
+        };
         match info.eval(&frame, expr) {
             Ok(v) => {
                 let _ = writeln!(out, "{}", if pretty { v.debug_pretty() } else { v.debug() });
@@ -713,7 +887,9 @@ impl Session {
         if expr.is_empty() {
             return out.push_str("*** usage: whatis EXPR\n");
         }
-        let Some((info, frame)) = self.locals_available(out) else { return };
+        let Some((info, frame)) = self.locals_available(out) else {
+            return;
+        };
         match info.eval(&frame, expr) {
             Ok(v) => {
                 let _ = writeln!(out, "{}", v.type_name());
@@ -726,15 +902,29 @@ impl Session {
 
     /// `locals` and `args`: one `name = value` per line.
     pub fn locals(&mut self, args_only: bool, out: &mut String) {
-        let Some((info, frame)) = self.locals_available(out) else { return };
+        let Some((info, frame)) = self.locals_available(out) else {
+            return;
+        };
         match info.locals(&frame) {
             Ok(vars) => {
-                let vars: Vec<_> = vars.into_iter().filter(|v| !args_only || v.is_arg).collect();
+                let vars: Vec<_> = vars
+                    .into_iter()
+                    .filter(|v| !args_only || v.is_arg)
+                    .collect();
                 if vars.is_empty() {
-                    out.push_str(if args_only { "(no arguments)\n" } else { "(no locals)\n" });
+                    out.push_str(if args_only {
+                        "(no arguments)\n"
+                    } else {
+                        "(no locals)\n"
+                    });
                 }
                 for v in vars {
-                    let _ = writeln!(out, "{} = {}", Styles::paint(self.styles.name, &v.name), v.value.debug());
+                    let _ = writeln!(
+                        out,
+                        "{} = {}",
+                        Styles::paint(self.styles.name, &v.name),
+                        v.value.debug()
+                    );
                 }
             }
             Err(e) => {

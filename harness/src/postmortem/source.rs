@@ -39,7 +39,9 @@ impl Sources {
     /// Line `n` (1-based), trimmed, for tracebacks.
     pub fn line(&mut self, file: &str, n: u32) -> Option<String> {
         let lines = self.lines(file)?;
-        lines.get((n as usize).checked_sub(1)?).map(|l| l.trim().to_string())
+        lines
+            .get((n as usize).checked_sub(1)?)
+            .map(|l| l.trim().to_string())
     }
 
     /// The lines of the function around `line`: from the nearest `fn NAME`
@@ -47,16 +49,24 @@ impl Sources {
     /// has the start line but not the end), good for rustfmt-shaped code.
     pub fn function_extent(&mut self, file: &str, line: u32, name: &str) -> Option<(u32, u32)> {
         let lines = self.lines(file)?;
-        let at = (line as usize).checked_sub(1)?.min(lines.len().checked_sub(1)?);
+        let at = (line as usize)
+            .checked_sub(1)?
+            .min(lines.len().checked_sub(1)?);
         let simple = simple_name(name);
         let is_fn = |l: &str| {
             let t = l.trim_start();
-            let words: Vec<&str> = t.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
-            words.windows(2).any(|w| w[0] == "fn" && (simple.is_empty() || w[1] == simple))
+            let words: Vec<&str> = t
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .collect();
+            words
+                .windows(2)
+                .any(|w| w[0] == "fn" && (simple.is_empty() || w[1] == simple))
         };
         let start = (0..=at).rev().find(|&i| is_fn(&lines[i])).or_else(|| {
             // A closure or a renamed frame: the nearest `fn` of any name.
-            (0..=at).rev().find(|&i| lines[i].trim_start().contains("fn "))
+            (0..=at)
+                .rev()
+                .find(|&i| lines[i].trim_start().contains("fn "))
         })?;
         let mut depth = 0i32;
         let mut opened = false;
@@ -106,7 +116,10 @@ mod tests {
         let f = dir.join("a.rs");
         std::fs::write(&f, "use x;\n\nfn load(c: &C) -> u64 {\n    let x = {\n        1\n    };\n    c[\"t\"]\n}\n\nfn other() {}\n").unwrap();
         let mut s = Sources::default();
-        assert_eq!(s.function_extent(f.to_str().unwrap(), 7, "batch::load"), Some((3, 8)));
+        assert_eq!(
+            s.function_extent(f.to_str().unwrap(), 7, "batch::load"),
+            Some((3, 8))
+        );
         assert_eq!(s.line(f.to_str().unwrap(), 7).as_deref(), Some("c[\"t\"]"));
     }
 }

@@ -46,7 +46,9 @@ impl Breakpoint {
     /// be any suffix of it on a path boundary (`trace.rs`, `tests/trace.rs`).
     pub fn matches(&self, file: &str, line: u32) -> bool {
         line == self.line
-            && (file == self.file || file.ends_with(&format!("/{}", self.file)) || self.file.ends_with(&format!("/{file}")))
+            && (file == self.file
+                || file.ends_with(&format!("/{}", self.file))
+                || self.file.ends_with(&format!("/{file}")))
     }
 }
 
@@ -165,7 +167,11 @@ pub(crate) fn hit(file: &'static str, line: u32, forced: bool) {
     }
     let location = format!("{file}:{line}");
     let thread = super::thread_name();
-    let stop = if forced { Stop::Breakpoint { location, thread } } else { Stop::Trace { location, thread } };
+    let stop = if forced {
+        Stop::Breakpoint { location, thread }
+    } else {
+        Stop::Trace { location, thread }
+    };
     let action = super::open(stop, raw).unwrap_or(Action::Continue);
     let mut st = state();
     st.mode = match action {

@@ -17,7 +17,12 @@ pub(crate) struct LibtestReporter {
 
 impl LibtestReporter {
     pub fn new(format: Format, styles: Styles, show_output: bool) -> Self {
-        LibtestReporter { format, styles, show_output, terse_column: 0 }
+        LibtestReporter {
+            format,
+            styles,
+            show_output,
+            terse_column: 0,
+        }
     }
 
     fn line(&mut self, record: &TestRecord) -> String {
@@ -33,10 +38,15 @@ impl LibtestReporter {
             Status::Flaky { passed_on, total } => format!(
                 "{} ({})",
                 Styles::paint(s.ok, "ok"),
-                Styles::paint(s.flaky, format!("flaky: passed on attempt {passed_on} of {total}"))
+                Styles::paint(
+                    s.flaky,
+                    format!("flaky: passed on attempt {passed_on} of {total}")
+                )
             ),
             Status::Ignored { reason: "" } => Styles::paint(s.ignored, "ignored"),
-            Status::Ignored { reason } => format!("{}, {reason}", Styles::paint(s.ignored, "ignored")),
+            Status::Ignored { reason } => {
+                format!("{}, {reason}", Styles::paint(s.ignored, "ignored"))
+            }
         };
         format!("test {} ... {status}\n", record.name)
     }
@@ -93,9 +103,17 @@ impl Reporter for LibtestReporter {
                 let s = if to_run == 1 { "" } else { "s" };
                 out.push_str(&format!("\nrunning {to_run} test{s}\n"));
             }
-            Event::Rerun { name, attempt, total } => {
+            Event::Rerun {
+                name,
+                attempt,
+                total,
+            } => {
                 if self.format == Format::Pretty {
-                    let why = attempt.failure.as_ref().map(|f| f.message.as_str()).unwrap_or("");
+                    let why = attempt
+                        .failure
+                        .as_ref()
+                        .map(|f| f.message.as_str())
+                        .unwrap_or("");
                     let why = why.lines().next().unwrap_or("");
                     out.push_str(&format!(
                         "test {name} ... {} (attempt {} of {total} failed{}{why})\n",
@@ -120,7 +138,12 @@ impl Reporter for LibtestReporter {
                     }
                 };
             }
-            Event::Done { records, summary, elapsed, ok } => {
+            Event::Done {
+                records,
+                summary,
+                elapsed,
+                ok,
+            } => {
                 if self.format == Format::Terse && self.terse_column != 0 {
                     out.push('\n');
                 }
@@ -144,8 +167,10 @@ impl Reporter for LibtestReporter {
                         }
                     }
                 }
-                let mut flaky: Vec<&TestRecord> =
-                    records.iter().filter(|r| matches!(r.status, Status::Flaky { .. })).collect();
+                let mut flaky: Vec<&TestRecord> = records
+                    .iter()
+                    .filter(|r| matches!(r.status, Status::Flaky { .. }))
+                    .collect();
                 flaky.sort_by_key(|r| r.name);
                 if !flaky.is_empty() {
                     // Failed attempts of tests that passed later: not
@@ -157,8 +182,10 @@ impl Reporter for LibtestReporter {
                         }
                     }
                 }
-                let mut failed: Vec<&TestRecord> =
-                    records.iter().filter(|r| r.status == Status::Failed).collect();
+                let mut failed: Vec<&TestRecord> = records
+                    .iter()
+                    .filter(|r| r.status == Status::Failed)
+                    .collect();
                 // Completion order depends on scheduling; name order does not.
                 failed.sort_by_key(|r| r.name);
                 if !failed.is_empty() {

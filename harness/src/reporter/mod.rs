@@ -93,11 +93,24 @@ impl Summary {
 
 /// What a run tells its reporter, in order.
 pub(crate) enum Event<'a> {
-    Started { to_run: usize },
+    Started {
+        to_run: usize,
+    },
     /// A failed attempt that will be rerun.
-    Rerun { name: &'static str, attempt: &'a Attempt, total: u32 },
-    Finished { record: &'a TestRecord },
-    Done { records: &'a [TestRecord], summary: &'a Summary, elapsed: Duration, ok: bool },
+    Rerun {
+        name: &'static str,
+        attempt: &'a Attempt,
+        total: u32,
+    },
+    Finished {
+        record: &'a TestRecord,
+    },
+    Done {
+        records: &'a [TestRecord],
+        summary: &'a Summary,
+        elapsed: Duration,
+        ok: bool,
+    },
 }
 
 /// Renders events.

@@ -66,6 +66,8 @@ struct Slot {
     started: Option<Instant>,
     timed_out: bool,
     alive: bool,
+    /// Has been given a test: reruns go only to workers that have not.
+    used: bool,
 }
 
 struct Coordinator<'a> {
@@ -94,7 +96,9 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
     // ignored too) filtered out; when none of them did (no record, or all
     // fixed since), everything selected runs, as with pytest.
     let only_failed = args.last_failed
-        && tests.iter().any(|c| disposition(args, c) != Disposition::FilteredOut && last_failed.contains(c.name));
+        && tests.iter().any(|c| {
+            disposition(args, c) != Disposition::FilteredOut && last_failed.contains(c.name)
+        });
     for case in tests {
         match disposition(args, case) {
             Disposition::FilteredOut => summary.filtered_out += 1,
@@ -106,13 +110,19 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
         // Stable: failures first, each group in name order.
         order.sort_by_key(|(c, _)| !last_failed.contains(c.name));
     }
-    reporter.report(Event::Started { to_run: order.len() });
+    reporter.report(Event::Started {
+        to_run: order.len(),
+    });
 
     let (tx, rx) = mpsc::channel();
     let mut cases = Vec::new();
     let mut queue = VecDeque::new();
     for (case, d) in order {
-        queue.push_back(Job { case: cases.len(), attempt: 1, ignore: d == Disposition::Ignore });
+        queue.push_back(Job {
+            case: cases.len(),
+            attempt: 1,
+            ignore: d == Disposition::Ignore,
+        });
         cases.push(case);
     }
     let mut c = Coordinator {
@@ -136,11 +146,21 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
     let elapsed = start.elapsed();
     if let Some(path) = &args.junit {
         let suite = crate::history::binary_name();
-        if let Err(e) = crate::reporter::write_junit(path, &suite, &c.records, s, elapsed.as_secs_f64()) {
-            eprintln!("autopsy: cannot write the JUnit report to {}: {e}", path.display());
+        if let Err(e) =
+            crate::reporter::write_junit(path, &suite, &c.records, s, elapsed.as_secs_f64())
+        {
+            eprintln!(
+                "autopsy: cannot write the JUnit report to {}: {e}",
+                path.display()
+            );
         }
     }
-    c.reporter.report(Event::Done { records: &c.records, summary: s, elapsed, ok });
+    c.reporter.report(Event::Done {
+        records: &c.records,
+        summary: s,
+        elapsed,
+        ok,
+    });
     Conclusion { ok }
 }
 
@@ -158,14 +178,18 @@ impl Coordinator<'_> {
     }
 
     fn busy(&self) -> bool {
-        !self.queue.is_empty() || !self.delayed.is_empty() || self.slots.iter().any(|s| !s.inflight.is_empty())
+        !self.queue.is_empty()
+            || !self.delayed.is_empty()
+            || self.slots.iter().any(|s| !s.inflight.is_empty())
     }
 
     fn run_queue(&mut self) {
         while self.busy() && !self.summary.quit {
             self.promote_delayed();
             self.dispatch();
-            let wait = self.next_deadline().map(|d| d.saturating_duration_since(Instant::now()));
+            let wait = self
+                .next_deadline()
+                .map(|d| d.saturating_duration_since(Instant::now()));
             let msg = match wait {
                 Some(w) => match self.rx.recv_timeout(w) {
                     Ok(m) => Some(m),
@@ -178,10 +202,14 @@ impl Coordinator<'_> {
                 },
             };
             match msg {
-                Some(Msg::Report(slot, generation, report)) if self.slots[slot].generation == generation => {
+                Some(Msg::Report(slot, generation, report))
+                    if self.slots[slot].generation == generation =>
+                {
                     self.on_report(slot, report)
                 }
-                Some(Msg::Exited(slot, generation, status)) if self.slots[slot].generation == generation => {
+                Some(Msg::Exited(slot, generation, status))
+                    if self.slots[slot].generation == generation =>
+                {
                     self.on_exit(slot, status)
                 }
                 Some(_) => {}
@@ -192,17 +220,18 @@ impl Coordinator<'_> {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        let timeouts = self
-            .args
-            .timeout
-            .into_iter()
-            .flat_map(|t| self.slots.iter().filter_map(move |s| s.started.map(|at| at + t)));
+        let timeouts = self.args.timeout.into_iter().flat_map(|t| {
+            self.slots
+                .iter()
+                .filter_map(move |s| s.started.map(|at| at + t))
+        });
         timeouts.chain(self.delayed.iter().map(|(at, _)| *at)).min()
     }
 
     fn promote_delayed(&mut self) {
         let now = Instant::now();
-        let (ready, later): (Vec<_>, Vec<_>) = self.delayed.drain(..).partition(|(at, _)| *at <= now);
+        let (ready, later): (Vec<_>, Vec<_>) =
+            self.delayed.drain(..).partition(|(at, _)| *at <= now);
         self.delayed = later;
         for (_, job) in ready.into_iter().rev() {
             self.queue.push_front(job);
@@ -211,15 +240,27 @@ impl Coordinator<'_> {
 
     fn report_ignored(&mut self, job: Job) {
         let case = self.cases[job.case];
-        let status = Status::Ignored { reason: case.test.ignore.unwrap_or("") };
-        let record = TestRecord { name: case.name, status, attempts: Vec::new() };
+        let status = Status::Ignored {
+            reason: case.test.ignore.unwrap_or(""),
+        };
+        let record = TestRecord {
+            name: case.name,
+            status,
+            attempts: Vec::new(),
+        };
         self.reporter.report(Event::Finished { record: &record });
         self.summary.add(&record);
         self.records.push(record);
     }
 
+    /// One test at a time prints in name order, as libtest does: an ignored
+    /// test waits for the test before it to finish.
+    fn ignored_must_wait(&self) -> bool {
+        self.args.threads == 1 && self.slots.iter().any(|s| !s.inflight.is_empty())
+    }
+
     fn dispatch(&mut self) {
-        while self.queue.front().is_some_and(|j| j.ignore) {
+        while self.queue.front().is_some_and(|j| j.ignore) && !self.ignored_must_wait() {
             let job = self.queue.pop_front().expect("front exists");
             self.report_ignored(job);
         }
@@ -227,17 +268,58 @@ impl Coordinator<'_> {
         for i in 0..self.slots.len() {
             self.fill(i);
         }
-        while !self.queue.is_empty() && self.slots.iter().filter(|s| s.alive).count() < self.args.threads {
+        // A rerun waits for a fresh worker: when no more can start, retire
+        // the least busy used one (it finishes what it holds, then exits).
+        let live = self.slots.iter().filter(|s| s.alive).count();
+        if live >= self.args.threads
+            && self.queue.iter().any(|j| j.attempt > 1)
+            && !self.slots.iter().any(|s| s.alive && s.commands.is_none())
+        {
+            let busy = |s: &&mut Slot| s.inflight.len();
+            if let Some(s) = self
+                .slots
+                .iter_mut()
+                .filter(|s| s.alive && s.used)
+                .min_by_key(busy)
+            {
+                s.commands = None;
+            }
+        }
+        while !self.queue.is_empty()
+            && self.slots.iter().filter(|s| s.alive).count() < self.args.threads
+        {
             let Some(i) = self.start_worker() else { return };
             self.fill(i);
         }
     }
 
     fn fill(&mut self, i: usize) {
-        let depth = if self.args.timeout.is_some() || self.args.pdb || self.args.trace { 1 } else { PIPELINE };
-        while self.slots[i].alive && self.slots[i].inflight.len() < depth {
-            let Some(job) = self.queue.pop_front() else { return };
+        let depth = if self.args.timeout.is_some() || self.args.pdb || self.args.trace {
+            1
+        } else {
+            PIPELINE
+        };
+        // A rerun starts in a worker that has run nothing yet: a fresh
+        // process, without the statics, leaked threads or poisoned locks of
+        // earlier attempts. A used worker takes the first job that is not a
+        // rerun. (A worker without `commands` is retiring: see `on_report`.)
+        while self.slots[i].alive
+            && self.slots[i].commands.is_some()
+            && self.slots[i].inflight.len() < depth
+        {
+            let at = if self.slots[i].used {
+                self.queue.iter().position(|j| j.attempt == 1)
+            } else {
+                Some(0)
+            };
+            let Some(job) = at.and_then(|at| self.queue.remove(at)) else {
+                return;
+            };
             if job.ignore {
+                if self.ignored_must_wait() {
+                    self.queue.push_front(job);
+                    return;
+                }
                 self.report_ignored(job);
                 continue;
             }
@@ -260,13 +342,18 @@ impl Coordinator<'_> {
             if slot.inflight.is_empty() {
                 slot.started = Some(Instant::now());
             }
+            slot.used = true;
             slot.inflight.push_back(job);
         }
     }
 
     /// Starts a worker in a free slot (reusing a dead one) and its reader.
     fn start_worker(&mut self) -> Option<usize> {
-        let i = match self.slots.iter().position(|s| !s.alive && s.inflight.is_empty()) {
+        let i = match self
+            .slots
+            .iter()
+            .position(|s| !s.alive && s.inflight.is_empty())
+        {
             Some(i) => i,
             None => {
                 self.slots.push(Slot {
@@ -278,6 +365,7 @@ impl Coordinator<'_> {
                     started: None,
                     timed_out: false,
                     alive: false,
+                    used: false,
                 });
                 self.slots.len() - 1
             }
@@ -304,6 +392,7 @@ impl Coordinator<'_> {
         slot.commands = Some(worker.commands);
         slot.alive = true;
         slot.timed_out = false;
+        slot.used = false;
         let (tx, generation) = (self.tx.clone(), slot.generation);
         let (mut child, mut reports) = (worker.child, worker.reports);
         std::thread::spawn(move || {
@@ -319,25 +408,60 @@ impl Coordinator<'_> {
 
     fn on_report(&mut self, i: usize, report: Report) {
         match report {
-            Report::Finished { name, verdict, duration, output } => {
+            Report::Finished {
+                name,
+                verdict,
+                duration,
+                output,
+            } => {
                 let slot = &mut self.slots[i];
-                let Some(job) = slot.inflight.pop_front() else { return };
+                let Some(job) = slot.inflight.pop_front() else {
+                    return;
+                };
                 debug_assert_eq!(self.cases[job.case].name, name);
                 slot.started = (!slot.inflight.is_empty()).then(Instant::now);
                 let failure = match verdict {
                     Verdict::Passed => None,
                     Verdict::Failed { message, note } => Some(Failure { message, note }),
                 };
-                self.conclude(job, Attempt { number: job.attempt, duration, output, failure });
+                self.conclude(
+                    job,
+                    Attempt {
+                        number: job.attempt,
+                        duration,
+                        output,
+                        failure,
+                    },
+                );
+                if !self.attempts[job.case].is_empty() {
+                    // A rerun is coming, for a fresh worker (see `fill`):
+                    // this one finishes what it holds, then exits.
+                    self.slots[i].commands = None;
+                }
             }
             Report::Paused => self.slots[i].started = None,
             Report::Resumed => self.slots[i].started = Some(Instant::now()),
             Report::Quit => {
                 self.summary.quit = true;
                 if let Some(job) = self.slots[i].inflight.pop_front() {
-                    let output = self.slots[i].capture.as_ref().map(unix::read_capture).unwrap_or_default();
-                    let failure = Failure { message: "quit at the prompt".into(), note: String::new() };
-                    self.conclude(job, Attempt { number: job.attempt, duration: Duration::ZERO, output, failure: Some(failure) });
+                    let output = self.slots[i]
+                        .capture
+                        .as_ref()
+                        .map(unix::read_capture)
+                        .unwrap_or_default();
+                    let failure = Failure {
+                        message: "quit at the prompt".into(),
+                        note: String::new(),
+                    };
+                    self.conclude(
+                        job,
+                        Attempt {
+                            number: job.attempt,
+                            duration: Duration::ZERO,
+                            output,
+                            failure: Some(failure),
+                        },
+                    );
                 }
                 self.queue.clear();
                 self.delayed.clear();
@@ -349,31 +473,52 @@ impl Coordinator<'_> {
         let slot = &mut self.slots[i];
         slot.alive = false;
         slot.commands = None;
-        let Some(job) = slot.inflight.pop_front() else { return };
+        let Some(job) = slot.inflight.pop_front() else {
+            return;
+        };
         // The tests queued behind the dead one go back to the front.
         for j in slot.inflight.drain(..).rev() {
             self.queue.push_front(j);
         }
         let elapsed = slot.started.take().map(|s| s.elapsed()).unwrap_or_default();
-        let output = slot.capture.as_ref().map(unix::read_capture).unwrap_or_default();
+        let output = slot
+            .capture
+            .as_ref()
+            .map(unix::read_capture)
+            .unwrap_or_default();
         let failure = if slot.timed_out {
             let secs = self.args.timeout.map_or(0.0, |t| t.as_secs_f64());
             Failure {
                 message: format!("test timed out after {secs}s"),
-                note: format!("note: test timed out after {secs}s (--timeout {secs}) and was killed"),
+                note: format!(
+                    "note: test timed out after {secs}s (--timeout {secs}) and was killed"
+                ),
             }
         } else {
             let why = match status {
                 Ok(s) => unix::describe_exit(s),
                 Err(e) => format!("the worker process was lost: {e}"),
             };
-            Failure { message: why.clone(), note: format!("note: {why}") }
+            Failure {
+                message: why.clone(),
+                note: format!("note: {why}"),
+            }
         };
-        self.conclude(job, Attempt { number: job.attempt, duration: elapsed, output, failure: Some(failure) });
+        self.conclude(
+            job,
+            Attempt {
+                number: job.attempt,
+                duration: elapsed,
+                output,
+                failure: Some(failure),
+            },
+        );
     }
 
     fn enforce_timeouts(&mut self) {
-        let Some(limit) = self.args.timeout else { return };
+        let Some(limit) = self.args.timeout else {
+            return;
+        };
         for slot in &mut self.slots {
             if slot.alive && !slot.timed_out && slot.started.is_some_and(|s| s.elapsed() >= limit) {
                 slot.timed_out = true;
@@ -390,11 +535,25 @@ impl Coordinator<'_> {
         self.attempts[job.case].push(attempt);
         let status = match &failed {
             None if job.attempt == 1 => Status::Passed,
-            None => Status::Flaky { passed_on: job.attempt, total },
-            Some(f) if job.attempt < total && !self.summary.quit && self.args.reruns.allows(&f.message) => {
+            None => Status::Flaky {
+                passed_on: job.attempt,
+                total,
+            },
+            Some(f)
+                if job.attempt < total
+                    && !self.summary.quit
+                    && self.args.reruns.allows(&f.message) =>
+            {
                 let attempt = self.attempts[job.case].last().expect("just pushed");
-                self.reporter.report(Event::Rerun { name, attempt, total });
-                let next = Job { attempt: job.attempt + 1, ..job };
+                self.reporter.report(Event::Rerun {
+                    name,
+                    attempt,
+                    total,
+                });
+                let next = Job {
+                    attempt: job.attempt + 1,
+                    ..job
+                };
                 let delay = self.reruns_delay(job.case);
                 if delay.is_zero() {
                     self.queue.push_front(next);
@@ -405,8 +564,13 @@ impl Coordinator<'_> {
             }
             Some(_) => Status::Failed,
         };
-        let record = TestRecord { name, status, attempts: std::mem::take(&mut self.attempts[job.case]) };
-        self.last_failed.record(name, record.status == Status::Failed);
+        let record = TestRecord {
+            name,
+            status,
+            attempts: std::mem::take(&mut self.attempts[job.case]),
+        };
+        self.last_failed
+            .record(name, record.status == Status::Failed);
         if record.status == Status::Failed {
             // Saved as failures happen, so a killed run still remembers them.
             self.last_failed.save();
@@ -426,8 +590,13 @@ impl Coordinator<'_> {
         // Reap the workers, without waiting on one stuck in a leaked thread.
         let deadline = Instant::now() + Duration::from_secs(2);
         while self.slots.iter().any(|s| s.alive) {
-            match self.rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(Msg::Exited(i, g, _)) if self.slots[i].generation == g => self.slots[i].alive = false,
+            match self
+                .rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(Msg::Exited(i, g, _)) if self.slots[i].generation == g => {
+                    self.slots[i].alive = false
+                }
                 Ok(_) => {}
                 Err(_) => break,
             }

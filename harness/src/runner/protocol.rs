@@ -26,13 +26,21 @@ pub(crate) enum Verdict {
     /// `note` is printed after the captured output when the output does not
     /// already say it (a panic's message is in the output; a mismatch of
     /// `should_panic`'s expected string is not).
-    Failed { message: String, note: String },
+    Failed {
+        message: String,
+        note: String,
+    },
 }
 
 /// Worker to coordinator.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Report {
-    Finished { name: String, verdict: Verdict, duration: Duration, output: Vec<u8> },
+    Finished {
+        name: String,
+        verdict: Verdict,
+        duration: Duration,
+        output: Vec<u8>,
+    },
     /// The prompt opened: stop the timeout clock and keep the screen quiet.
     Paused,
     /// The prompt closed.
@@ -127,7 +135,9 @@ impl Assignment {
     }
 
     pub fn recv(r: &mut impl Read) -> io::Result<Option<Assignment>> {
-        let Some(frame) = read_frame(r)? else { return Ok(None) };
+        let Some(frame) = read_frame(r)? else {
+            return Ok(None);
+        };
         let mut d = Dec(&frame);
         Ok(Some(Assignment {
             name: d.string()?,
@@ -142,8 +152,15 @@ impl Report {
     pub fn send(&self, w: &mut impl Write) -> io::Result<()> {
         let mut e = Enc(Vec::new());
         match self {
-            Report::Finished { name, verdict, duration, output } => {
-                e.u8(0).bytes(name.as_bytes()).u64(duration.as_nanos() as u64);
+            Report::Finished {
+                name,
+                verdict,
+                duration,
+                output,
+            } => {
+                e.u8(0)
+                    .bytes(name.as_bytes())
+                    .u64(duration.as_nanos() as u64);
                 match verdict {
                     Verdict::Passed => e.u8(0),
                     Verdict::Failed { message, note } => {
@@ -166,7 +183,9 @@ impl Report {
     }
 
     pub fn recv(r: &mut impl Read) -> io::Result<Option<Report>> {
-        let Some(frame) = read_frame(r)? else { return Ok(None) };
+        let Some(frame) = read_frame(r)? else {
+            return Ok(None);
+        };
         let mut d = Dec(&frame);
         Ok(Some(match d.u8()? {
             0 => {
@@ -179,7 +198,12 @@ impl Report {
                         note: String::from_utf8_lossy(&d.bytes()?).into(),
                     },
                 };
-                Report::Finished { name, verdict, duration, output: d.bytes()? }
+                Report::Finished {
+                    name,
+                    verdict,
+                    duration,
+                    output: d.bytes()?,
+                }
             }
             1 => Report::Paused,
             2 => Report::Resumed,
@@ -196,12 +220,20 @@ mod tests {
     #[test]
     fn round_trip() {
         let mut buf = Vec::new();
-        let a = Assignment { name: "a::b".into(), attempt: 2, total_attempts: 3, pdb: true };
+        let a = Assignment {
+            name: "a::b".into(),
+            attempt: 2,
+            total_attempts: 3,
+            pdb: true,
+        };
         a.send(&mut buf).unwrap();
         let reports = [
             Report::Finished {
                 name: "a::b".into(),
-                verdict: Verdict::Failed { message: "boom".into(), note: String::new() },
+                verdict: Verdict::Failed {
+                    message: "boom".into(),
+                    note: String::new(),
+                },
                 duration: Duration::from_millis(5),
                 output: b"out\xff".to_vec(),
             },

@@ -39,10 +39,14 @@ pub(crate) struct WorkerProcess {
 pub(crate) fn spawn_worker(capture: Option<&File>) -> io::Result<WorkerProcess> {
     let (cmd_read, cmd_write) = pipe()?;
     let (rep_read, rep_write) = pipe()?;
-    let inherit: Vec<RawFd> = [Some(cmd_read.as_raw_fd()), Some(rep_write.as_raw_fd()), capture.map(|f| f.as_raw_fd())]
-        .into_iter()
-        .flatten()
-        .collect();
+    let inherit: Vec<RawFd> = [
+        Some(cmd_read.as_raw_fd()),
+        Some(rep_write.as_raw_fd()),
+        capture.map(|f| f.as_raw_fd()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let spec = format!(
         "{},{},{}",
         cmd_read.as_raw_fd(),
@@ -66,7 +70,11 @@ pub(crate) fn spawn_worker(capture: Option<&File>) -> io::Result<WorkerProcess> 
     // The child's ends: closing ours lets EOF through when the child dies.
     drop(cmd_read);
     drop(rep_write);
-    Ok(WorkerProcess { child, commands: cmd_write, reports: rep_read })
+    Ok(WorkerProcess {
+        child,
+        commands: cmd_write,
+        reports: rep_read,
+    })
 }
 
 /// The worker's ends of its pipes and capture file, from its environment.
@@ -98,10 +106,17 @@ pub(crate) fn describe_exit(status: ExitStatus) -> String {
             libc::SIGTERM => "SIGTERM: terminated",
             _ => "signal",
         };
-        let core = if status.core_dumped() { " (core dumped)" } else { "" };
+        let core = if status.core_dumped() {
+            " (core dumped)"
+        } else {
+            ""
+        };
         format!("process terminated by signal {sig} ({name}){core}")
     } else {
-        format!("process exited with status {} during the test", status.code().unwrap_or(-1))
+        format!(
+            "process exited with status {} during the test",
+            status.code().unwrap_or(-1)
+        )
     }
 }
 
@@ -150,7 +165,11 @@ impl Capture {
         flush_all();
         dup2(file.as_raw_fd(), 1)?;
         dup2(file.as_raw_fd(), 2)?;
-        Ok(Capture { file, terminal_out, terminal_err })
+        Ok(Capture {
+            file,
+            terminal_out,
+            terminal_err,
+        })
     }
 
     /// Empties the capture for the next test.

@@ -52,7 +52,10 @@ impl WorkerState {
 
     /// The current test's output so far.
     pub fn output_so_far(&self) -> Vec<u8> {
-        self.capture.as_ref().and_then(|c| c.contents().ok()).unwrap_or_default()
+        self.capture
+            .as_ref()
+            .and_then(|c| c.contents().ok())
+            .unwrap_or_default()
     }
 }
 
@@ -75,7 +78,9 @@ enum Ending {
 
 fn run_one(test: &'static Test, name: &str) -> Ending {
     let run = test.run;
-    let spawned = std::thread::Builder::new().name(name.to_string()).spawn(run);
+    let spawned = std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(run);
     match spawned.map(|h| h.join()) {
         Ok(Ok(Ok(()))) => Ending::Returned,
         Ok(Ok(Err(e))) => Ending::ReturnedErr(e),
@@ -98,7 +103,9 @@ fn verdict(test: &Test, ending: Ending) -> Verdict {
             failed(format!("Error: {e}"), String::new())
         }
         (Ending::Panicked(_), ShouldPanic::Yes) => Verdict::Passed,
-        (Ending::Panicked(msg), ShouldPanic::Expected(want)) if msg.contains(want) => Verdict::Passed,
+        (Ending::Panicked(msg), ShouldPanic::Expected(want)) if msg.contains(want) => {
+            Verdict::Passed
+        }
         (Ending::Panicked(msg), ShouldPanic::Expected(want)) => {
             let note = format!(
                 "note: panic did not contain expected string\n      panic message: {msg:?}\n expected substring: {want:?}"
@@ -127,7 +134,11 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         eprintln!("autopsy: malformed {} in the environment", unix::WORKER_ENV);
         std::process::exit(2);
     };
-    let capture = match capture.filter(|_| args.capture).map(Capture::install).transpose() {
+    let capture = match capture
+        .filter(|_| args.capture)
+        .map(Capture::install)
+        .transpose()
+    {
         Ok(c) => c,
         Err(e) => {
             eprintln!("autopsy: cannot capture output: {e}");
@@ -141,8 +152,10 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
     });
     crate::postmortem::configure(args);
     install_panic_hook();
-    let tests: std::collections::HashMap<&str, TestCase> =
-        crate::list::all_tests().into_iter().map(|c| (c.name, c)).collect();
+    let tests: std::collections::HashMap<&str, TestCase> = crate::list::all_tests()
+        .into_iter()
+        .map(|c| (c.name, c))
+        .collect();
 
     while let Ok(Some(assignment)) = Assignment::recv(&mut commands) {
         let Some(case) = tests.get(assignment.name.as_str()).copied() else {
@@ -155,7 +168,10 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         // SAFETY-ish: set_var races with threads reading the environment;
         // between tests only threads leaked by earlier tests can run.
         std::env::set_var("AUTOPSY_ATTEMPT", assignment.attempt.to_string());
-        std::env::set_var("AUTOPSY_TOTAL_ATTEMPTS", assignment.total_attempts.to_string());
+        std::env::set_var(
+            "AUTOPSY_TOTAL_ATTEMPTS",
+            assignment.total_attempts.to_string(),
+        );
         // Under --trace a failure opens the post-mortem too, as under --pdb.
         let traced = args.trace && assignment.attempt == assignment.total_attempts;
         let pdb = (assignment.pdb || traced) && !crate::postmortem::trace::input_ended();
@@ -173,7 +189,12 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         PDB_ARMED.store(false, Ordering::Relaxed);
         crate::postmortem::trace::disarm();
         let output = state.output_so_far();
-        let report = Report::Finished { name: assignment.name, verdict, duration, output };
+        let report = Report::Finished {
+            name: assignment.name,
+            verdict,
+            duration,
+            output,
+        };
         state.send(&report);
     }
     unix::flush_all();

@@ -1,0 +1,160 @@
+//! Uses the big dependencies broadly enough that their code (and DWARF) is
+//! linked into the test binary.
+
+use clap::{Parser, Subcommand};
+use std::collections::BTreeMap;
+
+#[derive(Parser, Debug)]
+#[command(name = "bench", about = "exercise clap")]
+struct Cli {
+    #[arg(short, long, default_value_t = 3)]
+    retries: u32,
+    #[arg(long, env = "BENCH_NAME_UNSET")]
+    name: Option<String>,
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    Run { #[arg(long)] batch: Vec<String> },
+    Check { path: String },
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize, PartialEq)]
+struct Doc {
+    id: u64,
+    tags: Vec<String>,
+    meta: BTreeMap<String, serde_json::Value>,
+    nested: Option<Box<Doc>>,
+}
+
+const SOURCE: &str = r#"
+    use std::collections::HashMap;
+    #[derive(Debug, Clone)]
+    pub struct Config<T: Clone> { name: String, settings: HashMap<String, T> }
+    impl<T: Clone + Default> Config<T> {
+        pub fn get(&self, key: &str) -> T { self.settings.get(key).cloned().unwrap_or_default() }
+        async fn fetch(&mut self) -> Result<(), Box<dyn std::error::Error>> { let x = match 3 { 1..=2 => 4, _ => 5 }; Ok(()) }
+    }
+    fn main() { let c = Config::<u64> { name: "x".into(), settings: HashMap::new() }; println!("{}", c.get("a")); }
+"#;
+
+struct Counter(usize);
+impl<'ast> syn::visit::Visit<'ast> for Counter {
+    fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+        self.0 += i.to_string().len();
+    }
+}
+
+fn use_syn() -> usize {
+    let file: syn::File = syn::parse_str(SOURCE).expect("parses");
+    let mut c = Counter(0);
+    syn::visit::visit_file(&mut c, &file);
+    let mut file2 = file.clone();
+    struct Renamer;
+    impl syn::visit_mut::VisitMut for Renamer {
+        fn visit_ident_mut(&mut self, i: &mut proc_macro2::Ident) {
+            if i == "Config" { *i = proc_macro2::Ident::new("Settings", i.span()); }
+        }
+    }
+    syn::visit_mut::visit_file_mut(&mut Renamer, &mut file2);
+    struct Id;
+    impl syn::fold::Fold for Id {}
+    let file3 = syn::fold::fold_file(&mut Id, file2);
+    let tokens = quote::quote!(#file3).to_string();
+    let e: syn::Expr = syn::parse_str("a + b * (c - d)[3].f(1, 2).await?").expect("expr");
+    let t: syn::Type = syn::parse_str("HashMap<String, Vec<(u8, &'static str)>>").expect("type");
+    let d: syn::DeriveInput = syn::parse_str("struct S<T> where T: Clone { a: T, b: u8 }").expect("derive");
+    c.0 + tokens.len() + format!("{e:?}{t:?}{d:?}").len() + (file == file3) as usize
+}
+
+fn use_regex() -> usize {
+    let re = regex::Regex::new(r"(?P<key>[a-z_]+)\s*=\s*(?P<val>\d+)").unwrap();
+    let text = "retries = 3, batch_size = 500, timeout = 30";
+    let mut n = 0;
+    for caps in re.captures_iter(text) {
+        n += caps["key"].len() + caps["val"].parse::<usize>().unwrap();
+    }
+    let set = regex::RegexSet::new([r"\d+", r"[a-z]+", r"\s"]).unwrap();
+    n += set.matches(text).iter().count();
+    let bre = regex::bytes::Regex::new(r"(?-u)[\x00-\x7f]+").unwrap();
+    n += bre.find_iter(text.as_bytes()).count();
+    n + re.replace_all(text, "$val=$key").len()
+}
+
+fn use_clap() -> usize {
+    let cli = Cli::try_parse_from(["bench", "-vv", "--retries", "5", "run", "--batch", "a", "--batch", "b"]).unwrap();
+    let help = <Cli as clap::CommandFactory>::command().render_long_help().to_string();
+    let err = Cli::try_parse_from(["bench", "--nope"]).unwrap_err().to_string();
+    let n = match &cli.cmd { Some(Cmd::Run { batch }) => batch.len(), Some(Cmd::Check { path }) => path.len(), None => 0 };
+    n + help.len() + err.len() + cli.retries as usize + cli.verbose as usize + cli.name.map_or(0, |s| s.len())
+}
+
+fn use_serde() -> usize {
+    let doc = Doc {
+        id: 7,
+        tags: vec!["a".into(), "b".into()],
+        meta: BTreeMap::from([("k".to_string(), serde_json::json!({"x": [1, 2.5, null, true]}))]),
+        nested: Some(Box::new(Doc { id: 8, tags: vec![], meta: BTreeMap::new(), nested: None })),
+    };
+    let s = serde_json::to_string_pretty(&doc).unwrap();
+    let back: Doc = serde_json::from_str(&s).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+    let bytes = serde_json::to_vec(&v).unwrap();
+    s.len() + bytes.len() + (back == doc) as usize
+}
+
+fn use_tokio() -> usize {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<usize>(16);
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..4 {
+            let tx = tx.clone();
+            set.spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                tx.send(i).await.unwrap();
+                i
+            });
+        }
+        drop(tx);
+        let mut n = 0;
+        while let Some(v) = rx.recv().await { n += v; }
+        while let Some(r) = set.join_next().await { n += r.unwrap(); }
+        let lock = tokio::sync::RwLock::new(5usize);
+        n += *lock.read().await;
+        let (a, b) = tokio::join!(async { 1 }, tokio::task::spawn_blocking(|| 2));
+        n += a + b.unwrap();
+        let dir = std::env::temp_dir().join(format!("autopsy-bench-{}", std::process::id()));
+        tokio::fs::create_dir_all(&dir).await.unwrap();
+        let p = dir.join("f.txt");
+        tokio::fs::write(&p, b"hello").await.unwrap();
+        use tokio::io::AsyncReadExt;
+        let mut f = tokio::fs::File::open(&p).await.unwrap();
+        let mut buf = String::new();
+        f.read_to_string(&mut buf).await.unwrap();
+        n += buf.len();
+        tokio::fs::remove_dir_all(&dir).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            let (mut s, _) = listener.accept().await.unwrap();
+            s.write_all(b"pong").await.unwrap();
+        });
+        let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut pong = Vec::new();
+        c.read_to_end(&mut pong).await.unwrap();
+        server.await.unwrap();
+        let out = tokio::process::Command::new("true").status().await.map(|s| s.success() as usize).unwrap_or(0);
+        let r = tokio::time::timeout(std::time::Duration::from_millis(50), async { 3 }).await.unwrap();
+        n + pong.len() + out + r
+    })
+}
+
+pub fn exercise() -> usize {
+    use_syn() + use_regex() + use_clap() + use_serde() + use_tokio()
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Issue 4's benchmark: the cost of #[autopsy::test]'s instrumentation when
+# nobody is tracing (dev and release profiles), and the latency of `n` under
+# --trace on bench/pdb's large-debug-info binary.
+#
+#   bash bench/trace.sh          # BENCH_ROUNDS=N to change the rounds (7)
+#
+# Builds target/bench/trace/crate (from bench/trace/crate) in dev and release,
+# and bench/pdb's crate (shared with bench/pdb.sh; the first build takes
+# several minutes). Needs python3, readelf, objdump.
+# Prints a table with PASS/FAIL against each bound; exits 1 on a FAIL.
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+for tool in python3 readelf; do
+    command -v "$tool" >/dev/null || { echo "bench/trace: $tool is needed" >&2; exit 2; }
+done
+
+# The overhead crate.
+OV_CRATE="$REPO/target/bench/trace/crate"
+mkdir -p "$OV_CRATE/tests"
+sed "s|@HARNESS@|$REPO/harness|" "$REPO/bench/trace/crate/Cargo.toml.in" > "$OV_CRATE/Cargo.toml.new"
+cmp -s "$OV_CRATE/Cargo.toml.new" "$OV_CRATE/Cargo.toml" || cp "$OV_CRATE/Cargo.toml.new" "$OV_CRATE/Cargo.toml"
+rm -f "$OV_CRATE/Cargo.toml.new"
+cmp -s "$REPO/bench/trace/crate/tests/overhead.rs" "$OV_CRATE/tests/overhead.rs" \
+    || cp "$REPO/bench/trace/crate/tests/overhead.rs" "$OV_CRATE/tests/overhead.rs"
+source "$REPO/bench/pdb/build.sh"
+ov_exe() {
+    (cd "$OV_CRATE" && CARGO_TARGET_DIR="$REPO/target/bench/trace/target" \
+        cargo test --no-run --test overhead --message-format=json-render-diagnostics "$@") \
+        | python3 -c '
+import json, sys
+exe = None
+for line in sys.stdin:
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if m.get("reason") == "compiler-artifact" and m.get("target", {}).get("name") == "overhead" and m.get("executable"):
+        exe = m["executable"]
+if not exe:
+    sys.exit("no test executable in cargo output")
+print(exe)'
+}
+echo "building the overhead crate (dev, then release)..." >&2
+OV_DEV=$(ov_exe)
+OV_REL=$(ov_exe --release)
+
+big_build
+python3 "$REPO/bench/trace/bench.py" "$OV_DEV" "$OV_REL" "$BIG_DEV" "$BIG_OPT"
