@@ -75,7 +75,7 @@ pub struct LowArgs {
     pub test_threads: Option<usize>,
 
     /// Do not capture the tests' output.
-    #[arg(long, visible_alias = "no-capture")]
+    #[arg(long, visible_alias = "no-capture", env = "RUST_TEST_NOCAPTURE", value_parser = FalseyValueParser::new())]
     pub nocapture: bool,
 
     /// Show the captured output of passing tests too.

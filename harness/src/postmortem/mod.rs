@@ -178,6 +178,7 @@ pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
     if trace::input_ended() {
         return Some(Action::Continue);
     }
+    let panicking = matches!(stop, Stop::Panic { .. });
     let output = CAPTURED
         .load(Ordering::Relaxed)
         .then(|| state.output_so_far());
@@ -202,11 +203,32 @@ pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
         })
     });
     if action == Some(Action::Quit) {
-        state.send(&crate::runner::protocol::Report::Quit);
-        crate::runner::unix::flush_all();
-        std::process::exit(101);
+        if panicking {
+            // The hook prints the panic's message into the capture first,
+            // so the report of the quit test still says why it failed.
+            QUIT.store(true, Ordering::Relaxed);
+        } else {
+            quit_now();
+        }
     }
     action
+}
+
+/// `q(uit)` was typed at a panic's prompt: the worker's hook ends the run
+/// once the default hook has printed the message.
+static QUIT: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn quit_requested() -> bool {
+    QUIT.load(Ordering::Relaxed)
+}
+
+/// Tells the coordinator the user quit, and ends this worker.
+pub(crate) fn quit_now() -> ! {
+    if let Some(state) = worker::state() {
+        state.send(&crate::runner::protocol::Report::Quit);
+    }
+    crate::runner::unix::flush_all();
+    std::process::exit(101);
 }
 
 /// The value `?` was applied to, read from `question`'s own frame: no
@@ -219,7 +241,14 @@ fn question_value(info: &DebugInfo, frames: &[debuginfo::Frame]) -> String {
         return "(the error value is not available)".into();
     };
     match info.eval(f, "value") {
-        Ok(v) => v.debug(),
+        // The error alone, as the report's `Error:` line shows it.
+        Ok(v) => {
+            let text = v.debug();
+            match text.strip_prefix("Err(").and_then(|t| t.strip_suffix(')')) {
+                Some(inner) => inner.to_string(),
+                None => text,
+            }
+        }
         Err(e) => format!("(the error value cannot be read: {e})"),
     }
 }

@@ -846,8 +846,12 @@ impl Session {
         let info = match self.info {
             Some(i) if i.has_locals() => i,
             _ => {
-                self.told_no_locals = false;
-                out.push_str(self.no_locals_note().trim_start());
+                let note = self.no_locals_note();
+                if note.is_empty() {
+                    out.push_str("*** no debug info for locals (see the note above)\n");
+                } else {
+                    out.push_str(note.trim_start());
+                }
                 return None;
             }
         };

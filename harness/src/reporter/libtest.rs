@@ -1,11 +1,16 @@
 //! libtest's own output, byte for byte where tools read it: `running N
 //! tests`, `test NAME ... ok`, the failures section and `test result:`.
 
+use std::collections::HashSet;
 use std::io::Write;
 
 use super::{Attempt, Event, Reporter, Status, TestRecord};
 use crate::cli::Format;
 use crate::styles::Styles;
+
+/// libtest's `QUIET_MODE_MAX_COLUMN`: a terse line holds 87 results and its
+/// progress count.
+const TERSE_COLUMNS: usize = 88;
 
 pub(crate) struct LibtestReporter {
     format: Format,
@@ -13,6 +18,11 @@ pub(crate) struct LibtestReporter {
     show_output: bool,
     /// Characters printed on the current terse line.
     terse_column: usize,
+    /// Tests reported so far, and to report: terse's ` 87/2000` progress.
+    terse_count: usize,
+    terse_total: usize,
+    /// `#[should_panic]` tests: libtest writes `test NAME - should panic ... ok`.
+    should_panic: HashSet<String>,
 }
 
 impl LibtestReporter {
@@ -22,6 +32,9 @@ impl LibtestReporter {
             styles,
             show_output,
             terse_column: 0,
+            terse_count: 0,
+            terse_total: 0,
+            should_panic: crate::list::should_panic_names(),
         }
     }
 
@@ -48,37 +61,81 @@ impl LibtestReporter {
                 format!("{}, {reason}", Styles::paint(s.ignored, "ignored"))
             }
         };
-        format!("test {} ... {status}\n", record.name)
+        let mode = if self.should_panic.contains(record.name) {
+            " - should panic"
+        } else {
+            ""
+        };
+        format!("test {}{mode} ... {status}\n", record.name)
     }
 
-    fn terse_char(&mut self, c: String) -> String {
+    /// libtest's terse `.` or `i`: 87 to a line, each line ended by its
+    /// progress (` 87/2000`). `counts` is false for our own `R` (a rerun),
+    /// which is not a test's result.
+    fn terse_char(&mut self, c: String, counts: bool) -> String {
+        self.terse_count += counts as usize;
         self.terse_column += 1;
-        if self.terse_column == 88 {
+        if self.terse_column % TERSE_COLUMNS == TERSE_COLUMNS - 1 {
             self.terse_column = 0;
-            format!("{c}\n")
+            format!("{c} {}/{}\n", self.terse_count, self.terse_total)
         } else {
             c
         }
     }
+
+    /// libtest's terse failure: its own line, `NAME --- FAILED`, after the
+    /// progress of the line it cuts short.
+    fn terse_failed(&mut self, name: &str) -> String {
+        let mut out = String::new();
+        if self.terse_column != 0 {
+            out = format!(" {}/{}\n", self.terse_count, self.terse_total);
+            self.terse_column = 0;
+        }
+        self.terse_count += 1;
+        out + &format!(
+            "{name} --- {}\n",
+            Styles::paint(self.styles.failed, "FAILED")
+        )
+    }
 }
 
-/// `---- NAME stdout ----` and the output, as libtest prints a capture.
+/// libtest's `write_results`: `KIND:`, the sections (after a blank line)
+/// when any test had something to show, then `KIND:` again and the names.
+fn results(out: &mut String, kind: &str, sections: &str, records: &[&TestRecord]) {
+    out.push_str(&format!("\n{kind}:\n"));
+    if !sections.is_empty() {
+        out.push('\n');
+        out.push_str(sections);
+    }
+    out.push_str(&format!("\n{kind}:\n"));
+    for r in records {
+        out.push_str(&format!("    {}\n", r.name));
+    }
+}
+
+/// `---- NAME stdout ----` and the output, as libtest prints a capture;
+/// nothing at all when there is neither output nor a note (as libtest).
 fn section(out: &mut String, name: &str, label: &str, attempt: &Attempt) {
+    let note = attempt.failure.as_ref().map_or("", |f| f.note.as_str());
+    if attempt.output.is_empty() && note.is_empty() {
+        return;
+    }
     out.push_str(&format!("---- {name} stdout{label} ----\n"));
     let text = String::from_utf8_lossy(&attempt.output);
     out.push_str(&text);
     if !text.is_empty() && !text.ends_with('\n') {
         out.push('\n');
     }
-    if let Some(f) = &attempt.failure {
-        if !f.note.is_empty() {
-            out.push_str(&f.note);
-            if !f.note.ends_with('\n') {
-                out.push('\n');
-            }
+    // libtest appends a failure's note to the output (`note: test did not
+    // panic as expected`) and then one newline: no blank line after a note.
+    if note.is_empty() {
+        out.push('\n');
+    } else {
+        out.push_str(note);
+        if !note.ends_with('\n') {
+            out.push('\n');
         }
     }
-    out.push('\n');
 }
 
 /// ` (attempt 2 of 4)`: of the attempts allowed, as the `RERUN` and flaky
@@ -102,6 +159,7 @@ impl Reporter for LibtestReporter {
             Event::Started { to_run } => {
                 let s = if to_run == 1 { "" } else { "s" };
                 out.push_str(&format!("\nrunning {to_run} test{s}\n"));
+                self.terse_total = to_run;
             }
             Event::Rerun {
                 name,
@@ -122,20 +180,21 @@ impl Reporter for LibtestReporter {
                         if why.is_empty() { "" } else { ": " },
                     ));
                 } else {
-                    out = self.terse_char(Styles::paint(self.styles.flaky, "R"));
+                    out = self.terse_char(Styles::paint(self.styles.flaky, "R"), false);
                 }
             }
             Event::Finished { record } => {
                 out = match self.format {
                     Format::Pretty => self.line(record),
-                    Format::Terse => {
-                        let (c, style) = match record.status {
-                            Status::Passed | Status::Flaky { .. } => (".", self.styles.ok),
-                            Status::Failed => ("F", self.styles.failed),
-                            Status::Ignored { .. } => ("i", self.styles.ignored),
-                        };
-                        self.terse_char(Styles::paint(style, c))
-                    }
+                    Format::Terse => match record.status {
+                        Status::Passed | Status::Flaky { .. } => {
+                            self.terse_char(Styles::paint(self.styles.ok, "."), true)
+                        }
+                        Status::Ignored { .. } => {
+                            self.terse_char(Styles::paint(self.styles.ignored, "i"), true)
+                        }
+                        Status::Failed => self.terse_failed(record.name),
+                    },
                 };
             }
             Event::Done {
@@ -144,28 +203,21 @@ impl Reporter for LibtestReporter {
                 elapsed,
                 ok,
             } => {
-                if self.format == Format::Terse && self.terse_column != 0 {
-                    out.push('\n');
-                }
+                // libtest leaves a short terse line as it is: `..` then
+                // `\ntest result:` on the next line, without a blank one.
                 if self.show_output {
                     let mut shown: Vec<&TestRecord> = records
                         .iter()
                         .filter(|r| matches!(r.status, Status::Passed | Status::Flaky { .. }))
                         .collect();
                     shown.sort_by_key(|r| r.name);
-                    if !shown.is_empty() {
-                        out.push_str("\nsuccesses:\n\n");
-                        for r in &shown {
-                            let last = r.attempts.last().expect("a run test has an attempt");
-                            if !last.output.is_empty() {
-                                section(&mut out, r.name, "", last);
-                            }
-                        }
-                        out.push_str("\nsuccesses:\n");
-                        for r in &shown {
-                            out.push_str(&format!("    {}\n", r.name));
-                        }
+                    let mut sections = String::new();
+                    for r in &shown {
+                        let last = r.attempts.last().expect("a run test has an attempt");
+                        section(&mut sections, r.name, "", last);
                     }
+                    // Printed even when no test passed, as libtest does.
+                    results(&mut out, "successes", &sections, &shown);
                 }
                 let mut flaky: Vec<&TestRecord> = records
                     .iter()
@@ -189,16 +241,13 @@ impl Reporter for LibtestReporter {
                 // Completion order depends on scheduling; name order does not.
                 failed.sort_by_key(|r| r.name);
                 if !failed.is_empty() {
-                    out.push_str("\nfailures:\n\n");
+                    let mut sections = String::new();
                     for r in &failed {
                         for a in &r.attempts {
-                            section(&mut out, r.name, &attempt_label(r, a), a);
+                            section(&mut sections, r.name, &attempt_label(r, a), a);
                         }
                     }
-                    out.push_str("\nfailures:\n");
-                    for r in &failed {
-                        out.push_str(&format!("    {}\n", r.name));
-                    }
+                    results(&mut out, "failures", &sections, &failed);
                 }
                 if !ok && summary.failed == 0 && !summary.quit && !flaky.is_empty() {
                     // --fail-on-flaky: say why a run without failures failed.

@@ -264,9 +264,12 @@ impl Coordinator<'_> {
             let job = self.queue.pop_front().expect("front exists");
             self.report_ignored(job);
         }
-        // Fill live workers first, then start workers up to --test-threads.
+        // A test for every idle worker, starting workers up to
+        // --test-threads, before any worker gets a second (the pipeline, at
+        // the end): two slow tests must not queue behind each other in one
+        // worker while another idles.
         for i in 0..self.slots.len() {
-            self.fill(i);
+            self.fill(i, 1);
         }
         // A rerun waits for a fresh worker: when no more can start, retire
         // the least busy used one (it finishes what it holds, then exits).
@@ -289,15 +292,24 @@ impl Coordinator<'_> {
             && self.slots.iter().filter(|s| s.alive).count() < self.args.threads
         {
             let Some(i) = self.start_worker() else { return };
-            self.fill(i);
+            self.fill(i, 1);
+        }
+        // Pipelines only while plenty is left: near the end of the run a
+        // queued test would wait behind a long one instead of going to the
+        // next free worker.
+        if self.queue.len() >= self.args.threads {
+            for i in 0..self.slots.len() {
+                self.fill(i, PIPELINE);
+            }
         }
     }
 
-    fn fill(&mut self, i: usize) {
+    /// Sends worker `i` tests until it holds `max` (or less, see `depth`).
+    fn fill(&mut self, i: usize, max: usize) {
         let depth = if self.args.timeout.is_some() || self.args.pdb || self.args.trace {
             1
         } else {
-            PIPELINE
+            max
         };
         // A rerun starts in a worker that has run nothing yet: a fresh
         // process, without the statics, leaked threads or poisoned locks of

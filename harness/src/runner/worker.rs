@@ -123,6 +123,9 @@ fn install_panic_hook() {
             crate::postmortem::on_panic(info);
         }
         default(info);
+        if crate::postmortem::quit_requested() {
+            crate::postmortem::quit_now();
+        }
     }));
 }
 

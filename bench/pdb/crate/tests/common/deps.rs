@@ -156,5 +156,123 @@ fn use_tokio() -> usize {
 }
 
 pub fn exercise() -> usize {
-    use_syn() + use_regex() + use_clap() + use_serde() + use_tokio()
+    use_syn() + use_regex() + use_clap() + use_serde() + use_tokio() + exercise_more()
+}
+
+mod more {
+    use axum::{extract::{Path, Query, State}, routing::{get, post}, Json, Router};
+    use http_body_util::BodyExt;
+    use rayon::prelude::*;
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use tower::ServiceExt;
+
+    #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+    pub struct Job {
+        name: String,
+        when: chrono::DateTime<chrono::Utc>,
+        retries: u32,
+        tags: Vec<String>,
+        limits: HashMap<String, u64>,
+    }
+
+    #[derive(Clone, Default)]
+    struct AppState {
+        jobs: Arc<tokio::sync::Mutex<Vec<Job>>>,
+    }
+
+    async fn list(State(s): State<AppState>) -> Json<Vec<Job>> {
+        Json(s.jobs.lock().await.clone())
+    }
+
+    async fn add(State(s): State<AppState>, Json(job): Json<Job>) -> Json<usize> {
+        let mut jobs = s.jobs.lock().await;
+        jobs.push(job);
+        Json(jobs.len())
+    }
+
+    async fn one(Path(id): Path<usize>, Query(q): Query<HashMap<String, String>>) -> String {
+        format!("{id} {q:?}")
+    }
+
+    pub fn use_axum() -> usize {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let app = Router::new()
+                .route("/jobs", get(list).post(add))
+                .route("/jobs/{id}", get(one))
+                .route("/ping", post(|| async { "pong" }))
+                .with_state(AppState::default());
+            let job = sample_job();
+            let req = axum::http::Request::post("/jobs")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(serde_json::to_vec(&job).unwrap()))
+                .unwrap();
+            let res = app.clone().oneshot(req).await.unwrap();
+            let n = res.into_body().collect().await.unwrap().to_bytes().len();
+            let res = app.clone().oneshot(axum::http::Request::get("/jobs").body(axum::body::Body::empty()).unwrap()).await.unwrap();
+            let body = res.into_body().collect().await.unwrap().to_bytes();
+            let back: Vec<Job> = serde_json::from_slice(&body).unwrap();
+            let res = app.oneshot(axum::http::Request::get("/jobs/7?x=1").body(axum::body::Body::empty()).unwrap()).await.unwrap();
+            n + back.len() + res.into_body().collect().await.unwrap().to_bytes().len()
+        })
+    }
+
+    fn sample_job() -> Job {
+        Job {
+            name: "nightly".into(),
+            when: chrono::DateTime::parse_from_rfc3339("2024-01-02T03:04:05Z").unwrap().with_timezone(&chrono::Utc),
+            retries: 3,
+            tags: vec!["a".into()],
+            limits: HashMap::from([("batch_size".into(), 500)]),
+        }
+    }
+
+    pub fn use_toml_chrono() -> usize {
+        let job = sample_job();
+        let s = toml::to_string_pretty(&job).unwrap();
+        let back: Job = toml::from_str(&s).unwrap();
+        let v: toml::Value = toml::from_str(&s).unwrap();
+        let d = chrono::NaiveDate::from_ymd_opt(2024, 2, 29).unwrap() + chrono::Duration::days(400);
+        let f = chrono::Local::now().format("%Y-%m-%d %H:%M:%S %z").to_string();
+        s.len() + (back == job) as usize + v.as_table().map_or(0, |t| t.len()) + d.to_string().len() + f.len()
+    }
+
+    pub fn use_rayon() -> usize {
+        let v: Vec<u64> = (0..10_000u64).into_par_iter().map(|x| x * x % 7).collect();
+        let mut w = v.clone();
+        w.par_sort_unstable();
+        let m: HashMap<u64, usize> = v.par_iter().fold(HashMap::new, |mut m, x| { *m.entry(*x).or_insert(0) += 1; m })
+            .reduce(HashMap::new, |mut a, b| { for (k, c) in b { *a.entry(k).or_insert(0) += c; } a });
+        let s: u64 = w.par_chunks(100).map(|c| c.iter().sum::<u64>()).sum();
+        m.len() + s as usize + rayon::join(|| 1, || 2).1
+    }
+
+    pub fn use_tracing() -> usize {
+        use tracing_subscriber::prelude::*;
+        let filter = tracing_subscriber::EnvFilter::new("info,big=debug");
+        let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let b2 = buf.clone();
+        let layer = tracing_subscriber::fmt::layer().json().with_writer(move || W(b2.clone()));
+        let sub = tracing_subscriber::registry().with(filter).with(layer);
+        tracing::subscriber::with_default(sub, || {
+            let span = tracing::info_span!("job", name = "nightly", retries = 3);
+            let _e = span.enter();
+            tracing::info!(rows = 2, "running");
+            tracing::debug!(?buf, "debug");
+            tracing::warn!("done");
+        });
+        let n = buf.lock().unwrap().len();
+        n
+    }
+
+    struct W(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for W {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> { self.0.lock().unwrap().extend_from_slice(b); Ok(b.len()) }
+        fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
+    }
+}
+
+pub fn exercise_more() -> usize {
+    more::use_axum() + more::use_toml_chrono() + more::use_rayon() + more::use_tracing()
 }
