@@ -75,7 +75,10 @@ for i in range(ROUNDS):
           + (f", rust-gdb {gdb[-1]:.0f} ms" if gdb else ""), flush=True)
 if have_gdb:
     print("\nrust-gdb's answer, last round (attached from the panic hook):")
-    print("\n".join("  | " + l for l in open(gdb_out).read().splitlines()[-40:]))
+    lines = open(gdb_out).read().splitlines()
+    at = max((i for i, l in enumerate(lines) if " in big::load (" in l), default=0)
+    print("  | (bt: %d frames)" % sum(1 for l in lines if l.startswith("#")))
+    print("\n".join("  | " + l for l in lines[at:]))
     os.unlink(gdb_out)
 
 print(f"\npanic->prompt ms over {ROUNDS} rounds: dev {stats(lat['dev'])}; opt {stats(lat['opt'])}"
@@ -117,7 +120,7 @@ print(f"\ndev build, min of {ROUNDS}: wall ms fail {wall['fail']:.1f} / pass {wa
       f" peak RSS fail {fmt_mb(rss['fail'])} / pass {fmt_mb(rss['pass'])} / --pdb {fmt_mb(rss['pdb'])}"
       + (f"; worker VmHWM at the prompt {fmt_mb(min(hwm))}" if hwm else ""))
 t.row("failing vs passing test w/o --pdb: peak RSS", f"{fmt_mb(rss['fail'])} vs {fmt_mb(rss['pass'])}",
-      "< +5 MB", rss["fail"] - rss["pass"] < 5 * 1024)
+      "< +5 MiB", rss["fail"] - rss["pass"] < 5 * 1024)
 t.row("failing vs passing test w/o --pdb: wall time", f"{wall['fail']:.1f} vs {wall['pass']:.1f} ms", "(info)")
 
 # --- added peak memory of a post-mortem ------------------------------------

@@ -396,19 +396,7 @@ impl Binary {
     }
 
     pub fn index<'a>(&self, cu: &'a Cu) -> &'a CuIndex {
-        cu.index.get_or_init(|| {
-            let t = std::time::Instant::now();
-            let r = self.build_index(cu).unwrap_or_default();
-            if std::env::var_os("DWT").is_some() {
-                eprintln!(
-                    "TIME index cu {:#x} len {} {:?}",
-                    cu.off,
-                    cu.unit.header.unit_length(),
-                    t.elapsed()
-                );
-            }
-            r
-        })
+        cu.index.get_or_init(|| self.build_index(cu).unwrap_or_default())
     }
 
     fn build_index(&self, cu: &Cu) -> gimli::Result<CuIndex> {
@@ -670,19 +658,7 @@ impl Binary {
     }
 
     fn lines<'a>(&self, cu: &'a Cu) -> &'a Lines {
-        cu.lines.get_or_init(|| {
-            let t = std::time::Instant::now();
-            let r = self.build_lines(cu).unwrap_or_default();
-            if std::env::var_os("DWT").is_some() {
-                eprintln!(
-                    "TIME lines cu {:#x} rows {} {:?}",
-                    cu.off,
-                    r.seqs.iter().map(|s| s.2.len()).sum::<usize>(),
-                    t.elapsed()
-                );
-            }
-            r
-        })
+        cu.lines.get_or_init(|| self.build_lines(cu).unwrap_or_default())
     }
 
     fn build_lines(&self, cu: &Cu) -> gimli::Result<Lines> {

@@ -267,11 +267,7 @@ impl DebugInfo {
             .iter()
             .map(|r| (r.ip as u64).wrapping_sub(bin.bias).wrapping_sub(1))
             .collect();
-        let ta = std::time::Instant::now();
         bin.aranges_lookup(&pcs);
-        if std::env::var_os("DWT").is_some() {
-            eprintln!("TIME aranges {:?}", ta.elapsed());
-        }
         for (i, r) in raw.iter().enumerate() {
             // Return addresses point after the call: look up `ip - 1`.
             let pc = (r.ip as u64).wrapping_sub(bin.bias).wrapping_sub(1);
@@ -290,23 +286,9 @@ impl DebugInfo {
                 scope: None,
                 subprogram: None,
             };
-            let t0 = std::time::Instant::now();
             let cu = bin.cu_for_pc(pc);
-            let t1 = t0.elapsed();
-            let idx = cu.as_ref().map(|c| bin.index(c).has_vars);
-            let t2 = t0.elapsed();
             let scopes = cu.as_ref().map(|c| bin.scopes(c, pc)).unwrap_or_default();
-            let t3 = t0.elapsed();
             let line = cu.as_ref().and_then(|c| bin.line_at(c, pc));
-            if std::env::var_os("DWT").is_some() {
-                eprintln!(
-                    "TIME frame {i} cu {t1:?} idx {:?} scopes {:?} line {:?} {:?} {idx:?}",
-                    t2 - t1,
-                    t3 - t2,
-                    t0.elapsed() - t3,
-                    scopes.first().map(|s| s.function.clone())
-                );
-            }
             if scopes.is_empty() {
                 let function = bin
                     .symbol(pc)
@@ -317,9 +299,6 @@ impl DebugInfo {
                     Some((f, l, c)) => (f, Some(l), Some(c)),
                     None => (None, None, None),
                 };
-                if std::env::var_os("DWT").is_some() {
-                    eprintln!("TIME nocu frame {i} {:?} {function}", t0.elapsed());
-                }
                 out.push(Frame {
                     kind: classify(&function, file.as_deref()),
                     function,

@@ -187,6 +187,10 @@ impl Coordinator<'_> {
         while self.busy() && !self.summary.quit {
             self.promote_delayed();
             self.dispatch();
+            if !self.busy() {
+                // The last jobs were ignored tests, reported by dispatch.
+                break;
+            }
             let wait = self
                 .next_deadline()
                 .map(|d| d.saturating_duration_since(Instant::now()));

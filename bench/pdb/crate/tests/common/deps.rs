@@ -156,7 +156,7 @@ fn use_tokio() -> usize {
 }
 
 pub fn exercise() -> usize {
-    use_syn() + use_regex() + use_clap() + use_serde() + use_tokio() + exercise_more()
+    use_syn() + use_regex() + use_clap() + use_serde() + use_tokio() + exercise_more() + use_sql_md_url()
 }
 
 mod more {
@@ -275,4 +275,37 @@ mod more {
 
 pub fn exercise_more() -> usize {
     more::use_axum() + more::use_toml_chrono() + more::use_rayon() + more::use_tracing()
+}
+
+fn use_sql_md_url() -> usize {
+    use sqlparser::dialect::{GenericDialect, PostgreSqlDialect};
+    use sqlparser::parser::Parser;
+    let sql = "WITH t AS (SELECT a, b, count(*) AS n FROM jobs j JOIN runs r ON j.id = r.job_id \
+               WHERE r.status IN ('failed', 'flaky') AND r.at > now() - interval '1 day' GROUP BY a, b HAVING count(*) > 2) \
+               SELECT * FROM t ORDER BY n DESC LIMIT 10; \
+               INSERT INTO jobs (name, retries) VALUES ('nightly', 3) ON CONFLICT (name) DO UPDATE SET retries = 3; \
+               CREATE TABLE runs (id BIGSERIAL PRIMARY KEY, job_id INT REFERENCES jobs(id), at TIMESTAMPTZ NOT NULL DEFAULT now()); \
+               UPDATE runs SET status = CASE WHEN n > 1 THEN 'flaky' ELSE 'failed' END WHERE id = 1; DELETE FROM runs WHERE at < '2024-01-01'";
+    let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap();
+    let again = Parser::parse_sql(&GenericDialect {}, "SELECT x FROM y WHERE z = 1").unwrap();
+    let mut rels = 0;
+    let _ = sqlparser::ast::visit_relations(&stmts, |_r| {
+        rels += 1;
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    let json = serde_json::to_string(&stmts).unwrap();
+    let back: Vec<sqlparser::ast::Statement> = serde_json::from_str(&json).unwrap();
+    let text: String = stmts.iter().map(|s| s.to_string()).collect();
+    let dbg = format!("{stmts:?}{again:?}");
+
+    let md = "# Batch\n\n*nightly* job with a [link](https://example.invalid) and `code`.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n- [ ] todo\n\n```rust\nfn main() {}\n```\n";
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new_ext(md, pulldown_cmark::Options::all()));
+    let events = pulldown_cmark::Parser::new(md).map(|e| format!("{e:?}").len()).sum::<usize>();
+
+    let u = url::Url::parse("https://user:pw@example.invalid:8080/a/b/../c?x=1&y=two#frag").unwrap();
+    let j = u.join("../d?z=3").unwrap();
+    let q: usize = j.query_pairs().map(|(k, v)| k.len() + v.len()).sum();
+
+    rels + json.len() + (back == stmts) as usize + text.len() + dbg.len() + html.len() + events + q + u.as_str().len()
 }
