@@ -59,10 +59,13 @@ pub(super) struct CuIndex {
     pub has_vars: bool,
 }
 
+/// A line-table row: `(address, file index, line, column)`.
+type Row = (u64, u32, u32, u32);
+
 #[derive(Default)]
 struct Lines {
-    /// Sequences: `(start, end, rows)`; rows are `(addr, file, line, column)`.
-    seqs: Vec<(u64, u64, Vec<(u64, u32, u32, u32)>)>,
+    /// Sequences: `(start, end, rows)`.
+    seqs: Vec<(u64, u64, Vec<Row>)>,
     files: Vec<Option<String>>,
 }
 
@@ -244,7 +247,7 @@ impl Binary {
     /// entry even when built at opt-level 0.
     fn aranges_fast(&self, want: &[u64], found: &mut [Option<usize>]) -> bool {
         let d = self.aranges;
-        if self.big_endian || d.len() % 8 != 0 {
+        if self.big_endian || !d.len().is_multiple_of(8) {
             return false;
         }
         let mut w = vec![0u64; d.len() / 8];
@@ -257,7 +260,7 @@ impl Binary {
             let info_off = (w[k] >> 48) | ((w[k + 1] & 0xffff) << 16);
             let asz = (w[k + 1] >> 16) & 0xff;
             let bytes = 4 + len as usize;
-            if len == 0xffff_ffff || asz != 8 || bytes % 8 != 0 {
+            if len == 0xffff_ffff || asz != 8 || !bytes.is_multiple_of(8) {
                 return false;
             }
             let end = (k + bytes / 8).min(w.len());
@@ -396,7 +399,8 @@ impl Binary {
     }
 
     pub fn index<'a>(&self, cu: &'a Cu) -> &'a CuIndex {
-        cu.index.get_or_init(|| self.build_index(cu).unwrap_or_default())
+        cu.index
+            .get_or_init(|| self.build_index(cu).unwrap_or_default())
     }
 
     fn build_index(&self, cu: &Cu) -> gimli::Result<CuIndex> {
@@ -658,7 +662,8 @@ impl Binary {
     }
 
     fn lines<'a>(&self, cu: &'a Cu) -> &'a Lines {
-        cu.lines.get_or_init(|| self.build_lines(cu).unwrap_or_default())
+        cu.lines
+            .get_or_init(|| self.build_lines(cu).unwrap_or_default())
     }
 
     fn build_lines(&self, cu: &Cu) -> gimli::Result<Lines> {
@@ -668,7 +673,7 @@ impl Binary {
         };
         let header = prog.header().clone();
         let mut rows = prog.rows();
-        let mut cur: Vec<(u64, u32, u32, u32)> = Vec::new();
+        let mut cur: Vec<Row> = Vec::new();
         while let Some((_, row)) = rows.next_row()? {
             if row.end_sequence() {
                 if let Some(first) = cur.first() {

@@ -152,7 +152,6 @@ impl Parser<'_> {
                 let text: String = String::from_utf8_lossy(&self.s[start..self.i]).replace('_', "");
                 // Allow type suffixes like `3u32`.
                 let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic() && c != 'x');
-                let digits = digits.trim_end_matches(|c: char| c.is_ascii_digit() && false);
                 let v = if let Some(h) = digits.strip_prefix("0x") {
                     i128::from_str_radix(h, 16).ok()
                 } else {

@@ -47,11 +47,6 @@ pub fn read_uint(addr: u64, size: usize) -> Result<u64, Unreadable> {
     Ok(le_uint(&b))
 }
 
-/// Reads one pointer-sized word.
-pub fn read_usize(addr: u64) -> Result<u64, Unreadable> {
-    read_uint(addr, std::mem::size_of::<usize>())
-}
-
 /// Little-endian bytes (at most 8 used) to u64.
 pub fn le_uint(b: &[u8]) -> u64 {
     let mut v = 0u64;
@@ -143,7 +138,7 @@ mod tests {
         assert_eq!(read(8, 4), Err(Unreadable(8)));
         assert!(read(u64::MAX - 2, 8).is_err());
         let x = 0x1122334455667788u64;
-        assert_eq!(read_usize(&x as *const u64 as u64).unwrap(), x);
+        assert_eq!(read_uint(&x as *const u64 as u64, 8).unwrap(), x);
     }
 
     #[test]

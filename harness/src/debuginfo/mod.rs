@@ -404,10 +404,8 @@ impl DebugInfo {
                         cu: cu.clone(),
                     });
                 }
-                dw::DW_TAG_lexical_block => {
-                    if bin.die_contains(cu, e, pc) {
-                        blocks.push(e.offset().0);
-                    }
+                dw::DW_TAG_lexical_block if bin.die_contains(cu, e, pc) => {
+                    blocks.push(e.offset().0);
                 }
                 _ => {}
             }

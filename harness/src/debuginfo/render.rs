@@ -43,19 +43,14 @@ impl Place {
             },
         }
     }
-
-    pub fn addr(&self) -> Option<u64> {
-        match self {
-            Place::Mem(a) => Some(*a),
-            Place::Buf { addr, .. } => *addr,
-        }
-    }
 }
 
 /// A typed place.
 #[derive(Clone)]
 pub(super) struct Typed {
     pub ty: Arc<Type>,
+    /// Where `ty` came from (kept for diagnostics).
+    #[allow(dead_code)]
     pub tref: TypeRef,
     pub place: Place,
 }
@@ -515,6 +510,25 @@ impl<'a> Ctx<'a> {
                 };
             }
             "alloc::rc::Weak" | "alloc::sync::Weak" => return Ok(Node::atom("(Weak)")),
+            "core::mem::manually_drop::ManuallyDrop"
+            | "core::mem::maybe_dangling::MaybeDangling" => {
+                // ManuallyDrop { value: MaybeDangling(T) } prints as
+                // `ManuallyDrop { value: T }`.
+                let mut cur = self.field(t, "value").ok_or_else(|| unsupported(&ty))?;
+                if cur.ty.base() == "core::mem::maybe_dangling::MaybeDangling" {
+                    cur = self.field(&cur, "__0").unwrap_or(cur);
+                }
+                let inner = self.render(&cur, depth + 1);
+                return Ok(if base.ends_with("MaybeDangling") {
+                    inner
+                } else {
+                    Node::Struct {
+                        name: "ManuallyDrop".into(),
+                        fields: vec![("value".into(), inner)],
+                        more: false,
+                    }
+                });
+            }
             "core::cell::Cell" => {
                 let v = self
                     .path(t, &["value", "value"])
@@ -608,10 +622,7 @@ impl<'a> Ctx<'a> {
         Ok(self.plain_struct(t, short, depth))
     }
 
-    fn deque_parts(
-        &mut self,
-        t: &Typed,
-    ) -> Result<((TypeRef, Arc<Type>), u64, u64, u64, u64), Node> {
+    fn deque_parts(&mut self, t: &Typed) -> Result<DequeParts, Node> {
         let ty = &t.ty;
         let ety = ty
             .param("T")
@@ -688,11 +699,7 @@ impl<'a> Ctx<'a> {
 
     /// Hash table entries in bucket order (what hashbrown's iterator and so
     /// `{:?}` visit): `(key, value)`; value `None` for sets.
-    fn hash_entries(
-        &mut self,
-        t: &Typed,
-        depth: usize,
-    ) -> Result<(Vec<(Node, Option<Node>)>, bool), Node> {
+    fn hash_entries(&mut self, t: &Typed, depth: usize) -> Result<(Vec<HashEntry>, bool), Node> {
         let mut out = Vec::new();
         let more = self.hash_walk(t, &mut |ctx, k, v| {
             let k = ctx.render(&k, depth + 1);
@@ -882,7 +889,7 @@ impl<'a> Ctx<'a> {
         if *nodes > 10_000 {
             return Ok(true);
         }
-        let len = self.read_uint(&Place::Mem(node + g.len_off), 2)? as u64;
+        let len = self.read_uint(&Place::Mem(node + g.len_off), 2)?;
         if len > 11 {
             return Err(Node::Atom(format!("<invalid BTreeMap node length {len}>")));
         }
@@ -976,6 +983,11 @@ impl<'a> Ctx<'a> {
         }
     }
 }
+
+/// VecDeque: element type, buffer, head, length, capacity.
+type DequeParts = ((TypeRef, Arc<Type>), u64, u64, u64, u64);
+/// A rendered hash table entry (value `None` for sets).
+type HashEntry = (Node, Option<Node>);
 
 struct BtreeGeo {
     kref: TypeRef,

@@ -311,13 +311,13 @@ impl Binary {
         while let Ok(Some(c)) = ch.next() {
             let e = c.entry().clone();
             match e.tag() {
-                dw::DW_TAG_member => {
+                dw::DW_TAG_member
                     if !matches!(
                         e.attr_value(dw::DW_AT_external),
                         Some(AttributeValue::Flag(true))
-                    ) {
-                        s.members.push(self.member(cu, &e));
-                    }
+                    ) =>
+                {
+                    s.members.push(self.member(cu, &e));
                 }
                 dw::DW_TAG_template_type_parameter => {
                     let n = e
