@@ -50,9 +50,9 @@ pub(super) struct Cu {
 #[derive(Default)]
 pub(super) struct CuIndex {
     /// `(low, high, subprogram DIE offset)`, sorted by `low`.
-    funcs: Vec<(u64, u64, usize)>,
+    pub funcs: Vec<(u64, u64, usize)>,
     /// Namespace DIEs: `(start, end, parent, qualified path)`, sorted by start.
-    namespaces: Vec<(usize, usize, Option<usize>, String)>,
+    pub namespaces: Vec<(usize, usize, Option<usize>, String)>,
     /// `(address, variable DIE offset)` of `<T as Trait>::{vtable}` globals.
     pub vtables: Vec<(u64, usize)>,
     /// Whether any subprogram has a variable or parameter with a location.
@@ -60,7 +60,7 @@ pub(super) struct CuIndex {
 }
 
 /// A line-table row: `(address, file index, line, column)`.
-type Row = (u64, u32, u32, u32);
+pub(super) type Row = (u64, u32, u32, u32);
 
 #[derive(Default)]
 struct Lines {
@@ -206,6 +206,10 @@ impl Binary {
         let offs = self.unit_offsets();
         let i = offs.partition_point(|&o| o <= info_off);
         self.cu(*offs.get(i.checked_sub(1)?)?)
+    }
+
+    pub fn big_endian(&self) -> bool {
+        self.big_endian
     }
 
     /// Whether a link-time address is in the executable's code.
@@ -399,11 +403,14 @@ impl Binary {
     }
 
     pub fn index<'a>(&self, cu: &'a Cu) -> &'a CuIndex {
-        cu.index
-            .get_or_init(|| self.build_index(cu).unwrap_or_default())
+        cu.index.get_or_init(|| {
+            self.build_index_fast(cu)
+                .or_else(|| self.build_index(cu).ok())
+                .unwrap_or_default()
+        })
     }
 
-    fn build_index(&self, cu: &Cu) -> gimli::Result<CuIndex> {
+    pub(super) fn build_index(&self, cu: &Cu) -> gimli::Result<CuIndex> {
         let mut idx = CuIndex::default();
         let mut raw = cu.unit.entries_raw(None)?;
         // (depth, index into namespaces)
@@ -672,6 +679,15 @@ impl Binary {
             return Ok(out);
         };
         let header = prog.header().clone();
+        if let Some(mut seqs) = super::walk::decode_lines(&header) {
+            seqs.sort_unstable_by_key(|s| s.0);
+            out.seqs = seqs;
+            let n = header.file_names().len() + 1;
+            out.files = (0..n as u64)
+                .map(|i| self.header_file(cu, &header, i))
+                .collect();
+            return Ok(out);
+        }
         let mut rows = prog.rows();
         let mut cur: Vec<Row> = Vec::new();
         while let Some((_, row)) = rows.next_row()? {

@@ -21,6 +21,7 @@ mod mem;
 mod render;
 mod types;
 mod value;
+mod walk;
 
 use std::sync::{Arc, OnceLock};
 

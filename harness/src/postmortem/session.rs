@@ -366,7 +366,13 @@ impl Session {
         let mut line = line.trim().to_string();
         if line.is_empty() {
             // pdb repeats the last command; for us that matters for `l`,
-            // `u` and `d`.
+            // `u` and `d`, and for the `n` or `s` that led to this stop
+            // (each stop has its own session).
+            if self.last.is_empty() && self.stop.is_live() {
+                if let Some(cmd) = super::trace::state().repeat {
+                    self.last = cmd.to_string();
+                }
+            }
             let first = self.last.split_whitespace().next().unwrap_or("");
             if matches!(
                 first,
@@ -442,10 +448,15 @@ impl Session {
             "cl" | "clear" => self.clear(rest, out),
             "display" => self.display(rest, out),
             "undisplay" => {
+                let here = self.display_function();
                 let mut st = super::trace::state();
                 if rest.is_empty() {
-                    st.displays.clear();
-                } else if let Some(i) = st.displays.iter().position(|d| d.expr == rest) {
+                    st.displays.retain(|d| d.function != here);
+                } else if let Some(i) = st
+                    .displays
+                    .iter()
+                    .position(|d| d.expr == rest && d.function == here)
+                {
                     st.displays.remove(i);
                 } else {
                     let _ = writeln!(out, "*** not displaying {rest}");
@@ -582,27 +593,35 @@ impl Session {
         }
     }
 
+    /// The function whose displays this stop shows (pdb's are per frame).
+    fn display_function(&self) -> String {
+        self.frame().map(|f| f.function.clone()).unwrap_or_default()
+    }
+
     fn display(&mut self, expr: &str, out: &mut String) {
+        let here = self.display_function();
         if expr.is_empty() {
             let st = super::trace::state();
-            if st.displays.is_empty() {
+            let mine: String = st
+                .displays
+                .iter()
+                .filter(|d| d.function == here)
+                .map(|d| format!("{}\n", d.expr))
+                .collect();
+            if mine.is_empty() {
                 out.push_str("No expressions displayed.\n");
             }
-            out.push_str(
-                &st.displays
-                    .iter()
-                    .map(|d| format!("{}\n", d.expr))
-                    .collect::<String>(),
-            );
+            out.push_str(&mine);
             return;
         }
         let value = self.eval(expr).unwrap_or_else(|e| format!("*** {e}"));
         let _ = writeln!(out, "display {expr}: {value}");
         let mut st = super::trace::state();
-        st.displays.retain(|d| d.expr != expr);
+        st.displays.retain(|d| !(d.expr == expr && d.function == here));
         st.displays.push(super::trace::Display {
             expr: expr.to_string(),
             last: Some(value),
+            function: here,
         });
     }
 
@@ -616,9 +635,11 @@ impl Session {
         } else {
             out.push_str(&self.current_marker());
         }
+        let here = self.display_function();
         let exprs: Vec<(String, Option<String>)> = super::trace::state()
             .displays
             .iter()
+            .filter(|d| d.function == here)
             .map(|d| (d.expr.clone(), d.last.clone()))
             .collect();
         let mut updated = Vec::new();
@@ -638,7 +659,11 @@ impl Session {
         }
         let mut st = super::trace::state();
         for (expr, value) in updated {
-            if let Some(d) = st.displays.iter_mut().find(|d| d.expr == expr) {
+            if let Some(d) = st
+                .displays
+                .iter_mut()
+                .find(|d| d.expr == expr && d.function == here)
+            {
                 d.last = Some(value);
             }
         }

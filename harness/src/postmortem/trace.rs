@@ -57,6 +57,9 @@ impl Breakpoint {
 pub(crate) struct Display {
     pub expr: String,
     pub last: Option<String>,
+    /// The function of the frame it was set in: as pdb's displays are per
+    /// frame, it is shown only at stops in that function.
+    pub function: String,
 }
 
 #[derive(Debug)]
@@ -70,6 +73,9 @@ pub(crate) struct State {
     pub input_ended: bool,
     /// The current test's first stop has been announced.
     pub announced: bool,
+    /// What an empty line repeats at the next stop: the `n` or `s` that
+    /// left the previous one (each stop has its own session).
+    pub repeat: Option<&'static str>,
 }
 
 pub(crate) static STATE: Mutex<State> = Mutex::new(State {
@@ -80,6 +86,7 @@ pub(crate) static STATE: Mutex<State> = Mutex::new(State {
     sticky: false,
     input_ended: false,
     announced: false,
+    repeat: None,
 });
 
 pub(crate) fn state() -> std::sync::MutexGuard<'static, State> {
@@ -118,6 +125,7 @@ pub(crate) fn arm_for_test() {
     let mut st = state();
     st.mode = Mode::Step;
     st.announced = false;
+    st.repeat = None;
     sync_flag(&st);
 }
 
@@ -125,6 +133,8 @@ pub(crate) fn arm_for_test() {
 pub(crate) fn disarm() {
     let mut st = state();
     st.mode = Mode::Run;
+    st.announced = false;
+    st.repeat = None;
     sync_flag(&st);
 }
 
@@ -163,6 +173,11 @@ pub(crate) fn hit(file: &'static str, line: u32, forced: bool) {
         if !(forced || by_mode || by_breakpoint) {
             return;
         }
+        if forced {
+            // `breakpoint!()`'s header names the test: stepping on from it
+            // does not announce it again.
+            st.announced = true;
+        }
         sync_flag(&st);
     }
     let location = format!("{file}:{line}");
@@ -180,6 +195,11 @@ pub(crate) fn hit(file: &'static str, line: u32, forced: bool) {
         Action::Return => Mode::Return(depth),
         Action::Until(l) => Mode::Until(depth, l),
         Action::Continue | Action::Stay | Action::Quit => Mode::Run,
+    };
+    st.repeat = match action {
+        Action::Next => Some("n"),
+        Action::Step => Some("s"),
+        _ => None,
     };
     sync_flag(&st);
 }

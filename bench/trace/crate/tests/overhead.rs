@@ -1,7 +1,8 @@
 //! Instrumentation overhead of `#[autopsy::test]` when nobody is tracing
 //! (issue 4): the same CPU-bound loop, ~10^8 statements, once in the
 //! instrumented test body and once in a plain function the test calls.
-//! Each test prints `bench-ns NAME N` (run with `--nocapture`).
+//! `instrumented`/`plain` are the worst case (each statement is ~4
+//! instructions); `*_mixed` is a more typical body. Each test prints `bench-ns NAME N` (run with `--nocapture`).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -46,6 +47,46 @@ fn plain_body() {
 #[autopsy::test]
 fn plain() {
     plain_body()
+}
+
+/// A more typical body: calls (at opt-level 0 `wrapping_mul` and `push` are
+/// calls), a Vec, a branch. Four statements per iteration again.
+#[autopsy::test]
+fn instrumented_mixed() {
+    let t0 = Instant::now();
+    let mut v: Vec<u64> = Vec::with_capacity(1024);
+    let mut x: u64 = black_box(0x9E37_79B9_7F4A_7C15);
+    let mut i: u64 = 0;
+    while i < ITERS {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        v.push(x >> 33);
+        if v.len() == 1024 {
+            v.clear();
+        }
+        i += 1;
+    }
+    report("instrumented_mixed", t0, x ^ v.len() as u64);
+}
+
+fn plain_mixed_body() {
+    let t0 = Instant::now();
+    let mut v: Vec<u64> = Vec::with_capacity(1024);
+    let mut x: u64 = black_box(0x9E37_79B9_7F4A_7C15);
+    let mut i: u64 = 0;
+    while i < ITERS {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        v.push(x >> 33);
+        if v.len() == 1024 {
+            v.clear();
+        }
+        i += 1;
+    }
+    report("plain_mixed", t0, x ^ v.len() as u64);
+}
+
+#[autopsy::test]
+fn plain_mixed() {
+    plain_mixed_body()
 }
 
 autopsy::main!();
