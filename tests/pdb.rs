@@ -954,7 +954,9 @@ fn quit_stops_the_run_with_what_ran() {
     );
     // The quit test's report still says why it failed.
     assert!(
-        run.stdout.contains("panicked at examples/batch/tests/batch.rs:<load>:11:\nno entry found for key\n"),
+        run.stdout.contains(
+            "panicked at examples/batch/tests/batch.rs:<load>:11:\nno entry found for key\n"
+        ),
         "{}",
         run.stdout
     );

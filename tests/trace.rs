@@ -1054,7 +1054,7 @@ fn pdb_with_reruns_opens_once_on_the_last_failing_attempt() {
         "test reruns::always_fails ... RERUN (attempt 1 of 3 failed: failed on attempt 1)\n"
             .to_string(),
         "test reruns::always_fails ... RERUN (attempt 2 of 3 failed: failed on attempt 2)\n".into(),
-        "\n>>> autopsy post-mortem: reruns::always_fails\n".into(),
+        "\n>>> autopsy post-mortem: reruns::always_fails (attempt 3 of 3)\n".into(),
         format!("thread 'reruns::always_fails' panicked at tests/trace.rs:{fail}:9:\n"),
         "failed on attempt 3\n".into(),
         "\nTraceback (most recent call last):\n".into(),

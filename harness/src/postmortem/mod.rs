@@ -199,6 +199,12 @@ pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
                     Session::new(None, Vec::new(), stop, output, styles())
                 }
             };
+            session.attempt = state
+                .current
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+                .map(|a| (a.attempt, a.total_attempts));
             run_prompt(&mut session)
         })
     });

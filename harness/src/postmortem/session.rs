@@ -141,6 +141,8 @@ pub(crate) struct Session {
     pub frames: Vec<Frame>,
     pub selected: usize,
     pub stop: Stop,
+    /// `(attempt, total)` when the test has reruns, for the header.
+    pub attempt: Option<(u32, u32)>,
     output: Option<Vec<u8>>,
     styles: Styles,
     sources: Sources,
@@ -201,6 +203,7 @@ impl Session {
                     .then(|| head.to_string())
             });
         Session {
+            attempt: None,
             root,
             info,
             frames,
@@ -261,7 +264,15 @@ impl Session {
             "\n{}",
             Styles::paint(
                 self.styles.header,
-                format!(">>> autopsy {what}: {}", self.stop.thread())
+                match self.attempt {
+                    Some((n, total)) if total > 1 => {
+                        format!(
+                            ">>> autopsy {what}: {} (attempt {n} of {total})",
+                            self.stop.thread()
+                        )
+                    }
+                    _ => format!(">>> autopsy {what}: {}", self.stop.thread()),
+                }
             )
         );
         if let Some(output) = &self.output {
@@ -617,7 +628,8 @@ impl Session {
         let value = self.eval(expr).unwrap_or_else(|e| format!("*** {e}"));
         let _ = writeln!(out, "display {expr}: {value}");
         let mut st = super::trace::state();
-        st.displays.retain(|d| !(d.expr == expr && d.function == here));
+        st.displays
+            .retain(|d| !(d.expr == expr && d.function == here));
         st.displays.push(super::trace::Display {
             expr: expr.to_string(),
             last: Some(value),
