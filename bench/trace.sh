@@ -4,6 +4,8 @@
 # --trace on bench/pdb's large-debug-info binary.
 #
 #   bash bench/trace.sh          # BENCH_ROUNDS=N to change the rounds (7)
+#   BENCH_TRACE_OVERHEAD_ONLY=1 bash bench/trace.sh   # skip bench/pdb's binary
+#                                # and the `n` latency rows (while iterating)
 #
 # Builds target/bench/trace/crate (from bench/trace/crate) in dev and release,
 # and bench/pdb's crate (shared with bench/pdb.sh; the first build takes
@@ -45,5 +47,9 @@ echo "building the overhead crate (dev, then release)..." >&2
 OV_DEV=$(ov_exe)
 OV_REL=$(ov_exe --release)
 
-big_build
-python3 "$REPO/bench/trace/bench.py" "$OV_DEV" "$OV_REL" "$BIG_DEV" "$BIG_OPT"
+if [ -n "${BENCH_TRACE_OVERHEAD_ONLY:-}" ]; then
+    python3 "$REPO/bench/trace/bench.py" "$OV_DEV" "$OV_REL" - -
+else
+    big_build
+    python3 "$REPO/bench/trace/bench.py" "$OV_DEV" "$OV_REL" "$BIG_DEV" "$BIG_OPT"
+fi

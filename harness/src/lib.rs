@@ -99,6 +99,84 @@ macro_rules! breakpoint {
     };
 }
 
+/// The trace stop `#[autopsy::test]` and `#[autopsy::trace]` put before each
+/// statement outside loops (as `::autopsy::__private::trace_point!(file!(),
+/// line!())`): [`__private::trace_stop`] when [`__private::TRACING`] is set.
+/// Not public API.
+///
+/// On x86_64 the check is `asm!` goto: one compare of the flag's byte in
+/// memory and a jump to a block that makes the call, so the code that runs
+/// when nobody traces holds no call for the optimiser to plan around (no
+/// spills of locals, no clobbered registers) and at opt-level 0 is two
+/// instructions. `sym` names the static directly (`rip`-relative): the test
+/// binary links the harness statically, as cargo builds it. Elsewhere the
+/// check is [`__private::tracing`]. Either way the call is made from the
+/// instrumented function itself, as stack depths require.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __trace_point {
+    ($file:expr, $line:expr) => {
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: reads one byte of a live static; jumps only to the
+            // label, which is ordinary code of this function.
+            unsafe {
+                ::core::arch::asm!(
+                    "cmp byte ptr [rip + {flag}], 0",
+                    "jne {stop}",
+                    flag = sym $crate::__private::TRACING,
+                    stop = label { $crate::__private::trace_stop($file, $line) },
+                    options(nostack),
+                )
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            if $crate::__private::tracing() {
+                $crate::__private::trace_stop($file, $line)
+            }
+        }
+    };
+}
+
+/// A loop body in instrumented code, in its two copies: `$traced` (with trace
+/// stops) when [`__private::TRACING`] is set, else `$plain`. Not public API.
+///
+/// On x86_64 the choice is `asm!` goto, one compare with memory and a jump
+/// per iteration. Label blocks are safe contexts whatever surrounds the
+/// `asm!`: bodies in `unsafe` code get `if tracing() { .. } else { .. }`
+/// from the attribute instead.
+#[cfg(target_arch = "x86_64")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __trace_loop {
+    ($traced:block, $plain:block) => {
+        // SAFETY: reads one byte of a live static and jumps to one of the
+        // labels, ordinary code of this function; never falls through.
+        unsafe {
+            ::core::arch::asm!(
+                "cmp byte ptr [rip + {flag}], 0",
+                "jne {traced}",
+                "jmp {plain}",
+                flag = sym $crate::__private::TRACING,
+                traced = label $traced,
+                plain = label $plain,
+                options(nostack),
+            )
+        }
+    };
+}
+
+/// See the x86_64 definition.
+#[cfg(not(target_arch = "x86_64"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __trace_loop {
+    ($traced:block, $plain:block) => {
+        if $crate::__private::tracing() $traced else $plain
+    };
+}
+
 /// Parses the command line and runs (or lists) the tests; never returns.
 pub(crate) fn main_impl() -> ! {
     let args = match cli::HiArgs::parse(std::env::args_os().skip(1)) {

@@ -4,6 +4,12 @@
 
 pub use inventory;
 
+/// Before each statement outside loops in instrumented code; see the macro.
+pub use crate::__trace_point as trace_point;
+
+/// A loop body's two copies, chosen once per iteration; see the macro.
+pub use crate::__trace_loop as trace_loop;
+
 /// How a test expects to panic, from `#[should_panic]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShouldPanic {
@@ -73,7 +79,9 @@ impl<E: core::fmt::Debug> IntoOutcome for Result<(), E> {
 use core::sync::atomic::{AtomicBool, Ordering};
 
 /// Set while anything needs trace stops (stepping, breakpoints). Instrumented
-/// code reads it before every statement through [`tracing`].
+/// code reads it at every [`trace_point!`] (before each statement outside
+/// loops) and through [`tracing`] once per loop iteration, to choose between
+/// the loop body's instrumented and plain copies.
 pub static TRACING: AtomicBool = AtomicBool::new(false);
 
 /// Set while a failure should open the post-mortem prompt (`--pdb`); read by
@@ -81,7 +89,8 @@ pub static TRACING: AtomicBool = AtomicBool::new(false);
 pub static PDB_ARMED: AtomicBool = AtomicBool::new(false);
 
 /// Whether trace stops are wanted. Must stay as cheap as one relaxed load and
-/// a branch at every opt-level: it runs before every instrumented statement.
+/// a branch at every opt-level: it runs once per iteration of every loop in
+/// instrumented code (and before each statement off x86_64).
 #[inline(always)]
 pub fn tracing() -> bool {
     // At opt-level 0 `AtomicBool::load` is a real call (plus the ordering
@@ -123,7 +132,9 @@ pub fn tracing() -> bool {
 }
 
 /// A trace stop before the statement at `file:line`; the caller's frame is the
-/// instrumented function.
+/// instrumented function. Cold: instrumented code is laid out for the case
+/// where nobody traces.
+#[cold]
 #[inline(never)]
 pub fn trace_stop(file: &'static str, line: u32) {
     crate::postmortem::trace::hit(file, line, false);

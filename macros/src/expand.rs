@@ -17,7 +17,7 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
         should_panic,
         cfgs,
     } = test;
-    instrument::body(&mut func.block, Mode::Test);
+    instrument::body(&mut func.block, Mode::Test, func.sig.unsafety.is_some());
 
     let ident = &func.sig.ident;
     let name = ident.unraw().to_string();
@@ -68,7 +68,7 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
 
 /// `#[autopsy::trace]`: the function with trace stops.
 pub(crate) fn trace(mut func: ItemFn) -> TokenStream {
-    instrument::body(&mut func.block, Mode::Trace);
+    instrument::body(&mut func.block, Mode::Trace, func.sig.unsafety.is_some());
     func.into_token_stream()
 }
 

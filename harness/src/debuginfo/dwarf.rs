@@ -251,7 +251,7 @@ impl Binary {
     /// entry even when built at opt-level 0.
     fn aranges_fast(&self, want: &[u64], found: &mut [Option<usize>]) -> bool {
         let d = self.aranges;
-        if self.big_endian || !d.len().is_multiple_of(8) {
+        if self.big_endian || d.len() & 7 != 0 {
             return false;
         }
         let mut w = vec![0u64; d.len() / 8];
@@ -264,7 +264,7 @@ impl Binary {
             let info_off = (w[k] >> 48) | ((w[k + 1] & 0xffff) << 16);
             let asz = (w[k + 1] >> 16) & 0xff;
             let bytes = 4 + len as usize;
-            if len == 0xffff_ffff || asz != 8 || !bytes.is_multiple_of(8) {
+            if len == 0xffff_ffff || asz != 8 || bytes & 7 != 0 {
                 return false;
             }
             let end = (k + bytes / 8).min(w.len());

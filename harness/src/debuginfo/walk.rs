@@ -325,72 +325,6 @@ impl Binary {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::{capture_stack, DebugInfo};
-
-    /// The lean walk finds exactly what the gimli walk finds.
-    #[test]
-    fn fast_walk_matches_gimli_walk() {
-        let di = DebugInfo::get().unwrap();
-        let bin = &di.bin;
-        let raw = capture_stack();
-        let mut checked = 0;
-        for r in raw {
-            let pc = (r.ip as u64).wrapping_sub(bin.bias).wrapping_sub(1);
-            let Some(cu) = bin.cu_for_pc(pc) else {
-                continue;
-            };
-            let fast = bin.build_index_fast(&cu).expect("fast walk");
-            let slow = bin.build_index(&cu).expect("gimli walk");
-            assert_eq!(fast.funcs, slow.funcs);
-            assert_eq!(fast.namespaces, slow.namespaces);
-            assert_eq!(fast.vtables, slow.vtables);
-            assert_eq!(fast.has_vars, slow.has_vars);
-            checked += 1;
-        }
-        assert!(checked > 2);
-    }
-
-    /// The lean line decoder yields the same rows as gimli's `LineRows`.
-    #[test]
-    fn fast_lines_match_gimli_rows() {
-        let di = DebugInfo::get().unwrap();
-        let bin = &di.bin;
-        let mut checked = 0;
-        for r in capture_stack() {
-            let pc = (r.ip as u64).wrapping_sub(bin.bias).wrapping_sub(1);
-            let Some(cu) = bin.cu_for_pc(pc) else {
-                continue;
-            };
-            let prog = cu.unit.line_program.clone().unwrap();
-            let fast = super::decode_lines(prog.header()).expect("fast lines");
-            let mut slow = Vec::new();
-            let mut cur = Vec::new();
-            let mut rows = prog.rows();
-            while let Some((_, row)) = rows.next_row().unwrap() {
-                if row.end_sequence() {
-                    if let Some(first) = cur.first() {
-                        let start: (u64, u32, u32, u32) = *first;
-                        slow.push((start.0, row.address(), std::mem::take(&mut cur)));
-                    }
-                    cur.clear();
-                    continue;
-                }
-                let col = match row.column() {
-                    gimli::ColumnType::LeftEdge => 0,
-                    gimli::ColumnType::Column(c) => c.get() as u32,
-                };
-                let line = row.line().map(|l| l.get() as u32).unwrap_or(0);
-                cur.push((row.address(), row.file_index() as u32, line, col));
-            }
-            assert_eq!(fast, slow);
-            checked += 1;
-        }
-        assert!(checked > 2);
-    }
-}
-
 /// Decodes a line program's rows without gimli's generic state machine
 /// (same rows as `LineRows`; only what the line table needs).
 /// Returns `None` (use gimli) for VLIW programs or malformed input.
@@ -481,4 +415,70 @@ pub(super) fn decode_lines(
         }
     }
     Some(seqs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{capture_stack, DebugInfo};
+
+    /// The lean walk finds exactly what the gimli walk finds.
+    #[test]
+    fn fast_walk_matches_gimli_walk() {
+        let di = DebugInfo::get().unwrap();
+        let bin = &di.bin;
+        let raw = capture_stack();
+        let mut checked = 0;
+        for r in raw {
+            let pc = (r.ip as u64).wrapping_sub(bin.bias).wrapping_sub(1);
+            let Some(cu) = bin.cu_for_pc(pc) else {
+                continue;
+            };
+            let fast = bin.build_index_fast(&cu).expect("fast walk");
+            let slow = bin.build_index(&cu).expect("gimli walk");
+            assert_eq!(fast.funcs, slow.funcs);
+            assert_eq!(fast.namespaces, slow.namespaces);
+            assert_eq!(fast.vtables, slow.vtables);
+            assert_eq!(fast.has_vars, slow.has_vars);
+            checked += 1;
+        }
+        assert!(checked > 2);
+    }
+
+    /// The lean line decoder yields the same rows as gimli's `LineRows`.
+    #[test]
+    fn fast_lines_match_gimli_rows() {
+        let di = DebugInfo::get().unwrap();
+        let bin = &di.bin;
+        let mut checked = 0;
+        for r in capture_stack() {
+            let pc = (r.ip as u64).wrapping_sub(bin.bias).wrapping_sub(1);
+            let Some(cu) = bin.cu_for_pc(pc) else {
+                continue;
+            };
+            let prog = cu.unit.line_program.clone().unwrap();
+            let fast = super::decode_lines(prog.header()).expect("fast lines");
+            let mut slow = Vec::new();
+            let mut cur = Vec::new();
+            let mut rows = prog.rows();
+            while let Some((_, row)) = rows.next_row().unwrap() {
+                if row.end_sequence() {
+                    if let Some(first) = cur.first() {
+                        let start: (u64, u32, u32, u32) = *first;
+                        slow.push((start.0, row.address(), std::mem::take(&mut cur)));
+                    }
+                    cur.clear();
+                    continue;
+                }
+                let col = match row.column() {
+                    gimli::ColumnType::LeftEdge => 0,
+                    gimli::ColumnType::Column(c) => c.get() as u32,
+                };
+                let line = row.line().map(|l| l.get() as u32).unwrap_or(0);
+                cur.push((row.address(), row.file_index() as u32, line, col));
+            }
+            assert_eq!(fast, slow);
+            checked += 1;
+        }
+        assert!(checked > 2);
+    }
 }
