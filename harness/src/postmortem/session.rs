@@ -250,6 +250,11 @@ impl Session {
         }
     }
 
+    /// The source line a frame stopped at, trimmed.
+    fn source_line(&mut self, f: &Frame) -> Option<String> {
+        self.sources.line(f.file.as_deref()?, f.line?)
+    }
+
     /// The text before the first prompt: captured output, the stop, the
     /// traceback of the user's frames, and pdb's current-line marker.
     pub fn header(&mut self) -> String {
@@ -305,12 +310,7 @@ impl Session {
                     Styles::paint(self.styles.location, self.location(&f)),
                     f.function
                 );
-                if let Some(src) = f
-                    .file
-                    .as_deref()
-                    .zip(f.line)
-                    .and_then(|(file, line)| self.sources.line(file, line))
-                {
+                if let Some(src) = self.source_line(&f) {
                     let _ = writeln!(out, "    {src}");
                 }
             }
@@ -361,12 +361,7 @@ impl Session {
                 );
             }
         }
-        if let Some(src) = f
-            .file
-            .as_deref()
-            .zip(f.line)
-            .and_then(|(file, line)| self.sources.line(file, line))
-        {
+        if let Some(src) = self.source_line(&f) {
             let _ = writeln!(out, "-> {src}");
         }
         out
@@ -715,12 +710,7 @@ impl Session {
             Styles::paint(self.styles.location, self.location(&f)),
             f.function
         );
-        if let Some(src) = f
-            .file
-            .as_deref()
-            .zip(f.line)
-            .and_then(|(file, line)| self.sources.line(file, line))
-        {
+        if let Some(src) = self.source_line(&f) {
             let _ = writeln!(out, "        {src}");
         }
     }
