@@ -142,29 +142,49 @@ macro_rules! __trace_point {
 /// A loop body in instrumented code, in its two copies: `$traced` (with trace
 /// stops) when [`__private::TRACING`] is set, else `$plain`. Not public API.
 ///
-/// On x86_64 the choice is `asm!` goto, one compare with memory and a jump
-/// per iteration. Label blocks are safe contexts whatever surrounds the
-/// `asm!`: bodies in `unsafe` code get `if tracing() { .. } else { .. }`
-/// from the attribute instead.
+/// The choice is made once per iteration, and what measures fastest depends
+/// on the optimiser (bench/trace.sh), so on the expanding crate's
+/// `debug_assertions`, the stand-in for opt-level 0 that `cfg` offers:
+/// - with them, on x86_64, `asm!` goto: one compare with memory and a jump,
+///   where `if tracing()` costs a dozen instructions and three stack round
+///   trips;
+/// - without, `if tracing() { .. } else { .. }`, the traced copy marked
+///   cold: the optimised loop is the plain body plus a load, a test and a
+///   branch not taken, where around `asm!` goto's label blocks the optimiser
+///   kept a value in two places and rebuilt constants every iteration.
+///
+/// Label blocks are safe contexts whatever surrounds the `asm!`: bodies in
+/// `unsafe` code get the `if` form from the attribute instead.
 #[cfg(target_arch = "x86_64")]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __trace_loop {
-    ($traced:block, $plain:block) => {
-        // SAFETY: reads one byte of a live static and jumps to one of the
-        // labels, ordinary code of this function; never falls through.
-        unsafe {
-            ::core::arch::asm!(
-                "cmp byte ptr [rip + {flag}], 0",
-                "jne {traced}",
-                "jmp {plain}",
-                flag = sym $crate::__private::TRACING,
-                traced = label $traced,
-                plain = label $plain,
-                options(nostack),
-            )
+    ($traced:block, $plain:block) => {{
+        #[cfg(debug_assertions)]
+        {
+            // SAFETY: reads one byte of a live static and jumps to one of
+            // the labels, ordinary code of this function; never falls
+            // through.
+            unsafe {
+                ::core::arch::asm!(
+                    "cmp byte ptr [rip + {flag}], 0",
+                    "jne {traced}",
+                    "jmp {plain}",
+                    flag = sym $crate::__private::TRACING,
+                    traced = label $traced,
+                    plain = label $plain,
+                    options(nostack),
+                )
+            }
         }
-    };
+        #[cfg(not(debug_assertions))]
+        {
+            if $crate::__private::tracing() {
+                $crate::__private::tracing_cold();
+                $traced
+            } else $plain
+        }
+    }};
 }
 
 /// See the x86_64 definition.
@@ -173,7 +193,10 @@ macro_rules! __trace_loop {
 #[macro_export]
 macro_rules! __trace_loop {
     ($traced:block, $plain:block) => {
-        if $crate::__private::tracing() $traced else $plain
+        if $crate::__private::tracing() {
+            $crate::__private::tracing_cold();
+            $traced
+        } else $plain
     };
 }
 

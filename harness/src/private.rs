@@ -97,14 +97,16 @@ pub fn tracing() -> bool {
     // `match` inside core): about 30 instructions per statement. An inline
     // asm byte load is what a relaxed load compiles to, stays inline at every
     // opt-level, and is not a data race (asm accesses are atomic).
+    // On x86_64 the address is `rip`-relative (`sym`, as in `trace_point!`):
+    // no register held for it across a loop.
     #[cfg(target_arch = "x86_64")]
     {
         let v: u8;
         // SAFETY: reads one byte of a live static; no stack, no flags.
         unsafe {
             core::arch::asm!(
-                "mov {v}, byte ptr [{p}]",
-                p = in(reg) &TRACING as *const AtomicBool,
+                "mov {v}, byte ptr [rip + {flag}]",
+                flag = sym TRACING,
                 v = out(reg_byte) v,
                 options(nostack, preserves_flags, readonly)
             );
@@ -130,6 +132,13 @@ pub fn tracing() -> bool {
         TRACING.load(Ordering::Relaxed)
     }
 }
+
+/// Called first in a loop body's traced copy: tells the optimiser that copy
+/// is the unlikely one, so that the plain copy is laid out as the loop's
+/// straight path (no stable branch hint at our MSRV).
+#[cold]
+#[inline(never)]
+pub fn tracing_cold() {}
 
 /// A trace stop before the statement at `file:line`; the caller's frame is the
 /// instrumented function. Cold: instrumented code is laid out for the case

@@ -12,10 +12,11 @@
 //! becomes
 //!
 //! ```text
-//! { if ::autopsy::__private::tracing() { BODY with stops } else { BODY } }
+//! { ::autopsy::__private::trace_loop!({ BODY with stops }, { BODY }) }
 //! ```
 //!
-//! where the second copy is the body as written (only its `?`s rewritten, as
+//! (`if tracing() { .. } else { .. }`, or on x86_64 at opt-level 0 `asm!`
+//! goto: see the harness's `__trace_loop`), where the second copy is the body as written (only its `?`s rewritten, as
 //! they serve `--pdb`, not `--trace`; loops nested in it stay whole), and the
 //! first is instrumented the same way again (its nested loops get two copies
 //! of their own). Code size grows with one plain copy per loop level: linear
@@ -45,9 +46,9 @@ pub(crate) enum Mode {
     Trace,
 }
 
-/// Instruments a function body in place.
-/// `unsafe_fn`: the body is an `unsafe fn`'s, where (before edition 2024)
-/// unsafe operations need no `unsafe` block.
+/// Instruments a function body in place. `unsafe_fn`: the body is an
+/// `unsafe fn`'s, where (before edition 2024) unsafe operations need no
+/// `unsafe` block.
 pub(crate) fn body(block: &mut Block, mode: Mode, unsafe_fn: bool) {
     Instrument {
         mode,
@@ -67,7 +68,8 @@ struct Instrument {
 }
 
 impl Instrument {
-    /// A loop's body: `{ if tracing() { instrumented } else { plain } }`.
+    /// A loop's body: `{ trace_loop!({ traced copy }, { plain copy }) }`,
+    /// or as it was, with stops, when it cannot be had twice.
     fn loop_body(&mut self, body: &mut Block) {
         if !duplicable(body) {
             self.visit_block_mut(body);
@@ -88,11 +90,14 @@ impl Instrument {
             brace_token: body.brace_token,
             stmts: std::mem::take(&mut body.stmts),
         };
-        // `trace_loop!` puts the copies in `asm!` label blocks, which are
-        // safe contexts: in `unsafe` code, a plain `if`.
+        // `trace_loop!` may put the copies in `asm!` label blocks, which are
+        // safe contexts: in `unsafe` code, its `if` form, written out.
         let split = if self.in_unsafe {
             quote_spanned! {span=>
-                if ::autopsy::__private::tracing() #traced else #plain
+                if ::autopsy::__private::tracing() {
+                    ::autopsy::__private::tracing_cold();
+                    #traced
+                } else #plain
             }
         } else {
             quote_spanned! {span=>
