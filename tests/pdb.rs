@@ -1210,7 +1210,7 @@ fn stripped_binary_still_opens_the_prompt() {
     // With function names from the symbol table, the prompt opens in the
     // user's function and `where` lists the user's frames.
     assert!(
-        head.contains("load()"),
+        head.contains("\n> batch::load()\n"),
         "no user frame at the opening:\n{out}"
     );
     let ex = exchanges(&out);

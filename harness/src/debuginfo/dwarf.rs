@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use gimli::{constants as dw, AttributeValue};
 use object::{Object, ObjectSection, ObjectSymbol};
 
+use super::grid::RangeGrid;
 use super::types::{Type, TypeRef};
 
 pub(super) type R = gimli::EndianSlice<'static, gimli::RunTimeEndian>;
@@ -22,10 +23,12 @@ pub(super) struct Binary {
     pub dwarf: gimli::Dwarf<R>,
     /// Runtime address minus link-time address (PIE load bias).
     pub bias: u64,
-    /// Raw `.debug_aranges` (parsed on demand, see [`Binary::aranges_lookup`]).
+    /// Raw `.debug_aranges` (parsed once, on the first lookup).
     aranges: &'static [u8],
-    /// pc → unit offset (`None`: no unit), filled by lookups.
-    pc_units: Mutex<HashMap<u64, Option<usize>>>,
+    /// `.debug_aranges` indexed by address (value: unit offset).
+    arange_index: OnceLock<RangeGrid>,
+    /// The function symbols indexed by address.
+    symbols: OnceLock<Symbols>,
     /// Link-time address range of the executable sections.
     text: (u64, u64),
     big_endian: bool,
@@ -76,7 +79,6 @@ pub(super) struct Scope {
     pub function: String,
     pub call_file: Option<String>,
     pub call_line: Option<u32>,
-    pub call_column: Option<u32>,
 }
 
 fn load_section(
@@ -153,7 +155,8 @@ impl Binary {
             dwarf,
             bias: main_bias(),
             aranges,
-            pc_units: Mutex::new(HashMap::new()),
+            arange_index: OnceLock::new(),
+            symbols: OnceLock::new(),
             text,
             big_endian: !obj.is_little_endian(),
             unit_offsets: OnceLock::new(),
@@ -217,76 +220,62 @@ impl Binary {
         self.text.0 <= pc && pc < self.text.1
     }
 
-    /// Maps many addresses to their units in one pass over
-    /// `.debug_aranges` (no sorting, no allocation per entry), caching the
-    /// answers.
-    pub fn aranges_lookup(&self, pcs: &[u64]) {
-        let mut want: Vec<u64> = {
-            let Ok(known) = self.pc_units.lock() else {
-                return;
-            };
-            pcs.iter()
-                .copied()
-                .filter(|p| !known.contains_key(p))
-                .collect()
-        };
-        if want.is_empty() {
-            return;
-        }
-        want.sort_unstable();
-        want.dedup();
-        let mut found: Vec<Option<usize>> = vec![None; want.len()];
-        if !self.aranges_fast(&want, &mut found) {
-            self.aranges_slow(&want, &mut found);
-        }
-        if let Ok(mut known) = self.pc_units.lock() {
-            for (p, f) in want.into_iter().zip(found) {
-                known.insert(p, f);
-            }
-        }
+    /// `.debug_aranges`, parsed and indexed once per process.
+    fn arange_index(&self) -> &RangeGrid {
+        self.arange_index.get_or_init(|| {
+            let entries = self.aranges_fast().unwrap_or_else(|| {
+                let mut out = Vec::new();
+                self.aranges_slow(&mut out);
+                out
+            });
+            RangeGrid::new(&entries)
+        })
     }
 
     /// The common case (little-endian, DWARF32, 8-byte addresses) on an
     /// aligned copy of the section, as u64 words: a few instructions per
-    /// entry even when built at opt-level 0.
-    fn aranges_fast(&self, want: &[u64], found: &mut [Option<usize>]) -> bool {
+    /// entry even when built at opt-level 0. Entries at address 0 are code
+    /// the linker dropped.
+    fn aranges_fast(&self) -> Option<Vec<(u64, u64, usize)>> {
         let d = self.aranges;
         if self.big_endian || d.len() & 7 != 0 {
-            return false;
+            return None;
         }
-        let mut w = vec![0u64; d.len() / 8];
-        // SAFETY: `w` has exactly `d.len()` bytes of room.
-        unsafe { std::ptr::copy_nonoverlapping(d.as_ptr(), w.as_mut_ptr().cast::<u8>(), d.len()) };
-        let (lo, hi) = (want[0], want[want.len() - 1]);
+        let mut words = vec![0u64; d.len() / 8];
+        // SAFETY: `words` has exactly `d.len()` bytes of room.
+        unsafe {
+            std::ptr::copy_nonoverlapping(d.as_ptr(), words.as_mut_ptr().cast::<u8>(), d.len())
+        };
+        let w: &[u64] = &words;
+        let mut entries = vec![(0u64, 0u64, 0usize); w.len() / 2];
+        let out: &mut [(u64, u64, usize)] = &mut entries;
+        let mut n = 0usize;
         let mut k = 0usize;
         while k + 2 <= w.len() {
             let len = w[k] & 0xffff_ffff;
-            let info_off = (w[k] >> 48) | ((w[k + 1] & 0xffff) << 16);
+            let info_off = ((w[k] >> 48) | ((w[k + 1] & 0xffff) << 16)) as usize;
             let asz = (w[k + 1] >> 16) & 0xff;
             let bytes = 4 + len as usize;
             if len == 0xffff_ffff || asz != 8 || bytes & 7 != 0 {
-                return false;
+                return None;
             }
             let end = (k + bytes / 8).min(w.len());
             let mut e = k + 2;
             while e + 1 < end {
                 let (a, l) = (w[e], w[e + 1]);
                 e += 2;
-                if a > hi || a.wrapping_add(l) <= lo {
-                    continue;
-                }
-                let mut j = want.partition_point(|&p| p < a);
-                while j < want.len() && want[j] < a.wrapping_add(l) {
-                    found[j] = Some(info_off as usize);
-                    j += 1;
+                if a != 0 && l != 0 {
+                    out[n] = (a, a.wrapping_add(l), info_off);
+                    n += 1;
                 }
             }
             k = end;
         }
-        true
+        entries.truncate(n);
+        Some(entries)
     }
 
-    fn aranges_slow(&self, want: &[u64], found: &mut [Option<usize>]) {
+    fn aranges_slow(&self, out: &mut Vec<(u64, u64, usize)>) {
         let d = self.aranges;
         let rd = |o: usize, n: usize| -> Option<u64> {
             let b = d.get(o..o + n)?;
@@ -334,12 +323,8 @@ impl Binary {
                 if a == 0 && l == 0 {
                     break;
                 }
-                // First wanted pc >= a.
-                let i = want.partition_point(|&p| p < a);
-                let mut j = i;
-                while j < want.len() && want[j] < a.wrapping_add(l) {
-                    found[j] = Some(info_off as usize);
-                    j += 1;
+                if a != 0 && l != 0 {
+                    out.push((a, a.wrapping_add(l), info_off as usize));
                 }
             }
             pos = end;
@@ -349,9 +334,7 @@ impl Binary {
     /// The unit whose code contains the link-time address `pc`.
     pub fn cu_for_pc(&self, pc: u64) -> Option<Arc<Cu>> {
         if !self.aranges.is_empty() {
-            self.aranges_lookup(&[pc]);
-            let off = (*self.pc_units.lock().ok()?.get(&pc)?)?;
-            return self.cu(off);
+            return self.cu(self.arange_index().first(pc)?);
         }
         if !self.in_text(pc) {
             return None;
@@ -377,22 +360,36 @@ impl Binary {
         self.cu_for_pc(addr)
     }
 
-    /// Name of the ELF symbol containing the link-time `addr` (one linear
-    /// pass over the symbol table, no allocation; only used for frames
-    /// without DWARF).
+    /// The function symbols, indexed once per process.
+    fn symbols(&self) -> &Symbols {
+        self.symbols.get_or_init(|| {
+            let section = |name: &str| {
+                self.obj
+                    .section_by_name(name)
+                    .and_then(|s| s.data().ok())
+                    .filter(|d| !d.is_empty())
+            };
+            // `strip -s` keeps only the dynamic symbols.
+            let tables = [(".symtab", ".strtab"), (".dynsym", ".dynstr")];
+            for (syms, strs) in tables {
+                let (Some(syms), Some(strs)) = (section(syms), section(strs)) else {
+                    continue;
+                };
+                if let Some(t) = Symbols::elf64_le(&self.obj, syms, strs) {
+                    return t;
+                }
+            }
+            Symbols::generic(&self.obj)
+        })
+    }
+
+    /// Name of the function symbol containing the link-time `addr` (used
+    /// for frames without DWARF).
     pub fn symbol(&self, addr: u64) -> Option<&'static str> {
         if !self.in_text(addr) {
             return None;
         }
-        let mut best: Option<(u64, object::SymbolIndex)> = None;
-        for s in self.obj.symbols() {
-            let a = s.address();
-            if a <= addr && addr < a + s.size().max(1) && best.is_none_or(|b| b.0 < a) {
-                best = Some((a, s.index()));
-            }
-        }
-        let s = self.obj.symbol_by_index(best?.1).ok()?;
-        s.name().ok()
+        self.symbols().at(addr)
     }
 
     pub fn attr_str(&self, cu: &Cu, v: AttributeValue<R>) -> Option<String> {
@@ -618,7 +615,6 @@ impl Binary {
             function: self.function_name(cu, sub).unwrap_or_else(|| "??".into()),
             call_file: None,
             call_line: None,
-            call_column: None,
         }];
         let mut parent = sub;
         'outer: for _ in 0..64 {
@@ -657,7 +653,6 @@ impl Binary {
                         function,
                         call_file,
                         call_line: num(dw::DW_AT_call_line).map(|v| v as u32),
-                        call_column: num(dw::DW_AT_call_column).map(|v| v as u32),
                     });
                 }
                 parent = off;
@@ -786,5 +781,105 @@ pub(super) fn demangle(s: &str) -> String {
     match rustc_demangle::try_demangle(s) {
         Ok(d) => format!("{d:#}"),
         Err(_) => s.to_string(),
+    }
+}
+
+/// The executable's function symbols, by address.
+pub(super) struct Symbols {
+    /// Value: index into the symbol table (or into `names`).
+    grid: RangeGrid,
+    names: SymbolNames,
+}
+
+enum SymbolNames {
+    /// ELF64 little-endian: the raw table as words, and its string table.
+    Raw {
+        syms: &'static [u64],
+        strs: &'static [u8],
+    },
+    Listed(Vec<&'static str>),
+}
+
+impl Symbols {
+    /// The common case (64-bit little-endian ELF, the table aligned in the
+    /// mapping): `Elf64_Sym` read as three words, no per-symbol calls.
+    fn elf64_le(
+        obj: &object::File<'static, &'static [u8]>,
+        syms: &'static [u8],
+        strs: &'static [u8],
+    ) -> Option<Symbols> {
+        if !obj.is_64() || !obj.is_little_endian() || obj.format() != object::BinaryFormat::Elf {
+            return None;
+        }
+        // SAFETY: any bytes are valid u64s; `align_to` only yields aligned
+        // whole words.
+        let (head, words, _) = unsafe { syms.align_to::<u64>() };
+        if !head.is_empty() || !syms.len().is_multiple_of(24) {
+            return None;
+        }
+        let n = words.len() / 3;
+        let mut ranges = vec![(0u64, 0u64, 0usize); n];
+        let out: &mut [(u64, u64, usize)] = &mut ranges;
+        let mut m = 0usize;
+        let mut i = 0usize;
+        while i < n {
+            // st_name: u32, st_info: u8, st_other: u8, st_shndx: u16.
+            let (w0, value, size) = (words[3 * i], words[3 * i + 1], words[3 * i + 2]);
+            let ty = (w0 >> 32) & 0xf;
+            let shndx = w0 >> 48;
+            // STT_FUNC or STT_GNU_IFUNC, defined.
+            if (ty == 2 || ty == 10) && shndx != 0 && value != 0 {
+                out[m] = (value, value.saturating_add(size.max(1)), i);
+                m += 1;
+            }
+            i += 1;
+        }
+        ranges.truncate(m);
+        Some(Symbols {
+            grid: RangeGrid::new(&ranges),
+            names: SymbolNames::Raw { syms: words, strs },
+        })
+    }
+
+    /// Any other object file, through `object` (slow at opt-level 0).
+    fn generic(obj: &object::File<'static, &'static [u8]>) -> Symbols {
+        let mut ranges = Vec::new();
+        let mut names = Vec::new();
+        let mut tables = [obj.symbols(), obj.dynamic_symbols()];
+        for it in &mut tables {
+            for s in it {
+                if !s.is_definition() || s.kind() != object::SymbolKind::Text || s.address() == 0 {
+                    continue;
+                }
+                if let Ok(name) = s.name() {
+                    ranges.push((
+                        s.address(),
+                        s.address().saturating_add(s.size().max(1)),
+                        names.len(),
+                    ));
+                    names.push(name);
+                }
+            }
+            if !names.is_empty() {
+                break;
+            }
+        }
+        Symbols {
+            grid: RangeGrid::new(&ranges),
+            names: SymbolNames::Listed(names),
+        }
+    }
+
+    fn at(&self, addr: u64) -> Option<&'static str> {
+        let i = self.grid.innermost(addr)?;
+        match &self.names {
+            SymbolNames::Raw { syms, strs } => {
+                let off = (*syms.get(3 * i)? & 0xffff_ffff) as usize;
+                let tail = strs.get(off..)?;
+                let len = tail.iter().position(|&b| b == 0)?;
+                std::str::from_utf8(&tail[..len]).ok()
+            }
+            SymbolNames::Listed(names) => names.get(i).copied(),
+        }
     }
 }

@@ -4,30 +4,37 @@
 //!
 //! Everything is lazy: the binary is mapped once per process, and only the
 //! compilation units containing the pcs we look at are parsed (never a scan
-//! of every DIE).
+//! of every DIE). Each pc is symbolised once per process.
+//!
+//! Without DWARF (`objcopy --strip-debug`, a release profile) frames still
+//! get function names from the ELF symbol table, and lines from
+//! `.debug_line` when present (`debug = "line-tables-only"`); such frames
+//! are classified by their function's path (see [`set_user_crates`]).
 //!
 //! Rendering choices where Rust has no `Debug`:
 //! - closures render as their DWARF environment struct, with captures named
 //!   after the captured variable: `{closure_env#0} { x: 5, cfg.timeout: 3 }`;
-//! - collections cut at [`MAX_ELEMS`] elements end like
+//! - collections cut at [`render::MAX_ELEMS`] elements end like
 //!   `finish_non_exhaustive`: `[1, 2, ..]`; strings longer than 64 KiB end
-//!   in `".."`; nesting deeper than [`MAX_DEPTH`] renders as `..`;
+//!   in `".."`; nesting deeper than [`render::MAX_DEPTH`] renders as `..`;
+//!   one value reads at most [`render::MAX_BYTES`] bytes of memory;
 //! - values that cannot be shown say why inline: `<optimized out>`,
 //!   `<unreadable memory at 0x...>`, `<unsupported type NAME>`.
 
 mod dwarf;
 mod eval;
+mod grid;
 mod mem;
 mod render;
 mod types;
 mod value;
 mod walk;
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use gimli::{constants as dw, AttributeValue};
 
-pub use render::{MAX_BYTES, MAX_DEPTH, MAX_ELEMS};
 pub use value::Value;
 
 use dwarf::{Binary, Cu, R};
@@ -79,11 +86,8 @@ pub struct Frame {
     /// when relative.
     pub file: Option<String>,
     pub line: Option<u32>,
-    pub column: Option<u32>,
     pub kind: FrameKind,
     pub inlined: bool,
-    /// Index into the `RawFrame` slice this frame came from.
-    pub raw_index: usize,
     /// Link-time pc used for lookups (`ip - 1 - load bias`).
     pc: u64,
     cfa: u64,
@@ -100,7 +104,7 @@ pub struct Frame {
 pub struct Variable {
     pub name: String,
     pub is_arg: bool,
-    pub type_name: String,
+    /// The value, with its type's name ([`Value::type_name`]).
     pub value: Value,
 }
 
@@ -108,8 +112,6 @@ pub struct Variable {
 pub enum DebugInfoError {
     #[error("cannot read /proc/self/exe: {0}")]
     Load(String),
-    #[error("no debug info in /proc/self/exe")]
-    NoDebugInfo,
     #[error("no debug info for `{0}`")]
     NoFrameInfo(String),
     #[error("no variable info for `{0}` (built with line tables only?)")]
@@ -162,13 +164,74 @@ fn shared_symbol(ip: usize) -> Option<String> {
     Some(dwarf::demangle(&name.to_string_lossy()))
 }
 
+static USER_CRATES: OnceLock<Vec<String>> = OnceLock::new();
+
+/// Names the crates whose functions are the user's own (the test crate's,
+/// the first segment of its tests' `module_path!()`; the package's library).
+/// Only needed where there is no DWARF to tell by source path.
+pub fn set_user_crates(crates: Vec<String>) {
+    let _ = USER_CRATES.set(crates);
+}
+
+/// The toolchain's own crates besides `std`, `core` and `alloc`.
+const STD_CRATES: &[&str] = &[
+    "test",
+    "panic_unwind",
+    "panic_abort",
+    "compiler_builtins",
+    "std_detect",
+    "hashbrown",
+    "rustc_demangle",
+    "addr2line",
+    "gimli",
+    "object",
+    "miniz_oxide",
+    "adler2",
+    "unwind",
+];
+
+/// autopsy's own dependencies: on the stack only as its machinery.
+const AUTOPSY_DEPS: &[&str] = &[
+    "inventory",
+    "backtrace",
+    "libc",
+    "memmap2",
+    "rustyline",
+    "clap",
+    "clap_builder",
+    "regex",
+    "regex_automata",
+    "thiserror",
+    "tempfile",
+    "owo_colors",
+];
+
+/// The crate a demangled function path starts with (`<a::B as c::D>::f`
+/// and `<&a::B as ..>` count as `a`); `None` for non-Rust symbols.
+fn crate_of(function: &str) -> Option<&str> {
+    let f = function.trim_start_matches(['<', '&', '*', '(', '[']);
+    let f = f
+        .strip_prefix("mut ")
+        .or_else(|| f.strip_prefix("const "))
+        .or_else(|| f.strip_prefix("dyn "))
+        .unwrap_or(f);
+    let (head, _) = f.split_once("::")?;
+    (!head.is_empty() && head.chars().all(|c| c.is_alphanumeric() || c == '_')).then_some(head)
+}
+
 fn classify(function: &str, file: Option<&str>) -> FrameKind {
+    classify_with(function, file, USER_CRATES.get().map(Vec::as_slice))
+}
+
+fn classify_with(function: &str, file: Option<&str>, user: Option<&[String]>) -> FrameKind {
     let f = function.trim_start_matches('<');
     let std_fn = ["std::", "core::", "alloc::", "test::", "backtrace::"]
         .iter()
         .any(|p| f.starts_with(p))
         || function.starts_with("__rust")
-        || function.starts_with("rust_");
+        || function.starts_with("rust_")
+        || function.starts_with("__rdl_")
+        || function.starts_with("__rg_");
     if let Some(file) = file {
         if file.starts_with("/rustc/") || file.contains("/lib/rustlib/src/") {
             return FrameKind::Std;
@@ -190,17 +253,41 @@ fn classify(function: &str, file: Option<&str>) -> FrameKind {
         return FrameKind::User;
     }
     if std_fn {
-        FrameKind::Std
-    } else if f.starts_with("autopsy::") {
-        FrameKind::Autopsy
-    } else {
-        FrameKind::Unknown
+        return FrameKind::Std;
+    }
+    if f.starts_with("autopsy::") {
+        return FrameKind::Autopsy;
+    }
+    // No source path (no DWARF for this pc): tell by the function's crate.
+    let Some(krate) = crate_of(function) else {
+        return FrameKind::Unknown;
+    };
+    if STD_CRATES.contains(&krate) {
+        return FrameKind::Std;
+    }
+    if krate.starts_with("autopsy") {
+        return FrameKind::Autopsy;
+    }
+    match user {
+        Some(user) if !user.is_empty() => {
+            if user.iter().any(|u| u == krate) {
+                FrameKind::User
+            } else {
+                FrameKind::Dependency
+            }
+        }
+        // Nobody said which crates are the user's: any Rust code that is
+        // not std's or autopsy's.
+        _ if AUTOPSY_DEPS.contains(&krate) => FrameKind::Dependency,
+        _ => FrameKind::User,
     }
 }
 
 /// The parsed executable (`/proc/self/exe`).
 pub struct DebugInfo {
     bin: Binary,
+    /// Link-time pc → its frames (innermost first), symbolised once.
+    symbolised: Mutex<HashMap<u64, Arc<[Frame]>>>,
 }
 
 static INSTANCE: OnceLock<Result<DebugInfo, DebugInfoError>> = OnceLock::new();
@@ -222,10 +309,10 @@ impl DebugInfo {
         INSTANCE
             .get_or_init(|| {
                 let bin = Binary::load("/proc/self/exe").map_err(DebugInfoError::Load)?;
-                if !bin.has_info {
-                    return Err(DebugInfoError::NoDebugInfo);
-                }
-                Ok(DebugInfo { bin })
+                Ok(DebugInfo {
+                    bin,
+                    symbolised: Mutex::new(HashMap::new()),
+                })
             })
             .as_ref()
             .map_err(|e| e.clone())
@@ -234,6 +321,9 @@ impl DebugInfo {
     /// Whether the binary has variable locations (false for line tables
     /// only, no DWARF, or stripped).
     pub fn has_locals(&self) -> bool {
+        if !self.bin.has_info {
+            return false;
+        }
         *self.bin.has_vars.get_or_init(|| {
             let d = &self.bin.dwarf;
             let mut seen = std::collections::HashSet::new();
@@ -262,78 +352,106 @@ impl DebugInfo {
 
     /// Symbolises frames, innermost first, expanding inlined calls.
     pub fn frames(&self, raw: &[RawFrame]) -> Vec<Frame> {
-        let bin = &self.bin;
         let mut out = Vec::new();
-        let pcs: Vec<u64> = raw
-            .iter()
-            .map(|r| (r.ip as u64).wrapping_sub(bin.bias).wrapping_sub(1))
-            .collect();
-        bin.aranges_lookup(&pcs);
         for (i, r) in raw.iter().enumerate() {
             // Return addresses point after the call: look up `ip - 1`.
-            let pc = (r.ip as u64).wrapping_sub(bin.bias).wrapping_sub(1);
-            let base = Frame {
-                function: String::new(),
-                file: None,
-                line: None,
-                column: None,
-                kind: FrameKind::Unknown,
-                inlined: false,
-                raw_index: i,
-                pc,
-                cfa: r.cfa as u64,
-                caller_cfa: raw.get(i + 1).map(|c| c.cfa as u64),
-                cu: None,
-                scope: None,
-                subprogram: None,
+            let pc = (r.ip as u64).wrapping_sub(self.bin.bias).wrapping_sub(1);
+            let cached = self
+                .symbolised
+                .lock()
+                .ok()
+                .and_then(|m| m.get(&pc).cloned());
+            let frames = match cached {
+                Some(f) => f,
+                None => {
+                    let f: Arc<[Frame]> = self.symbolise(pc, r.ip).into();
+                    if let Ok(mut m) = self.symbolised.lock() {
+                        m.insert(pc, f.clone());
+                    }
+                    f
+                }
             };
-            let cu = bin.cu_for_pc(pc);
-            let scopes = cu.as_ref().map(|c| bin.scopes(c, pc)).unwrap_or_default();
-            let line = cu.as_ref().and_then(|c| bin.line_at(c, pc));
-            if scopes.is_empty() {
-                let function = bin
-                    .symbol(pc)
-                    .map(dwarf::demangle)
-                    .or_else(|| shared_symbol(r.ip))
-                    .unwrap_or_else(|| format!("{:#x}", r.ip));
-                let (file, l, c) = match line {
-                    Some((f, l, c)) => (f, Some(l), Some(c)),
-                    None => (None, None, None),
-                };
-                out.push(Frame {
-                    kind: classify(&function, file.as_deref()),
-                    function,
-                    file,
-                    line: l.filter(|&l| l > 0),
-                    column: c.filter(|&c| c > 0),
-                    cu: cu.as_ref().map(|c| c.off),
-                    ..base
-                });
-                continue;
-            }
-            let sub = scopes[0].die;
-            // Innermost scope gets the line table's location; each outer
-            // scope gets the call site recorded on its inlined child.
-            let mut loc = match line {
-                Some((f, l, c)) => (f, Some(l), Some(c)),
-                None => (None, None, None),
+            let (cfa, caller_cfa) = (r.cfa as u64, raw.get(i + 1).map(|c| c.cfa as u64));
+            out.extend(frames.iter().map(|f| Frame {
+                cfa,
+                caller_cfa,
+                ..f.clone()
+            }));
+        }
+        out
+    }
+
+    /// The frames of one link-time pc (`ip` is the runtime return address),
+    /// without their stack addresses.
+    fn symbolise(&self, pc: u64, ip: usize) -> Vec<Frame> {
+        let bin = &self.bin;
+        let base = Frame {
+            function: String::new(),
+            file: None,
+            line: None,
+            kind: FrameKind::Unknown,
+            inlined: false,
+            pc,
+            cfa: 0,
+            caller_cfa: None,
+            cu: None,
+            scope: None,
+            subprogram: None,
+        };
+        let cu = bin.cu_for_pc(pc);
+        let scopes = cu.as_ref().map(|c| bin.scopes(c, pc)).unwrap_or_default();
+        let line = cu.as_ref().and_then(|c| bin.line_at(c, pc));
+        if scopes.is_empty() {
+            let function = bin
+                .symbol(pc)
+                .map(dwarf::demangle)
+                .or_else(|| shared_symbol(ip))
+                .unwrap_or_else(|| format!("{ip:#x}"));
+            let (file, l) = match line {
+                Some((f, l, _)) => (f, Some(l)),
+                None => (None, None),
             };
-            for (k, s) in scopes.iter().enumerate().rev() {
-                let (file, l, c) = loc.clone();
-                out.push(Frame {
-                    kind: classify(&s.function, file.as_deref()),
-                    function: s.function.clone(),
-                    file,
-                    line: l.filter(|&l| l > 0),
-                    column: c.filter(|&c| c > 0),
-                    inlined: k > 0,
-                    cu: cu.as_ref().map(|c| c.off),
-                    scope: Some(s.die),
-                    subprogram: Some(sub),
-                    ..base.clone()
-                });
-                loc = (s.call_file.clone(), s.call_line, s.call_column);
+            return vec![Frame {
+                kind: classify(&function, file.as_deref()),
+                function,
+                file,
+                line: l.filter(|&l| l > 0),
+                cu: cu.as_ref().map(|c| c.off),
+                ..base
+            }];
+        }
+        let sub = scopes[0].die;
+        // Innermost scope gets the line table's location; each outer
+        // scope gets the call site recorded on its inlined child.
+        let mut loc = match line {
+            Some((f, l, _)) => (f, Some(l)),
+            None => (None, None),
+        };
+        let mut out = Vec::with_capacity(scopes.len());
+        for (k, s) in scopes.iter().enumerate().rev() {
+            let (file, l) = loc.clone();
+            let mut function = s.function.clone();
+            if k == 0 && !function.contains("::") {
+                // Line-tables-only DWARF names functions without their
+                // path: the symbol at the same pc has it.
+                if let Some(sym) = bin.symbol(pc).map(dwarf::demangle) {
+                    if sym.contains("::") {
+                        function = sym;
+                    }
+                }
             }
+            out.push(Frame {
+                kind: classify(&function, file.as_deref()),
+                function,
+                file,
+                line: l.filter(|&l| l > 0),
+                inlined: k > 0,
+                cu: cu.as_ref().map(|c| c.off),
+                scope: Some(s.die),
+                subprogram: Some(sub),
+                ..base.clone()
+            });
+            loc = (s.call_file.clone(), s.call_line);
         }
         out
     }
@@ -560,7 +678,6 @@ impl DebugInfo {
                 Variable {
                     name: v.name.clone(),
                     is_arg: v.is_arg,
-                    type_name: type_name.clone(),
                     value: Value { type_name, node },
                 }
             })
@@ -606,5 +723,35 @@ mod tests {
         );
         assert_eq!(classify("std::rt::lang_start", None), FrameKind::Std);
         assert_eq!(classify("0x1234", None), FrameKind::Unknown);
+    }
+
+    #[test]
+    fn classifies_frames_without_dwarf_by_path() {
+        let user = ["batch".to_string()];
+        let c = |f: &str| classify_with(f, None, Some(&user));
+        assert_eq!(c("batch::load"), FrameKind::User);
+        assert_eq!(c("batch::run_batch::{{closure}}"), FrameKind::User);
+        assert_eq!(
+            c("<batch::Config as core::clone::Clone>::clone"),
+            FrameKind::User
+        );
+        assert_eq!(c("std::panicking::begin_panic_handler"), FrameKind::Std);
+        assert_eq!(
+            c("<alloc::boxed::Box<F,A> as core::ops::function::FnOnce<Args>>::call_once"),
+            FrameKind::Std
+        );
+        assert_eq!(c("__rustc::rust_begin_unwind"), FrameKind::Std);
+        assert_eq!(c("rust_begin_unwind"), FrameKind::Std);
+        assert_eq!(c("core::option::expect_failed"), FrameKind::Std);
+        assert_eq!(c("autopsy::runner::worker::run_one"), FrameKind::Autopsy);
+        assert_eq!(c("regex::Regex::new"), FrameKind::Dependency);
+        assert_eq!(c("start_thread"), FrameKind::Unknown);
+        assert_eq!(c("0x7f0012345678"), FrameKind::Unknown);
+        // Without a list of the user's crates: any Rust code outside std,
+        // autopsy and autopsy's own dependencies.
+        let d = |f: &str| classify_with(f, None, None);
+        assert_eq!(d("batch::load"), FrameKind::User);
+        assert_eq!(d("inventory::iter"), FrameKind::Dependency);
+        assert_eq!(d("core::panicking::panic"), FrameKind::Std);
     }
 }

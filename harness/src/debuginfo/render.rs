@@ -236,6 +236,22 @@ impl<'a> Ctx<'a> {
             .or_else(|| self.field(&inner, "data")))
     }
 
+    /// Whether a wide pointer points at `dyn Any`, `dyn Any + Send` or
+    /// `dyn Any + Send + Sync`: by the pointee's name, else the pointer's.
+    fn is_dyn_any(&self, t: &Typed) -> bool {
+        let pointee =
+            t.ty.member("pointer")
+                .and_then(|m| self.bin.ty(m.ty?))
+                .and_then(|p| match p.kind {
+                    Kind::Pointer(Some(r)) => self.bin.ty(r),
+                    _ => None,
+                });
+        match pointee {
+            Some(p) if p.qual.contains("dyn ") => is_dyn_any_name(&p.qual),
+            _ => is_dyn_any_name(&t.ty.qual),
+        }
+    }
+
     /// For `&dyn Trait` / `Box<dyn Trait>`: the concrete value, found from
     /// the vtable's `<T as Trait>::{vtable}` variable.
     fn dyn_target(&mut self, t: &Typed) -> Result<Option<Typed>, Node> {
@@ -610,6 +626,15 @@ impl<'a> Ctx<'a> {
         }
         // &dyn Trait, Box<dyn Trait>.
         if ty.member("vtable").is_some() && ty.member("pointer").is_some() {
+            // std's `impl Debug for dyn Any (+ Send (+ Sync))` says nothing
+            // of the concrete value.
+            if self.is_dyn_any(t) {
+                return Ok(Node::Struct {
+                    name: "Any".into(),
+                    fields: Vec::new(),
+                    more: true,
+                });
+            }
             return match self.dyn_target(t)? {
                 Some(c) => Ok(self.render(&c, depth + 1)),
                 None => Err(unsupported(&ty)),
@@ -1058,6 +1083,19 @@ pub(super) fn base_value(enc: Enc, b: &[u8], name: &str) -> String {
     }
 }
 
+/// Whether the first trait object named in `name` is `dyn core::any::Any`
+/// with at most the `Send` and `Sync` markers.
+fn is_dyn_any_name(name: &str) -> bool {
+    let Some(i) = name.find("dyn ") else {
+        return false;
+    };
+    let rest = &name[i + 4..];
+    let end = rest.find([')', ',', '>']).unwrap_or(rest.len());
+    let mut traits = rest[..end].split(" + ").map(str::trim);
+    traits.next() == Some("core::any::Any")
+        && traits.all(|t| t == "core::marker::Send" || t == "core::marker::Sync")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1097,5 +1135,26 @@ mod tests {
         assert_eq!(base_value(Enc::Bool, &[1], "bool"), "true");
         assert_eq!(base_value(Enc::Unit, &[], "()"), "()");
         assert_eq!(closure_capture_name("_ref__cfg__timeout"), "cfg.timeout");
+    }
+
+    #[test]
+    fn recognises_dyn_any() {
+        for yes in [
+            "alloc::boxed::Box<(dyn core::any::Any + core::marker::Send), alloc::alloc::Global>",
+            "&dyn core::any::Any",
+            "&(dyn core::any::Any + core::marker::Send + core::marker::Sync)",
+            "(dyn core::any::Any + core::marker::Send)",
+        ] {
+            assert!(is_dyn_any_name(yes), "{yes}");
+        }
+        for no in [
+            "&dyn core::fmt::Debug",
+            "alloc::boxed::Box<(dyn core::error::Error + core::marker::Send)>",
+            "&(dyn core::any::Any + core::marker::Unpin)",
+            "&dyn core::any::AnyThing",
+            "alloc::vec::Vec<u8>",
+        ] {
+            assert!(!is_dyn_any_name(no), "{no}");
+        }
     }
 }

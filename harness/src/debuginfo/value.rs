@@ -133,7 +133,11 @@ impl Node {
             Node::Atom(s) => out.push_str(s),
             Node::Struct { name, fields, more } => {
                 out.push_str(name);
-                if fields.is_empty() && !more {
+                if fields.is_empty() {
+                    // `finish_non_exhaustive` with no fields: ` { .. }`.
+                    if *more {
+                        out.push_str(" { .. }");
+                    }
                     return;
                 }
                 out.push_str(" {\n");
@@ -327,6 +331,21 @@ mod tests {
         };
         assert_eq!(v.debug(), format!("{real:?}"));
         assert_eq!(v.debug_pretty(), format!("{real:#?}"));
+    }
+
+    #[test]
+    fn dyn_any_renders_like_std() {
+        let any: Box<dyn std::any::Any + Send> = Box::new(5u8);
+        let v = Value {
+            type_name: String::new(),
+            node: Node::Struct {
+                name: "Any".into(),
+                fields: vec![],
+                more: true,
+            },
+        };
+        assert_eq!(v.debug(), format!("{any:?}"));
+        assert_eq!(v.debug_pretty(), format!("{any:#?}"));
     }
 
     #[test]

@@ -52,6 +52,24 @@ pub(crate) fn configure(args: &HiArgs) {
     CAPTURED.store(args.capture, Ordering::Relaxed);
     trace::configure(args.trace);
     debuginfo::set_autopsy_dir(env!("CARGO_MANIFEST_DIR"));
+    debuginfo::set_user_crates(user_crates());
+}
+
+/// The test crate (first segment of its tests' `module_path!()`) and, under
+/// `cargo test`, the package's library: the user's own code when frames
+/// have no DWARF to tell by source path.
+fn user_crates() -> Vec<String> {
+    let mut crates: Vec<String> = inventory::iter::<crate::__private::Test>
+        .into_iter()
+        .map(|t| t.module_path.split("::").next().unwrap_or("").to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if let Ok(pkg) = std::env::var("CARGO_PKG_NAME") {
+        crates.push(pkg.replace('-', "_"));
+    }
+    crates.sort();
+    crates.dedup();
+    crates
 }
 
 fn styles() -> Styles {

@@ -340,25 +340,18 @@ impl Session {
         };
         let mut out = String::new();
         let name = simple_name(&f.function);
-        let file = f
-            .file
-            .as_deref()
-            .map(|p| self.display_path(p))
-            .unwrap_or_else(|| "<unknown>".into());
-        match f.line {
-            Some(line) => {
-                let _ = writeln!(
-                    out,
-                    "> {}({line}){name}()",
-                    Styles::paint(self.styles.location, &file)
-                );
+        match (f.file.as_deref().map(|p| self.display_path(p)), f.line) {
+            (Some(file), Some(line)) => {
+                let file = Styles::paint(self.styles.location, file);
+                let _ = writeln!(out, "> {file}({line}){name}()");
             }
-            None => {
-                let _ = writeln!(
-                    out,
-                    "> {}{name}()",
-                    Styles::paint(self.styles.location, &file)
-                );
+            (Some(file), None) => {
+                let file = Styles::paint(self.styles.location, file);
+                let _ = writeln!(out, "> {file}{name}()");
+            }
+            // No line table: the function's whole path is all there is.
+            (None, _) => {
+                let _ = writeln!(out, "> {}()", f.function);
             }
         }
         if let Some(src) = self.source_line(&f) {
