@@ -162,20 +162,28 @@ macro_rules! __trace_loop {
     ($traced:block, $plain:block) => {{
         #[cfg(debug_assertions)]
         {
-            // SAFETY: reads one byte of a live static and jumps to one of
-            // the labels, ordinary code of this function; never falls
-            // through.
+            // SAFETY: reads one byte of a live static and jumps to the label,
+            // ordinary code of this function, or falls through. The untraced
+            // path is a compare and a taken branch straight into the plain
+            // copy (at opt-level 0 a fall-through costs one more jump); the
+            // copy ends the iteration with `continue` (a loop body is `()`,
+            // and this is the innermost loop's body).
             unsafe {
                 ::core::arch::asm!(
                     "cmp byte ptr [rip + {flag}], 0",
-                    "jne {traced}",
-                    "jmp {plain}",
+                    "je {plain}",
                     flag = sym $crate::__private::TRACING,
-                    traced = label $traced,
-                    plain = label $plain,
+                    plain = label {
+                        $plain;
+                        #[allow(unreachable_code)]
+                        {
+                            continue;
+                        }
+                    },
                     options(nostack),
                 )
             }
+            $traced
         }
         #[cfg(not(debug_assertions))]
         {
