@@ -51,6 +51,38 @@ impl Run {
     pub fn normalized(&self) -> String {
         normalize(&self.stdout)
     }
+
+    /// libtest's closing `test result: ...` line, normalized.
+    pub fn test_result(&self) -> String {
+        let line = self.stdout.lines().find(|l| l.starts_with("test result: "));
+        normalize(
+            line.unwrap_or_else(|| {
+                panic!("no test result line:\n{}\n{}", self.stdout, self.stderr)
+            }),
+        )
+    }
+}
+
+/// The `test NAME ... STATUS` lines of `out`, in the order printed.
+pub fn result_lines(out: &str) -> Vec<&str> {
+    out.lines()
+        .filter(|l| l.starts_with("test ") && l.contains(" ... "))
+        .collect()
+}
+
+/// Compares `actual` with `tests/snapshots/NAME.txt`; `AUTOPSY_BLESS=1`
+/// rewrites the file instead (read every blessed diff by eye).
+pub fn snapshot(name: &str, actual: &str) {
+    let path = root().join("tests/snapshots").join(format!("{name}.txt"));
+    if std::env::var_os("AUTOPSY_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "snapshot {name} differs (AUTOPSY_BLESS=1 rewrites it)\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
 }
 
 /// Replaces what changes between runs: durations, thread ids, addresses.

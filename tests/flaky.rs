@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use autopsy_e2e::{normalize, Fixture, Run};
+use autopsy_e2e::{normalize, snapshot, Fixture, Run};
 
 /// A second test target built from the same source: its own binary name, so
 /// its own last-failed record, which only the `--lf`/`--ff` tests touch.
@@ -74,21 +74,6 @@ fn section<'a>(stdout: &'a str, header: &str) -> &'a str {
     .min()
     .unwrap_or(rest.len());
     rest[..end].trim_end_matches('\n')
-}
-
-fn snapshot(name: &str, actual: &str) {
-    let path = autopsy_e2e::root()
-        .join("tests/snapshots")
-        .join(format!("{name}.txt"));
-    if std::env::var_os("AUTOPSY_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(
-        actual, expected,
-        "snapshot {name} differs (AUTOPSY_BLESS=1 rewrites it)"
-    );
 }
 
 #[test]

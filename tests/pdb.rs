@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 
-use autopsy_e2e::{normalize, run_killed_after, Fixture, Run};
+use autopsy_e2e::{normalize, result_lines, run_killed_after, Fixture, Run};
 
 /// The fixture with every value type (tests/fixtures/pdb.rs).
 fn pdb() -> Fixture {
@@ -873,22 +873,6 @@ fn unwrap_in_a_helper_opens_in_the_helper() {
 
 // --- continue, quit, end of input ---------------------------------------
 
-/// The `test NAME ... RESULT` lines, in order.
-fn result_lines(out: &str) -> Vec<&str> {
-    out.lines()
-        .filter(|l| l.starts_with("test ") && l.contains(" ... "))
-        .collect()
-}
-
-fn test_result(run: &Run) -> String {
-    normalize(
-        run.stdout
-            .lines()
-            .find(|l| l.starts_with("test result: "))
-            .unwrap_or_else(|| panic!("no test result:\n{}", run.stdout)),
-    )
-}
-
 #[test]
 fn continue_fails_the_test_and_the_run_goes_on() {
     let f = batch();
@@ -917,7 +901,7 @@ fn continue_fails_the_test_and_the_run_goes_on() {
         "{}",
         run.stdout
     );
-    assert_eq!(test_result(&run), "test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in X.XXs");
+    assert_eq!(run.test_result(), "test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in X.XXs");
 }
 
 #[test]
@@ -961,7 +945,7 @@ fn quit_stops_the_run_with_what_ran() {
         run.stdout
     );
     // parses_rows never ran: counted nowhere.
-    assert_eq!(test_result(&run), "test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in X.XXs");
+    assert_eq!(run.test_result(), "test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in X.XXs");
 }
 
 #[test]
@@ -996,7 +980,7 @@ fn end_of_input_continues_and_dev_null_never_hangs() {
         "{}",
         run.stdout
     );
-    assert_eq!(test_result(&run), "test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in X.XXs");
+    assert_eq!(run.test_result(), "test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in X.XXs");
     // CI: stdin is /dev/null.
     let (run, killed) = f.run_timeout(&["--pdb"], &[], None, LIMIT);
     assert!(
@@ -1005,7 +989,7 @@ fn end_of_input_continues_and_dev_null_never_hangs() {
         run.stdout
     );
     assert_eq!(run.code, Some(101));
-    assert_eq!(test_result(&run), "test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in X.XXs");
+    assert_eq!(run.test_result(), "test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in X.XXs");
     assert!(
         run.stdout
             .contains("-> config[key]\n(autopsy) \ntest nightly_batch ... FAILED\n"),

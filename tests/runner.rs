@@ -7,7 +7,7 @@
 //! what libtest prints for the same suite, plus autopsy's known additions:
 //! output of child processes and C code is captured, crashes are reported).
 
-use autopsy_e2e::{normalize, Fixture, Run};
+use autopsy_e2e::{normalize, snapshot, Fixture, Run};
 
 fn fixture() -> Fixture {
     Fixture::new("runner", "")
@@ -41,21 +41,6 @@ const CALM: &[&str] = &["--skip", "crash::", "--skip", "parallel::"];
 
 fn args<'a>(a: &[&'a str], b: &[&'a str]) -> Vec<&'a str> {
     a.iter().chain(b).copied().collect()
-}
-
-fn snapshot(name: &str, actual: &str) {
-    let path = autopsy_e2e::root()
-        .join("tests/snapshots")
-        .join(format!("{name}.txt"));
-    if std::env::var_os("AUTOPSY_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        actual == expected,
-        "snapshot {name} differs (AUTOPSY_BLESS=1 rewrites it)\n--- expected\n{expected}\n--- actual\n{actual}"
-    );
 }
 
 /// Asserts that each of `lines` is a whole line of `text`.

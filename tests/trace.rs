@@ -121,15 +121,6 @@ fn result_lines(out: &str) -> Vec<String> {
         .collect()
 }
 
-fn test_result(run: &Run) -> String {
-    normalize(
-        run.stdout
-            .lines()
-            .find(|l| l.starts_with("test result: "))
-            .unwrap_or_else(|| panic!("no test result:\n{}\n{}", run.stdout, run.stderr)),
-    )
-}
-
 const ONE_PASSED: &str =
     "test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 6 filtered out; finished in X.XXs";
 
@@ -186,7 +177,7 @@ fn trace_opens_before_the_first_statement_and_next_walks_the_loop() {
     ]
     .concat();
     same(&body(&run), &expected);
-    assert_eq!(test_result(&run), ONE_PASSED);
+    assert_eq!(run.test_result(), ONE_PASSED);
 }
 
 #[test]
@@ -713,7 +704,7 @@ fn breakpoint_macro_in_library_code_opens_in_the_helper_then_next_goes_on_in_the
     ]
     .concat();
     same(&body(&run), &expected);
-    assert_eq!(test_result(&run), ONE_PASSED);
+    assert_eq!(run.test_result(), ONE_PASSED);
 }
 
 #[test]
@@ -767,7 +758,7 @@ fn a_failure_mid_trace_opens_the_post_mortem() {
         "{b}"
     );
     assert_eq!(
-        test_result(&run),
+        run.test_result(),
         "test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 6 filtered out; finished in X.XXs"
     );
 }
@@ -813,7 +804,7 @@ fn outcome(run: &Run) -> (Vec<String>, String, String, Option<i32>) {
         .next()
         .map(|t| t.split("\n\n").next().unwrap_or("").to_string())
         .unwrap_or_default();
-    (lines, failures, test_result(run), run.code)
+    (lines, failures, run.test_result(), run.code)
 }
 
 #[test]
@@ -1103,5 +1094,5 @@ fn pdb_with_reruns_opens_nothing_for_a_test_that_passes_on_a_rerun() {
         ),
         "{out}"
     );
-    assert_eq!(test_result(&run), ONE_PASSED);
+    assert_eq!(run.test_result(), ONE_PASSED);
 }
