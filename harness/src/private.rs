@@ -33,6 +33,8 @@ pub struct Test {
     pub file: &'static str,
     /// Line of the function's name.
     pub line: u32,
+    /// Column of the function's name (libtest's notes end `at file:line:col`).
+    pub column: u32,
     /// `#[ignore]` (`Some("")`) or `#[ignore = "reason"]` (`Some("reason")`).
     pub ignore: Option<&'static str>,
     /// `#[should_panic]`.

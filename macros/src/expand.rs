@@ -23,6 +23,7 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
     let name = ident.unraw().to_string();
     // `line!()` resolves to the line of its own span: the function's name.
     let line = quote_spanned!(ident.span()=> ::core::line!());
+    let column = quote_spanned!(ident.span()=> ::core::column!());
     let ignore = match ignore {
         None => quote!(::core::option::Option::None),
         Some(reason) => quote!(::core::option::Option::Some(#reason)),
@@ -56,6 +57,7 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
                 name: #name,
                 file: ::core::file!(),
                 line: #line,
+                column: #column,
                 ignore: #ignore,
                 should_panic: #should_panic,
                 reruns: #reruns,

@@ -95,7 +95,10 @@ fn verdict(test: &Test, ending: Ending) -> Verdict {
         (Ending::Returned, ShouldPanic::No) => Verdict::Passed,
         (Ending::Returned, _) => failed(
             "test did not panic as expected".into(),
-            "note: test did not panic as expected".into(),
+            format!(
+                "note: test did not panic as expected at {}:{}:{}",
+                test.file, test.line, test.column
+            ),
         ),
         (Ending::ReturnedErr(e), _) => {
             // libtest's `Termination` prints the error to the test's stderr.
