@@ -173,10 +173,19 @@ fn show_output_and_nocapture() {
     for flag in ["--nocapture", "--no-capture"] {
         let run = fx.run(&[flag, "--test-threads", "1", "capture::"]);
         assert_eq!(run.code, Some(101), "{}", run.stderr);
-        has_lines(
-            &run.stdout,
-            &["rust stdout", "child stdout", "c stdio", "passing output"],
+        // One test at a time, libtest prints `test NAME ... ` before the
+        // test runs, so its output sits between the name and the status.
+        // (C's stdio, fully buffered on a pipe, comes out at the worker's
+        // exit, as it would at libtest's.)
+        assert!(
+            run.stdout.contains(
+                "\nrunning 2 tests\ntest capture::child_process ... rust stdout\nchild stdout\nFAILED\n\
+                 test capture::quiet_pass ... passing output\nok\n"
+            ),
+            "{}",
+            run.stdout
         );
+        has_lines(&run.stdout, &["c stdio"]);
         has_lines(
             &run.stderr,
             &["rust stderr", "child stderr", "show me the output"],

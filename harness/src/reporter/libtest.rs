@@ -23,6 +23,9 @@ pub(crate) struct LibtestReporter {
     terse_total: usize,
     /// `#[should_panic]` tests: libtest writes `test NAME - should panic ... ok`.
     should_panic: HashSet<String>,
+    /// The test whose `test NAME ... ` is on screen, waiting for its status
+    /// (see [`Event::Begin`]).
+    open_line: Option<&'static str>,
 }
 
 impl LibtestReporter {
@@ -35,6 +38,7 @@ impl LibtestReporter {
             terse_count: 0,
             terse_total: 0,
             should_panic: crate::list::should_panic_names(),
+            open_line: None,
         }
     }
 
@@ -61,12 +65,20 @@ impl LibtestReporter {
                 format!("{}, {reason}", Styles::paint(s.ignored, "ignored"))
             }
         };
-        let mode = if self.should_panic.contains(record.name) {
+        if self.open_line.take() == Some(record.name) {
+            return format!("{status}\n");
+        }
+        format!("{}{status}\n", self.prefix(record.name))
+    }
+
+    /// `test NAME ... `, and libtest's ` - should panic` mark.
+    fn prefix(&self, name: &str) -> String {
+        let mode = if self.should_panic.contains(name) {
             " - should panic"
         } else {
             ""
         };
-        format!("test {}{mode} ... {status}\n", record.name)
+        format!("test {name}{mode} ... ")
     }
 
     /// libtest's terse `.` or `i`: 87 to a line, each line ended by its
@@ -161,12 +173,23 @@ impl Reporter for LibtestReporter {
                 out.push_str(&format!("\nrunning {to_run} test{s}\n"));
                 self.terse_total = to_run;
             }
+            Event::Begin { name } => {
+                if self.format == Format::Pretty {
+                    out = self.prefix(name);
+                    self.open_line = Some(name);
+                }
+            }
             Event::Rerun {
                 name,
                 attempt,
                 total,
             } => {
                 if self.format == Format::Pretty {
+                    let prefix = if self.open_line.take() == Some(name) {
+                        String::new()
+                    } else {
+                        format!("test {name} ... ")
+                    };
                     let why = attempt
                         .failure
                         .as_ref()
@@ -174,7 +197,7 @@ impl Reporter for LibtestReporter {
                         .unwrap_or("");
                     let why = why.lines().next().unwrap_or("");
                     out.push_str(&format!(
-                        "test {name} ... {} (attempt {} of {total} failed{}{why})\n",
+                        "{prefix}{} (attempt {} of {total} failed{}{why})\n",
                         Styles::paint(self.styles.flaky, "RERUN"),
                         attempt.number,
                         if why.is_empty() { "" } else { ": " },

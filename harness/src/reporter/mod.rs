@@ -96,6 +96,12 @@ pub(crate) enum Event<'a> {
     Started {
         to_run: usize,
     },
+    /// A test starts and its output goes straight to the screen (one test
+    /// at a time under `--nocapture`): libtest prints `test NAME ... ` now
+    /// and the status when it ends, so the output sits between them.
+    Begin {
+        name: &'static str,
+    },
     /// A failed attempt that will be rerun.
     Rerun {
         name: &'static str,

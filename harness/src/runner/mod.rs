@@ -310,7 +310,8 @@ impl Coordinator<'_> {
 
     /// Sends worker `i` tests until it holds `max` (or less, see `depth`).
     fn fill(&mut self, i: usize, max: usize) {
-        let depth = if self.args.timeout.is_some() || self.args.pdb || self.args.trace {
+        let one_at_a_time = self.args.timeout.is_some() || self.announces_starts();
+        let depth = if one_at_a_time || self.args.pdb || self.args.trace {
             1
         } else {
             max
@@ -355,12 +356,24 @@ impl Coordinator<'_> {
                 slot.alive = false;
                 return;
             }
-            if slot.inflight.is_empty() {
+            let starts_now = slot.inflight.is_empty();
+            if starts_now {
                 slot.started = Some(Instant::now());
             }
             slot.used = true;
             slot.inflight.push_back(job);
+            if starts_now && self.announces_starts() {
+                let name = self.cases[job.case].name;
+                self.reporter.report(Event::Begin { name });
+            }
         }
+    }
+
+    /// libtest's serial `--nocapture` run: `test NAME ... ` before the
+    /// test's own output, its status after. (The prompt of `--pdb` and
+    /// `--trace` starts lines of its own, so not there.)
+    fn announces_starts(&self) -> bool {
+        self.args.threads == 1 && !self.args.capture && !self.args.pdb && !self.args.trace
     }
 
     /// Starts a worker in a free slot (reusing a dead one) and its reader.
