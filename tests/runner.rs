@@ -484,18 +484,52 @@ fn command_line_errors_help_and_compat_flags() {
     }
 
     // What IDEs and cargo pass: accepted, and the run is a normal one.
-    let run = fx.run(&[
-        "-Z",
-        "unstable-options",
-        "--report-time",
-        "--shuffle",
-        "outer",
-    ]);
+    let run = fx.run(&["-Z", "unstable-options", "--report-time", "outer"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(
         run.normalized(),
         "\nrunning 1 test\ntest outer::inner::passes ... ok\n\n\
          test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 18 filtered out; finished in X.XXs\n\n"
+    );
+
+    // --shuffle as libtest's: the seed in the header, the same seed the same
+    // order (not name order), and RUST_TEST_SHUFFLE_SEED as its twin.
+    let shuffled = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = vec![
+            "--test-threads",
+            "1",
+            "--skip",
+            "crash::",
+            "--skip",
+            "parallel::",
+        ];
+        all.extend_from_slice(args);
+        let run = fx.run_with(&all, env, "");
+        assert!(
+            run.stdout
+                .starts_with("\nrunning 12 tests (shuffle seed: 7)\n"),
+            "{}",
+            run.stdout
+        );
+        run.stdout
+            .lines()
+            .filter(|l| l.starts_with("test ") && l.contains(" ... "))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    let first = shuffled(&["--shuffle-seed", "7"], &[]);
+    let again = shuffled(&[], &[("RUST_TEST_SHUFFLE_SEED", "7")]);
+    assert_eq!(first, again);
+    let mut sorted = first.clone();
+    sorted.sort();
+    assert_ne!(first, sorted, "seed 7 kept name order");
+    let run = fx.run(&["--shuffle", "outer"]);
+    assert!(
+        regex::Regex::new(r"^\nrunning 1 test \(shuffle seed: \d+\)\n")
+            .unwrap()
+            .is_match(&run.stdout),
+        "{}",
+        run.stdout
     );
 
     // A bad value names its flag.

@@ -103,6 +103,8 @@ pub struct HiArgs {
     pub last_failed: bool,
     pub failed_first: bool,
     pub junit: Option<PathBuf>,
+    /// `--shuffle` / `--shuffle-seed`: the seed of the order, when shuffled.
+    pub shuffle_seed: Option<u64>,
 }
 
 fn seconds(flag: &'static str, secs: f64) -> Result<Duration, ArgsError> {
@@ -233,6 +235,16 @@ impl HiArgs {
             last_failed: low.last_failed,
             failed_first: low.failed_first,
             junit: low.junit,
+            shuffle_seed: match (low.shuffle_seed, low.shuffle) {
+                (Some(seed), _) => Some(seed),
+                // libtest seeds from the clock too; the seed is printed.
+                (None, true) => Some(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_nanos() as u64),
+                ),
+                (None, false) => None,
+            },
         })
     }
 }

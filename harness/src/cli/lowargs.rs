@@ -162,11 +162,15 @@ pub struct LowArgs {
     /// Accepted for libtest compatibility.
     #[arg(long = "ensure-time", hide_short_help = true)]
     pub ensure_time: bool,
-    /// Accepted for libtest compatibility: tests run in name order.
-    #[arg(long, hide_short_help = true)]
+    /// Run the tests in a random order (the seed is printed to rerun it).
+    #[arg(long, env = "RUST_TEST_SHUFFLE", value_parser = clap::builder::FalseyValueParser::new())]
     pub shuffle: bool,
-    /// Accepted for libtest compatibility.
-    #[arg(long = "shuffle-seed", value_name = "SEED", hide_short_help = true)]
+    /// Run the tests in the order this seed gives (implies --shuffle).
+    #[arg(
+        long = "shuffle-seed",
+        value_name = "SEED",
+        env = "RUST_TEST_SHUFFLE_SEED"
+    )]
     pub shuffle_seed: Option<u64>,
     /// Accepted for libtest compatibility: results go to stdout.
     #[arg(long, value_name = "PATH", hide_short_help = true)]

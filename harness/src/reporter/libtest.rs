@@ -168,9 +168,14 @@ impl Reporter for LibtestReporter {
     fn report(&mut self, event: Event<'_>) {
         let mut out = String::new();
         match event {
-            Event::Started { to_run } => {
+            Event::Started {
+                to_run,
+                shuffle_seed,
+            } => {
                 let s = if to_run == 1 { "" } else { "s" };
-                out.push_str(&format!("\nrunning {to_run} test{s}\n"));
+                let seed =
+                    shuffle_seed.map_or(String::new(), |seed| format!(" (shuffle seed: {seed})"));
+                out.push_str(&format!("\nrunning {to_run} test{s}{seed}\n"));
                 self.terse_total = to_run;
             }
             Event::Begin { name } => {

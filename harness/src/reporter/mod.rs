@@ -95,6 +95,8 @@ impl Summary {
 pub(crate) enum Event<'a> {
     Started {
         to_run: usize,
+        /// Printed as libtest does: `running N tests (shuffle seed: S)`.
+        shuffle_seed: Option<u64>,
     },
     /// A test starts and its output goes straight to the screen (one test
     /// at a time under `--nocapture`): libtest prints `test NAME ... ` now
