@@ -27,21 +27,7 @@ cmp -s "$REPO/bench/trace/crate/tests/overhead.rs" "$OV_CRATE/tests/overhead.rs"
     || cp "$REPO/bench/trace/crate/tests/overhead.rs" "$OV_CRATE/tests/overhead.rs"
 source "$REPO/bench/pdb/build.sh"
 ov_exe() {
-    (cd "$OV_CRATE" && CARGO_TARGET_DIR="$REPO/target/bench/trace/target" \
-        cargo test --no-run --test overhead --message-format=json-render-diagnostics "$@") \
-        | python3 -c '
-import json, sys
-exe = None
-for line in sys.stdin:
-    try:
-        m = json.loads(line)
-    except ValueError:
-        continue
-    if m.get("reason") == "compiler-artifact" and m.get("target", {}).get("name") == "overhead" and m.get("executable"):
-        exe = m["executable"]
-if not exe:
-    sys.exit("no test executable in cargo output")
-print(exe)'
+    CARGO_TARGET_DIR="$REPO/target/bench/trace/target" test_exe "$OV_CRATE" overhead "$@"
 }
 echo "building the overhead crate (dev, then release)..." >&2
 OV_DEV=$(ov_exe)

@@ -27,9 +27,12 @@ big_build() {
     export BIG_DEV BIG_OPT
 }
 
-# Builds the `big` test target and prints its executable's path.
-big_exe() {
-    (cd "$BIG_CRATE" && cargo test --no-run --test big --message-format=json-render-diagnostics "$@") \
+# `test_exe DIR TARGET [CARGO ARGS...]`: builds test target TARGET of the crate
+# in DIR (into $CARGO_TARGET_DIR) and prints its executable's path.
+test_exe() {
+    local dir=$1 target=$2
+    shift 2
+    (cd "$dir" && cargo test --no-run --test "$target" --message-format=json-render-diagnostics "$@") \
         | python3 -c '
 import json, sys
 exe = None
@@ -38,9 +41,13 @@ for line in sys.stdin:
         m = json.loads(line)
     except ValueError:
         continue
-    if m.get("reason") == "compiler-artifact" and m.get("target", {}).get("name") == "big" and m.get("executable"):
+    if m.get("reason") == "compiler-artifact" and m.get("target", {}).get("name") == sys.argv[1] and m.get("executable"):
         exe = m["executable"]
 if not exe:
     sys.exit("no test executable in cargo output")
-print(exe)'
+print(exe)' "$target"
+}
+
+big_exe() {
+    test_exe "$BIG_CRATE" big "$@"
 }

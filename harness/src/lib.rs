@@ -227,7 +227,8 @@ pub(crate) fn main_impl() -> ! {
         std::process::exit(0);
     }
     let styles = styles::Styles::new(args.color);
-    let mut reporter = reporter::LibtestReporter::new(args.format, styles, args.show_output);
+    let mut reporter =
+        reporter::LibtestReporter::new(args.format, styles, args.show_output, &tests);
     let conclusion = runner::run(&args, &tests, &mut reporter);
     std::process::exit(conclusion.exit_code())
 }

@@ -41,16 +41,6 @@ pub(crate) fn all_tests() -> Vec<TestCase> {
     tests
 }
 
-/// The names of the `#[should_panic]` tests: libtest's pretty lines say
-/// `test NAME - should panic ... ok`.
-pub(crate) fn should_panic_names() -> std::collections::HashSet<String> {
-    inventory::iter::<Test>
-        .into_iter()
-        .filter(|t| t.should_panic != crate::__private::ShouldPanic::No)
-        .map(test_name)
-        .collect()
-}
-
 /// What the command line does to one test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Disposition {

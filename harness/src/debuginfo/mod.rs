@@ -224,6 +224,12 @@ fn classify(function: &str, file: Option<&str>) -> FrameKind {
 }
 
 fn classify_with(function: &str, file: Option<&str>, user: Option<&[String]>) -> FrameKind {
+    // The registration closure `#[autopsy::test]` generates around each test
+    // (`crate::_::__INVENTORY::{{closure}}`) sits in the user's file but is
+    // autopsy's code.
+    if function.contains("::__INVENTORY::") {
+        return FrameKind::Autopsy;
+    }
     let f = function.trim_start_matches('<');
     let std_fn = ["std::", "core::", "alloc::", "test::", "backtrace::"]
         .iter()
@@ -753,5 +759,14 @@ mod tests {
         assert_eq!(d("batch::load"), FrameKind::User);
         assert_eq!(d("inventory::iter"), FrameKind::Dependency);
         assert_eq!(d("core::panicking::panic"), FrameKind::Std);
+        // The attribute's registration closure, in the user's file.
+        assert_eq!(
+            classify_with(
+                "batch::_::__INVENTORY::{{closure}}",
+                Some("tests/batch.rs"),
+                None
+            ),
+            FrameKind::Autopsy
+        );
     }
 }

@@ -163,22 +163,8 @@ impl Node {
                 pretty_items(out, items, *more);
                 out.push(')');
             }
-            Node::List { items, more } => {
-                out.push('[');
-                if !items.is_empty() || *more {
-                    out.push('\n');
-                    pretty_items(out, items, *more);
-                }
-                out.push(']');
-            }
-            Node::Set { items, more } => {
-                out.push('{');
-                if !items.is_empty() || *more {
-                    out.push('\n');
-                    pretty_items(out, items, *more);
-                }
-                out.push('}');
-            }
+            Node::List { items, more } => pretty_seq(out, '[', ']', items, *more),
+            Node::Set { items, more } => pretty_seq(out, '{', '}', items, *more),
             Node::Map { entries, more } => {
                 out.push('{');
                 if !entries.is_empty() || *more {
@@ -211,6 +197,16 @@ fn seq(out: &mut String, open: char, close: char, items: &[Node], more: bool) {
     }
     if more {
         out.push_str(if items.is_empty() { ".." } else { ", .." });
+    }
+    out.push(close);
+}
+
+/// `{:#?}` of a list or set: std's DebugList / DebugSet.
+fn pretty_seq(out: &mut String, open: char, close: char, items: &[Node], more: bool) {
+    out.push(open);
+    if !items.is_empty() || more {
+        out.push('\n');
+        pretty_items(out, items, more);
     }
     out.push(close);
 }

@@ -154,10 +154,8 @@ pub(crate) struct Session {
     root: Option<String>,
 }
 
-/// The user's own code, minus the registration closure the attribute
-/// generates around each test (`crate::_::__INVENTORY::{{closure}}`).
 fn is_user(f: &Frame) -> bool {
-    f.kind == FrameKind::User && !f.function.contains("__INVENTORY")
+    f.kind == FrameKind::User
 }
 
 /// The stop's `file:line[:col]` split into its file.

@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use std::io::Write;
 
 use super::{Attempt, Event, Reporter, Status, TestRecord};
+use crate::__private::ShouldPanic;
 use crate::cli::Format;
+use crate::list::TestCase;
 use crate::styles::Styles;
 
 /// libtest's `QUIET_MODE_MAX_COLUMN`: a terse line holds 87 results and its
@@ -22,14 +24,15 @@ pub(crate) struct LibtestReporter {
     terse_count: usize,
     terse_total: usize,
     /// `#[should_panic]` tests: libtest writes `test NAME - should panic ... ok`.
-    should_panic: HashSet<String>,
+    should_panic: HashSet<&'static str>,
     /// The test whose `test NAME ... ` is on screen, waiting for its status
     /// (see [`Event::Begin`]).
     open_line: Option<&'static str>,
 }
 
 impl LibtestReporter {
-    pub fn new(format: Format, styles: Styles, show_output: bool) -> Self {
+    /// `tests` are the binary's tests (for libtest's ` - should panic`).
+    pub fn new(format: Format, styles: Styles, show_output: bool, tests: &[TestCase]) -> Self {
         LibtestReporter {
             format,
             styles,
@@ -37,7 +40,11 @@ impl LibtestReporter {
             terse_column: 0,
             terse_count: 0,
             terse_total: 0,
-            should_panic: crate::list::should_panic_names(),
+            should_panic: tests
+                .iter()
+                .filter(|c| c.test.should_panic != ShouldPanic::No)
+                .map(|c| c.name)
+                .collect(),
             open_line: None,
         }
     }
