@@ -358,3 +358,82 @@ fn copy_tree(src: &Path, dst: &Path) {
         }
     }
 }
+
+/// A package written under `target/e2e/<name>/` from `(path, text)` files,
+/// for set-ups a single test file cannot show (unit tests in `src/`, several
+/// targets, other crates' test macros). `Cargo.toml` is among the files;
+/// `{harness}` in it stands for the path of `harness/`.
+pub struct Package {
+    pub dir: PathBuf,
+}
+
+impl Package {
+    pub fn new(name: &str, files: &[(&str, &str)]) -> Package {
+        let dir = root().join("target").join("e2e").join(name);
+        let harness = root().join("harness");
+        for (path, text) in files {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let text = text.replace("{harness}", &harness.display().to_string());
+            write_if_changed(&path, &text);
+        }
+        Package { dir }
+    }
+
+    /// `cargo ARGS` in the package, environment cleaned as [`Fixture::cargo`]
+    /// cleans it, with `env`, `stdin` (`None`: /dev/null), killed after 600 s.
+    pub fn cargo(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
+        use std::process::Stdio;
+        let fixture = Fixture {
+            dir: self.dir.clone(),
+            test: String::new(),
+            profile_extra: String::new(),
+        };
+        let mut cmd = fixture.cargo();
+        cmd.args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let _guard = build_lock().lock().unwrap_or_else(|e| e.into_inner());
+        let (run, killed) = run_killed_after(cmd, stdin, 600);
+        assert!(
+            !killed,
+            "cargo {args:?} hung:\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        run
+    }
+}
+
+/// The prompt's part of `out`: from each `>>> autopsy post-mortem` header to
+/// the `(autopsy) c` that leaves it, thread ids and timings normalized.
+pub fn prompts(out: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut current: Option<String> = None;
+    for line in out.lines() {
+        if line.contains(">>> autopsy post-mortem") {
+            current = Some(String::new());
+        }
+        if let Some(text) = current.as_mut() {
+            let line = line.split(">>> autopsy").last().unwrap_or(line);
+            let line = if line.starts_with(" post-mortem") {
+                format!(">>> autopsy{line}")
+            } else {
+                line.to_string()
+            };
+            text.push_str(&normalize(&line));
+            text.push('\n');
+            if line.starts_with("(autopsy) c") {
+                found.push(current.take().unwrap());
+            }
+        }
+    }
+    found
+}

@@ -65,7 +65,9 @@ pub mod __private;
 
 mod cli;
 mod debuginfo;
+mod executor;
 mod history;
+mod libtest_mode;
 mod list;
 mod postmortem;
 mod reporter;
@@ -79,16 +81,9 @@ pub use autopsy_macros::test;
 /// Makes a helper function steppable under `--trace`.
 pub use autopsy_macros::trace;
 
-/// The test binary's `main`: write `autopsy::main!();` once in each
-/// `harness = false` test target.
-#[macro_export]
-macro_rules! main {
-    () => {
-        fn main() {
-            $crate::__private::main()
-        }
-    };
-}
+pub use autopsy_macros::main;
+
+pub use autopsy_macros::install;
 
 /// Python's `breakpoint()`: opens the prompt in the caller's frame when run
 /// under autopsy with a terminal or piped commands; goes on at end of input.

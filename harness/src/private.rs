@@ -4,6 +4,36 @@
 
 pub use inventory;
 
+/// autopsy under libtest: the constructor and each test's first statement.
+pub mod libtest {
+    pub use crate::libtest_mode::{enter, init, Entered, Init};
+}
+
+/// `autopsy::install!()`'s constructor.
+pub use crate::libtest_mode::{install, Installed};
+
+/// Drives an `async fn` test that names no runtime.
+pub use crate::executor::block_on;
+
+/// The fallback that `#[autopsy::test]`'s check finds when the crate root
+/// has no `autopsy::main!()`.
+pub mod no_main {
+    /// Lacks [`super::HasMain`].
+    pub struct __AutopsyMain;
+}
+
+/// Implemented by the marker `autopsy::main!()` defines at the crate root.
+#[diagnostic::on_unimplemented(
+    message = "this test target has `harness = false` but no `autopsy::main!();`",
+    label = "this `#[autopsy::test]` is never run",
+    note = "write `autopsy::main!();` once, at the end of the target's root file, \
+            or remove `harness = false` to run the tests under libtest"
+)]
+pub trait HasMain {}
+
+/// Compiles only where `T` is `autopsy::main!()`'s marker.
+pub const fn require_main<T: HasMain>() {}
+
 /// Before each statement outside loops in instrumented code; see the macro.
 pub use crate::__trace_point as trace_point;
 

@@ -19,6 +19,22 @@ pub(crate) struct TestFn {
     pub should_panic: ShouldPanic,
     /// The function's `#[cfg(...)]` attributes, repeated on the registration.
     pub cfgs: Vec<Attribute>,
+    /// What runs an `async fn` test.
+    pub runtime: Runtime,
+    /// A `#[test]` was written below this attribute (or emitted there by
+    /// `#[tokio::test]` above it).
+    pub test_below: bool,
+}
+
+/// What drives an `async fn` test.
+pub(crate) enum Runtime {
+    /// A plain `fn`.
+    None,
+    /// `async fn` with no runtime attribute: autopsy's small executor.
+    Builtin,
+    /// `#[tokio::test(args)]` below `#[autopsy::test]`: the path as written
+    /// (`tokio::test`, `::tokio::test`), and its arguments.
+    Tokio { path: syn::Path, args: TokenStream },
 }
 
 /// The options inside `#[autopsy::test(...)]`.
@@ -86,6 +102,8 @@ pub(crate) fn test(args: TokenStream, input: TokenStream) -> std::result::Result
             .should_panic
             .map_or(ShouldPanic::No, |(parsed, _)| parsed),
         cfgs: consumed.cfgs,
+        runtime: consumed.runtime,
+        test_below: consumed.test_below,
     })
 }
 
@@ -95,14 +113,19 @@ struct Consumed {
     /// With the attribute, for errors about it.
     should_panic: Option<(ShouldPanic, Attribute)>,
     cfgs: Vec<Attribute>,
+    runtime: Runtime,
+    test_below: bool,
 }
 
-/// Takes `#[ignore]` and `#[should_panic]` off the function, and rejects
-/// attributes that would register or instrument it a second time.
+/// Takes `#[ignore]`, `#[should_panic]`, `#[test]` and `#[tokio::test]` off
+/// the function, and rejects attributes that would instrument it a second
+/// time.
 fn consume_attrs(func: &mut ItemFn, errors: &mut Errors) -> Consumed {
     let mut ignore = None;
     let mut should_panic = None;
     let mut cfgs = Vec::new();
+    let mut runtime = Runtime::None;
+    let mut seen_test = false;
     let mut kept = Vec::with_capacity(func.attrs.len());
     for attr in std::mem::take(&mut func.attrs) {
         let path = attr.path();
@@ -118,11 +141,33 @@ fn consume_attrs(func: &mut ItemFn, errors: &mut Errors) -> Consumed {
                 Ok(_) => errors.push(Error::new_spanned(&attr, "duplicate `#[should_panic]`")),
                 Err(error) => errors.push(error),
             }
-        } else if path.is_ident("test") {
-            errors.push(Error::new_spanned(
-                &attr,
-                "remove `#[test]`: `#[autopsy::test]` registers the test",
-            ));
+        } else if is_libtest_test(path) {
+            // `#[test]` below `#[autopsy::test]`: the same request, once.
+            if std::mem::replace(&mut seen_test, true) {
+                errors.push(Error::new_spanned(&attr, "duplicate `#[test]`"));
+            } else if !matches!(attr.meta, Meta::Path(_)) {
+                errors.push(Error::new_spanned(&attr, "`#[test]` takes no arguments"));
+            }
+        } else if is_tokio_test(path) {
+            if !matches!(runtime, Runtime::None) {
+                errors.push(Error::new_spanned(&attr, "duplicate `#[tokio::test]`"));
+            }
+            let args = match &attr.meta {
+                Meta::Path(_) => TokenStream::new(),
+                Meta::List(list) => list.tokens.clone(),
+                Meta::NameValue(_) => {
+                    errors.push(Error::new_spanned(
+                        &attr,
+                        "malformed `#[tokio::test]`: expected `#[tokio::test]` or \
+                         `#[tokio::test(flavor = \"multi_thread\")]`",
+                    ));
+                    TokenStream::new()
+                }
+            };
+            runtime = Runtime::Tokio {
+                path: path.clone(),
+                args,
+            };
         } else if is_autopsy(path, "test") {
             errors.push(Error::new_spanned(&attr, "duplicate `#[autopsy::test]`"));
         } else if is_autopsy(path, "trace") {
@@ -138,22 +183,41 @@ fn consume_attrs(func: &mut ItemFn, errors: &mut Errors) -> Consumed {
         }
     }
     func.attrs = kept;
+    if func.sig.asyncness.is_some() && matches!(runtime, Runtime::None) {
+        runtime = Runtime::Builtin;
+    }
     Consumed {
         ignore,
         should_panic,
         cfgs,
+        runtime,
+        test_below: seen_test,
     }
+}
+
+/// `#[test]`, or the path `#[tokio::test]` emits for it.
+fn is_libtest_test(path: &syn::Path) -> bool {
+    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    names == ["test"]
+        || names == ["core", "prelude", "v1", "test"]
+        || names == ["std", "prelude", "v1", "test"]
+}
+
+/// `#[tokio::test]` or `#[::tokio::test]`.
+fn is_tokio_test(path: &syn::Path) -> bool {
+    path.segments.len() == 2
+        && path.segments[0].ident == "tokio"
+        && path.segments[1].ident == "test"
 }
 
 /// Rejects what libtest rejects in a test's signature, and what cannot be
 /// instrumented.
 fn check_signature(func: &ItemFn, consumed: &Consumed, errors: &mut Errors) {
     let sig = &func.sig;
-    if let Some(asyncness) = &sig.asyncness {
+    if let (Runtime::Tokio { path, .. }, None) = (&consumed.runtime, &sig.asyncness) {
         errors.push(Error::new_spanned(
-            asyncness,
-            "async tests are not supported: make the test a plain `fn` and drive the \
-             future with your runtime's `block_on`",
+            path,
+            "`#[tokio::test]` goes on an `async fn`",
         ));
     }
     if let Some(constness) = &sig.constness {

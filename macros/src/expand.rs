@@ -1,7 +1,18 @@
 //! Code generation: the function, instrumented, and its registration.
+//!
+//! A test is registered where the target runs it (see [`crate::target`]).
+//! Under libtest (unit tests in `src/`, integration tests that keep the
+//! default harness) the function gets back `#[test]`, `#[ignore]` and
+//! `#[should_panic]`, so that names, counts and filters are libtest's own;
+//! its body first calls `__private::libtest::enter`, and a constructor arms
+//! the post-mortem when an `AUTOPSY_*` variable (or `--pdb`) asks for it. In
+//! a `harness = false` target it is submitted to `inventory` for
+//! `autopsy::main!()`'s runner, and a missing `autopsy::main!();` is a
+//! compile error that names it.
 
 use crate::attr::{Rejected, ShouldPanic, TestFn};
 use crate::instrument::{self, Mode};
+use crate::target::{target, Target};
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
@@ -16,9 +27,20 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
         ignore,
         should_panic,
         cfgs,
+        runtime,
+        test_below,
     } = test;
     instrument::body(&mut func.block, Mode::Test, func.sig.unsafety.is_some());
-
+    if let Err(error) = crate::asyncfn::make_sync(&mut func, &runtime) {
+        return rejected(Rejected {
+            error,
+            item: func.into_token_stream(),
+        });
+    }
+    let target = target();
+    if target != Target::Harness {
+        return libtest_test(func, ignore.as_deref(), &should_panic, test_below, target);
+    }
     let ident = &func.sig.ident;
     let name = ident.unraw().to_string();
     // `line!()` resolves to the line of its own span: the function's name.
@@ -28,13 +50,7 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
         None => quote!(::core::option::Option::None),
         Some(reason) => quote!(::core::option::Option::Some(#reason)),
     };
-    let should_panic = match should_panic {
-        ShouldPanic::No => quote!(::autopsy::__private::ShouldPanic::No),
-        ShouldPanic::Yes => quote!(::autopsy::__private::ShouldPanic::Yes),
-        ShouldPanic::Expected(expected) => {
-            quote!(::autopsy::__private::ShouldPanic::Expected(#expected))
-        }
-    };
+    let should_panic = should_panic_tokens(&should_panic);
     let reruns = option(options.reruns.map(Literal::u32_unsuffixed));
     let reruns_delay = option(options.reruns_delay.map(Literal::f64_unsuffixed));
     // Spanned at the return type, so that a type the harness cannot turn into
@@ -65,6 +81,190 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
                 run: #run,
             }
         }
+
+        #(#cfgs)*
+        #MAIN_CHECK
+    }
+}
+
+/// The test under libtest: `#[test]` and the attributes libtest reads (unless
+/// a `#[test]` above this attribute registered it already), the body's first
+/// statement, and the constructor.
+fn libtest_test(
+    mut func: ItemFn,
+    ignore: Option<&str>,
+    should_panic: &ShouldPanic,
+    test_below: bool,
+    target: Target,
+) -> TokenStream {
+    let attrs = if !test_below && crate::source::registered_above(proc_macro::Span::call_site()) {
+        // A `#[test]` above this attribute has registered the function
+        // already, with its `#[ignore]` and `#[should_panic]`.
+        TokenStream::new()
+    } else {
+        libtest_attrs(ignore, should_panic)
+    };
+    let expected = should_panic_tokens(should_panic);
+    let enter: syn::Stmt = syn::parse_quote! {
+        let __autopsy_test = ::autopsy::__private::libtest::enter(#expected);
+    };
+    func.block.stmts.insert(0, enter);
+    // An IDE expanding the macro gets the test without the constructor.
+    let init = (target == Target::Libtest).then(|| {
+        quote! {
+            #[cfg(target_os = "linux")]
+            const _: () = {
+                // Before libtest's `main`: arms the post-mortem that
+                // `AUTOPSY_*` or `--pdb` ask for, and takes autopsy's flags
+                // off the command line (see `autopsy::install!`).
+                #[used]
+                #[unsafe(link_section = ".init_array")]
+                static __AUTOPSY_INIT: ::autopsy::__private::libtest::Init =
+                    ::autopsy::__private::libtest::init;
+            };
+        }
+    });
+    quote! {
+        #attrs
+        #func
+        #init
+    }
+}
+
+/// `autopsy::install!()`: a constructor that arms the post-mortem before
+/// `main` (libtest's, or a program's).
+pub(crate) fn install(input: TokenStream) -> TokenStream {
+    if !input.is_empty() {
+        return syn::Error::new_spanned(&input, "`autopsy::install!()` takes no arguments")
+            .to_compile_error();
+    }
+    let kind = match target() {
+        Target::Libtest => quote!(::autopsy::__private::Installed::Libtest),
+        // `cfg(test)` without `--test`: a `harness = false` target, whose
+        // runner arms the post-mortem itself.
+        _ => quote! {
+            if ::core::cfg!(test) {
+                ::autopsy::__private::Installed::Harness
+            } else {
+                ::autopsy::__private::Installed::Program
+            }
+        },
+    };
+    quote! {
+        #[cfg(target_os = "linux")]
+        const _: () = {
+            extern "C" fn __autopsy_install(
+                argc: ::core::ffi::c_int,
+                argv: *mut *mut ::core::ffi::c_char,
+                _envp: *mut *mut ::core::ffi::c_char,
+            ) {
+                ::autopsy::__private::install(#kind, argc, argv)
+            }
+            #[used]
+            #[unsafe(link_section = ".init_array")]
+            static __AUTOPSY_INSTALL: ::autopsy::__private::libtest::Init = __autopsy_install;
+        };
+    }
+}
+
+/// Fails the build of a `harness = false` target that has tests but no
+/// `autopsy::main!();`, with an error that names it (else rustc's bare
+/// E0601). `autopsy::main!()` defines `__AutopsyMain` at the crate root; the
+/// inner block's glob import finds it there and shadows the outer block's
+/// glob, whose `__AutopsyMain` lacks the trait.
+const MAIN_CHECK: MainCheck = MainCheck;
+
+struct MainCheck;
+
+impl ToTokens for MainCheck {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.extend(quote! {
+            const _: () = {
+                #[allow(unused_imports)]
+                use ::autopsy::__private::no_main::*;
+                const _: () = {
+                    #[allow(unused_imports)]
+                    use crate::*;
+                    ::autopsy::__private::require_main::<__AutopsyMain>();
+                };
+            };
+        });
+    }
+}
+
+fn should_panic_tokens(should_panic: &ShouldPanic) -> TokenStream {
+    match should_panic {
+        ShouldPanic::No => quote!(::autopsy::__private::ShouldPanic::No),
+        ShouldPanic::Yes => quote!(::autopsy::__private::ShouldPanic::Yes),
+        ShouldPanic::Expected(expected) => {
+            quote!(::autopsy::__private::ShouldPanic::Expected(#expected))
+        }
+    }
+}
+
+/// `#[test]`, `#[ignore]` and `#[should_panic]` for libtest.
+fn libtest_attrs(ignore: Option<&str>, should_panic: &ShouldPanic) -> TokenStream {
+    let mut attrs = quote!(#[test]);
+    match ignore {
+        None => {}
+        Some("") => attrs.extend(quote!(#[ignore])),
+        Some(reason) => attrs.extend(quote!(#[ignore = #reason])),
+    }
+    match should_panic {
+        ShouldPanic::No => {}
+        ShouldPanic::Yes => attrs.extend(quote!(#[should_panic])),
+        ShouldPanic::Expected(expected) => {
+            attrs.extend(quote!(#[should_panic(expected = #expected)]))
+        }
+    }
+    attrs
+}
+
+/// `autopsy::main!()`: the test binary's `main`, and the marker that tests
+/// check for. Refuses to build a target whose source shows tests that
+/// `harness = false` deletes.
+pub(crate) fn main(input: TokenStream) -> TokenStream {
+    let mut errors = TokenStream::new();
+    if !input.is_empty() {
+        errors.extend(
+            syn::Error::new_spanned(&input, "`autopsy::main!()` takes no arguments")
+                .to_compile_error(),
+        );
+    }
+    let here = proc_macro::Span::call_site();
+    if let Some(file) = here.local_file() {
+        for dropped in crate::source::dropped_tests(&file) {
+            let message = dropped_message(&dropped);
+            errors.extend(quote!(::core::compile_error!(#message);));
+        }
+    }
+    quote! {
+        #errors
+        #[doc(hidden)]
+        #[allow(dead_code)]
+        pub struct __AutopsyMain;
+        impl ::autopsy::__private::HasMain for __AutopsyMain {}
+        fn main() {
+            ::autopsy::__private::main()
+        }
+    }
+}
+
+fn dropped_message(d: &crate::source::Dropped) -> String {
+    let at = format!("{}:{}", d.file.display(), d.line);
+    match (d.what, d.above_autopsy) {
+        ("#[test]", true) => format!(
+            "{at}: `#[test]` above `#[autopsy::test]` deletes the test in a `harness = false` \
+             target: remove `#[test]` (`#[autopsy::test]` registers the test)"
+        ),
+        (what, _) => format!(
+            "{at}: `{what}` makes a `#[test]` function, which a `harness = false` target \
+             deletes, so the test would never run: give it `#[autopsy::test]`, or keep \
+             libtest for this target (remove `harness = false` from its `[[test]]` in \
+             Cargo.toml and `autopsy::main!();` from the file) and write \
+             `autopsy::install!();` at its top level, which serves tests that other crates' \
+             macros generate"
+        ),
     }
 }
 

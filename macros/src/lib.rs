@@ -6,9 +6,12 @@
 
 extern crate proc_macro;
 
+mod asyncfn;
 mod attr;
 mod expand;
 mod instrument;
+mod source;
+mod target;
 
 use proc_macro::TokenStream;
 
@@ -86,4 +89,25 @@ pub fn trace(args: TokenStream, input: TokenStream) -> TokenStream {
         Err(rejected) => expand::rejected(rejected),
     }
     .into()
+}
+
+/// The test binary's `main` for a `harness = false` target: write
+/// `autopsy::main!();` once, at the top level of the target's root file.
+///
+/// Refuses to build when the target's source shows tests that
+/// `harness = false` would delete in silence: `#[test]` (above
+/// `#[autopsy::test]`, or alone), `#[tokio::test]` above `#[autopsy::test]`,
+/// `#[rstest]`, `#[test_case]`, `quickcheck!`, `proptest!`. The error names
+/// the fix.
+#[proc_macro]
+pub fn main(input: TokenStream) -> TokenStream {
+    expand::main(input.into()).into()
+}
+
+/// Arms autopsy's post-mortem in a test target that keeps libtest, for every
+/// test in it (`#[test]`, `#[tokio::test]`, `#[rstest]`, `proptest!`, ...),
+/// or in a program. See `autopsy::install!`.
+#[proc_macro]
+pub fn install(input: TokenStream) -> TokenStream {
+    expand::install(input.into()).into()
 }

@@ -219,6 +219,29 @@ fn crate_of(function: &str) -> Option<&str> {
     (!head.is_empty() && head.chars().all(|c| c.is_alphanumeric() || c == '_')).then_some(head)
 }
 
+/// Locals the compiler or autopsy's macros make, which `locals` does not
+/// list (`p` still reads them): an `async` body's `_task_context`, an
+/// `.await`'s `__awaitee`, `#[autopsy::test]`'s `__autopsy_test`.
+fn compiler_made(name: &str) -> bool {
+    name == "_task_context" || name.starts_with("__")
+}
+
+/// The closure libtest's `#[test]` wraps each test in (`t::name::{{closure}}`
+/// at the test's own line, calling `t::name`) is harness glue, as autopsy's
+/// registration closure is.
+fn mark_libtest_closures(frames: &mut [Frame]) {
+    for i in 1..frames.len() {
+        let (inner, outer) = frames.split_at_mut(i);
+        let callee = &inner[i - 1];
+        let f = &mut outer[0];
+        if f.kind == FrameKind::User
+            && f.function.strip_suffix("::{{closure}}") == Some(callee.function.as_str())
+        {
+            f.kind = FrameKind::Autopsy;
+        }
+    }
+}
+
 fn classify(function: &str, file: Option<&str>) -> FrameKind {
     classify_with(function, file, USER_CRATES.get().map(Vec::as_slice))
 }
@@ -384,6 +407,7 @@ impl DebugInfo {
                 ..f.clone()
             }));
         }
+        mark_libtest_closures(&mut out);
         out
     }
 
@@ -672,6 +696,7 @@ impl DebugInfo {
         let vars = self.var_dies(frame)?;
         Ok(vars
             .iter()
+            .filter(|v| !compiler_made(&v.name))
             .map(|v| {
                 let type_name =
                     v.ty.and_then(|t| self.bin.ty(t))
@@ -693,7 +718,12 @@ impl DebugInfo {
     /// Names of the frame's visible variables (for completion).
     pub fn local_names(&self, frame: &Frame) -> Vec<String> {
         self.var_dies(frame)
-            .map(|v| v.into_iter().map(|v| v.name).collect())
+            .map(|v| {
+                v.into_iter()
+                    .map(|v| v.name)
+                    .filter(|n| !compiler_made(n))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

@@ -8,6 +8,7 @@
 //! has, and a panic in the debugger must not become a panic inside the panic
 //! hook (which aborts): the helper's panic is caught by `join`.
 
+pub(crate) mod host;
 mod input;
 mod session;
 mod source;
@@ -18,7 +19,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::HiArgs;
 use crate::debuginfo::{self, DebugInfo, RawFrame};
-use crate::runner::worker;
 use crate::styles::Styles;
 use input::{Completion, Input, Lines};
 pub(crate) use session::{Action, Session, Stop};
@@ -47,10 +47,15 @@ fn latency_start() {
 
 /// Remembers what the prompt needs from the command line.
 pub(crate) fn configure(args: &HiArgs) {
-    COLOR.store(args.color, Ordering::Relaxed);
-    SHOWLOCALS.store(args.showlocals, Ordering::Relaxed);
-    CAPTURED.store(args.capture, Ordering::Relaxed);
-    trace::configure(args.trace);
+    configure_with(args.color, args.showlocals, args.capture, args.trace);
+}
+
+/// [`configure`] from its parts (libtest's runs have no [`HiArgs`]).
+pub(crate) fn configure_with(color: bool, showlocals: bool, captured: bool, trace: bool) {
+    COLOR.store(color, Ordering::Relaxed);
+    SHOWLOCALS.store(showlocals, Ordering::Relaxed);
+    CAPTURED.store(captured, Ordering::Relaxed);
+    trace::configure(trace);
     debuginfo::set_autopsy_dir(env!("CARGO_MANIFEST_DIR"));
     debuginfo::set_user_crates(user_crates());
 }
@@ -99,7 +104,13 @@ pub(crate) fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
     }
     latency_start();
     let raw = debuginfo::capture_stack();
+    if caught_by_the_test(&raw) {
+        return;
+    }
     let message = info.payload_as_str().unwrap_or("Box<dyn Any>").to_string();
+    if host::get().is_some_and(|h| h.expects_panic(&message)) {
+        return;
+    }
     let location = info
         .location()
         .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
@@ -115,6 +126,37 @@ pub(crate) fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
     if crate::__private::PDB_ARMED.load(Ordering::Relaxed) {
         open(stop, raw);
     }
+}
+
+/// Whether the code that called the innermost `catch_unwind` around the panic
+/// is the test's own (or a crate it calls, such as a property-testing
+/// framework running and shrinking cases): then the panic is caught and
+/// handled there, and opens no prompt. The test's own thread is started
+/// inside a `catch_unwind` of std's, libtest's or autopsy's, whose callers
+/// are not the user's.
+fn caught_by_the_test(raw: &[RawFrame]) -> bool {
+    let Ok(info) = DebugInfo::get() else {
+        return false;
+    };
+    let frames = info.frames(raw);
+    let is_catch = |f: &str| {
+        f == "__rust_try"
+            || f.contains("panicking::catch_unwind")
+            || f.contains("panicking::try")
+            || f.starts_with("std::panic::catch_unwind")
+    };
+    let Some(catch) = frames.iter().position(|f| is_catch(&f.function)) else {
+        return false;
+    };
+    frames[catch..]
+        .iter()
+        .find(|f| !is_catch(&f.function) && f.kind != debuginfo::FrameKind::Std)
+        .is_some_and(|caller| {
+            matches!(
+                caller.kind,
+                debuginfo::FrameKind::User | debuginfo::FrameKind::Dependency
+            )
+        })
 }
 
 /// `?` in a test body is about to return an error (under `--pdb`).
@@ -180,13 +222,16 @@ fn show_locals(raw: &[RawFrame], stop: &Stop) {
         text.push_str(l);
         text.push('\n');
     }
-    let _ = std::io::stderr().write_all(text.as_bytes());
+    // `eprint!`, not fd 2: under libtest it lands in the test's captured
+    // output (this thread inherits the test thread's capture); under
+    // autopsy's runner fd 2 is the capture anyway.
+    eprint!("{text}");
 }
 
 /// Opens the prompt for `stop` over the captured stack; returns when the
 /// user continues. `q(uit)` ends the process after telling the coordinator.
 pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
-    let Some(state) = worker::state() else {
+    let Some(host) = host::get() else {
         eprintln!(
             "autopsy: no prompt for {}: not running under the autopsy harness",
             stop.describe()
@@ -197,11 +242,19 @@ pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
         return Some(Action::Continue);
     }
     let panicking = matches!(stop, Stop::Panic { .. });
-    let output = CAPTURED
-        .load(Ordering::Relaxed)
-        .then(|| state.output_so_far());
+    let output = if CAPTURED.load(Ordering::Relaxed) {
+        host.output_so_far()
+    } else {
+        None
+    };
     let action = on_helper_thread(move || {
-        state.interactive(|| {
+        let mut action = None;
+        let mut stop = Some(stop);
+        let mut output = Some(output);
+        host.interactive(&mut || {
+            let (Some(stop), Some(output)) = (stop.take(), output.take()) else {
+                return;
+            };
             let info = DebugInfo::get();
             let mut stop = stop;
             let mut session = match info {
@@ -217,15 +270,12 @@ pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
                     Session::new(None, Vec::new(), stop, output, styles())
                 }
             };
-            session.attempt = state
-                .current
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .as_ref()
-                .map(|a| (a.attempt, a.total_attempts));
-            run_prompt(&mut session)
-        })
-    });
+            session.attempt = host.attempt();
+            action = Some(run_prompt(&mut session));
+        });
+        action
+    })
+    .flatten();
     if action == Some(Action::Quit) {
         if panicking {
             // The hook prints the panic's message into the capture first,
@@ -248,11 +298,10 @@ pub(crate) fn quit_requested() -> bool {
 
 /// Tells the coordinator the user quit, and ends this worker.
 pub(crate) fn quit_now() -> ! {
-    if let Some(state) = worker::state() {
-        state.send(&crate::runner::protocol::Report::Quit);
+    match host::get() {
+        Some(host) => host.quit(),
+        None => std::process::exit(101),
     }
-    crate::runner::unix::flush_all();
-    std::process::exit(101);
 }
 
 /// The value `?` was applied to, read from `question`'s own frame: no

@@ -25,11 +25,6 @@ pub(crate) struct WorkerState {
 
 static STATE: OnceLock<WorkerState> = OnceLock::new();
 
-/// The worker's state, when this process is a worker.
-pub(crate) fn state() -> Option<&'static WorkerState> {
-    STATE.get()
-}
-
 impl WorkerState {
     /// Tells the coordinator something now (the prompt opened or closed, or
     /// the user quit).
@@ -38,24 +33,43 @@ impl WorkerState {
         let _ = report.send(&mut *w);
     }
 
-    /// Runs `f` with the terminal on fds 1 and 2, with the timeout clock
-    /// stopped: the prompt.
-    pub fn interactive<R>(&self, f: impl FnOnce() -> R) -> R {
-        self.send(&Report::Paused);
-        let r = match &self.capture {
-            Some(c) => c.with_terminal(f),
-            None => f(),
-        };
-        self.send(&Report::Resumed);
-        r
-    }
-
     /// The current test's output so far.
     pub fn output_so_far(&self) -> Vec<u8> {
         self.capture
             .as_ref()
             .and_then(|c| c.contents().ok())
             .unwrap_or_default()
+    }
+}
+
+/// The prompt's host in a worker: the terminal comes back from the capture,
+/// the coordinator's timeout clock stops, `q(uit)` tells the coordinator.
+impl crate::postmortem::host::Host for WorkerState {
+    fn interactive(&self, f: &mut dyn FnMut()) {
+        self.send(&Report::Paused);
+        match &self.capture {
+            Some(c) => c.with_terminal(f),
+            None => f(),
+        }
+        self.send(&Report::Resumed);
+    }
+
+    fn output_so_far(&self) -> Option<Vec<u8>> {
+        Some(WorkerState::output_so_far(self))
+    }
+
+    fn attempt(&self) -> Option<(u32, u32)> {
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|a| (a.attempt, a.total_attempts))
+    }
+
+    fn quit(&self) -> ! {
+        self.send(&Report::Quit);
+        unix::flush_all();
+        std::process::exit(101);
     }
 }
 
@@ -156,6 +170,7 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         reports: Mutex::new(reports),
         current: Mutex::new(None),
     });
+    crate::postmortem::host::set(state);
     crate::postmortem::configure(args);
     install_panic_hook();
     let tests: std::collections::HashMap<&str, TestCase> = crate::list::all_tests()

@@ -1,0 +1,260 @@
+//! autopsy inside libtest: the post-mortem for test targets that keep
+//! libtest's harness (unit tests in `src/`, integration tests without
+//! `harness = false`).
+//!
+//! There libtest owns `main`, the command line, output capture, the summary
+//! and the exit code. autopsy comes in through two doors:
+//!
+//! - a constructor (an `.init_array` entry, run before `main`) that
+//!   `autopsy::install!()` and every `#[autopsy::test]` plant in the test
+//!   binary: it reads `AUTOPSY_PDB`, `AUTOPSY_SHOWLOCALS` and
+//!   `AUTOPSY_TRACE`, and takes autopsy's own flags (`--pdb`, ...) out of
+//!   the command line before libtest parses it, so that
+//!   `cargo test -- --pdb` works on every target of a package;
+//! - [`enter`], the first statement of each `#[autopsy::test]` body under
+//!   libtest, which arms `--trace`'s stops for that test.
+//!
+//! With no `AUTOPSY_*` variable and no autopsy flag, the constructor reads
+//! three variables and returns: no debug info is read, no hook is changed.
+
+use std::ffi::{c_char, c_int, CStr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use crate::__private::ShouldPanic;
+use crate::postmortem::{self, host::Host};
+
+/// What the constructor found.
+#[derive(Debug, Default, Clone, Copy)]
+struct Armed {
+    pdb: bool,
+    showlocals: bool,
+    trace: bool,
+}
+
+impl Armed {
+    fn any(self) -> bool {
+        self.pdb || self.showlocals || self.trace
+    }
+}
+
+static ARMED: OnceLock<Armed> = OnceLock::new();
+
+/// The signature of an `.init_array` entry as glibc calls it.
+pub type Init = extern "C" fn(c_int, *mut *mut c_char, *mut *mut c_char);
+
+/// The constructor `#[autopsy::test]` plants under libtest.
+pub extern "C" fn init(argc: c_int, argv: *mut *mut c_char, _envp: *mut *mut c_char) {
+    install(Installed::Libtest, argc, argv);
+}
+
+/// Where `autopsy::install!()` was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Installed {
+    /// A test target that keeps libtest.
+    Libtest,
+    /// A `harness = false` test target: `autopsy::main!()`'s runner arms
+    /// the post-mortem from its own command line.
+    Harness,
+    /// A program.
+    Program,
+}
+
+/// The constructor's work. Runs once, however many constructors call it.
+pub fn install(kind: Installed, argc: c_int, argv: *mut *mut c_char) {
+    static ONCE: AtomicBool = AtomicBool::new(false);
+    if kind != Installed::Libtest || ONCE.swap(true, Ordering::SeqCst) {
+        // A program gets the post-mortem of programs once it exists (the
+        // unattended post-mortem); until then `install!()` there does
+        // nothing.
+        return;
+    }
+    let mut armed = Armed {
+        pdb: env_flag("AUTOPSY_PDB"),
+        showlocals: env_flag("AUTOPSY_SHOWLOCALS"),
+        trace: env_flag("AUTOPSY_TRACE"),
+    };
+    // SAFETY: glibc passes the process's own argc/argv, writable and alive
+    // for the whole run; nothing else runs yet.
+    unsafe { take_flags(argc, argv, &mut armed) };
+    let _ = ARMED.set(armed);
+    if !armed.any() {
+        return;
+    }
+    if armed.pdb || armed.trace {
+        // One prompt at a time: libtest then runs the tests one by one.
+        std::env::set_var("RUST_TEST_THREADS", "1");
+    }
+    arm(armed);
+}
+
+/// As clap's `FalseyValueParser` reads the full harness's env twins.
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| {
+        !matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "" | "0" | "false" | "no" | "off" | "n" | "f"
+        )
+    })
+}
+
+/// What stands in for a flag taken out of the command line: a `--skip` whose
+/// pattern, with its spaces, can match no test name, so libtest's counts
+/// stay as they were.
+const SPENT: &CStr = c"--skip=(an autopsy flag, taken by autopsy)";
+
+/// Flags of the full harness that mean nothing under libtest, and whether
+/// each takes a value.
+const HARNESS_ONLY: &[(&str, bool)] = &[
+    ("--reruns", true),
+    ("--reruns-delay", true),
+    ("--only-rerun", true),
+    ("--rerun-except", true),
+    ("--timeout", true),
+    ("--junit", true),
+    ("--fail-on-flaky", false),
+    ("--lf", false),
+    ("--last-failed", false),
+    ("--ff", false),
+    ("--failed-first", false),
+];
+
+/// Takes autopsy's flags out of `argv` in place (libtest would refuse them).
+///
+/// # Safety
+/// `argv` holds `argc` valid C strings, and may be written.
+unsafe fn take_flags(argc: c_int, argv: *mut *mut c_char, armed: &mut Armed) {
+    if argv.is_null() {
+        return;
+    }
+    let mut ignored = Vec::new();
+    let mut i = 1;
+    while i < argc as usize {
+        let slot = argv.add(i);
+        let arg = CStr::from_ptr(*slot).to_string_lossy().into_owned();
+        if arg == "--" {
+            break;
+        }
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, _)) => (n.to_string(), true),
+            None => (arg.clone(), false),
+        };
+        let spend = |slot: *mut *mut c_char| *slot = SPENT.as_ptr().cast_mut();
+        match name.as_str() {
+            "--pdb" => armed.pdb = true,
+            "--trace" => armed.trace = true,
+            "--showlocals" | "-l" => armed.showlocals = true,
+            _ => match HARNESS_ONLY.iter().find(|(n, _)| *n == name) {
+                Some((_, takes_value)) => {
+                    ignored.push(name.clone());
+                    if *takes_value && !inline && i + 1 < argc as usize {
+                        i += 1;
+                        spend(argv.add(i));
+                    }
+                }
+                None => {
+                    i += 1;
+                    continue;
+                }
+            },
+        }
+        spend(slot);
+        i += 1;
+    }
+    if !ignored.is_empty() {
+        eprintln!(
+            "autopsy: {} need autopsy's own runner (`harness = false` and \
+             `autopsy::main!();`); this target runs under libtest, which ignores them",
+            ignored.join(", ")
+        );
+    }
+}
+
+/// Arms the post-mortem for the rest of the process.
+fn arm(armed: Armed) {
+    use std::io::IsTerminal;
+    static HOST: LibtestHost = LibtestHost;
+    postmortem::host::set(&HOST);
+    let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    // libtest captures through `print!`; the prompt writes to the terminal.
+    postmortem::configure_with(color, armed.showlocals, false, armed.trace);
+    crate::__private::PDB_ARMED.store(armed.pdb || armed.trace, Ordering::Relaxed);
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if postmortem::wants_panics() {
+            postmortem::on_panic(info);
+        }
+        default(info);
+        if postmortem::quit_requested() {
+            postmortem::quit_now();
+        }
+    }));
+}
+
+/// Held for the length of an `#[autopsy::test]` body under libtest.
+#[must_use]
+pub struct Entered {
+    traced: bool,
+}
+
+thread_local! {
+    /// The running test's `#[should_panic]`, on its own thread.
+    static SHOULD_PANIC: std::cell::Cell<ShouldPanic> =
+        const { std::cell::Cell::new(ShouldPanic::No) };
+}
+
+/// The first statement of an `#[autopsy::test]` body under libtest: notes
+/// whether the test expects to panic (an expected panic opens no prompt)
+/// and, under `AUTOPSY_TRACE`, stops at the test's first statement.
+pub fn enter(should_panic: ShouldPanic) -> Entered {
+    SHOULD_PANIC.with(|s| s.set(should_panic));
+    let traced = ARMED.get().is_some_and(|a| a.trace);
+    if traced {
+        postmortem::trace::arm_for_test();
+    }
+    Entered { traced }
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        SHOULD_PANIC.with(|s| s.set(ShouldPanic::No));
+        if self.traced {
+            postmortem::trace::disarm();
+        }
+    }
+}
+
+/// The prompt's host under libtest: the terminal is the process's own.
+struct LibtestHost;
+
+/// Serialises prompts of tests that run at the same time anyway (the user
+/// set `--test-threads`).
+static PROMPT: Mutex<()> = Mutex::new(());
+
+impl Host for LibtestHost {
+    fn interactive(&self, f: &mut dyn FnMut()) {
+        let _one = PROMPT.lock().unwrap_or_else(|e| e.into_inner());
+        f();
+    }
+
+    fn output_so_far(&self) -> Option<Vec<u8>> {
+        None
+    }
+
+    fn expects_panic(&self, message: &str) -> bool {
+        match SHOULD_PANIC.with(|s| s.get()) {
+            ShouldPanic::No => false,
+            ShouldPanic::Yes => true,
+            ShouldPanic::Expected(want) => message.contains(want),
+        }
+    }
+
+    fn attempt(&self) -> Option<(u32, u32)> {
+        None
+    }
+
+    fn quit(&self) -> ! {
+        eprintln!("autopsy: quit; libtest's summary is not printed");
+        std::process::exit(101);
+    }
+}

@@ -1,0 +1,78 @@
+//! Which harness the crate being compiled runs its tests under.
+//!
+//! Cargo compiles a test target that keeps libtest with `rustc --test`, and a
+//! `harness = false` one without it, but passes `--cfg test` to both: only
+//! the command line tells them apart. A proc macro runs inside rustc (or
+//! `clippy-driver`, which takes the same arguments), so it reads rustc's own
+//! arguments. Elsewhere (rust-analyzer's proc-macro server) there are no
+//! rustc arguments, and the macros expand as for libtest, whose form is the
+//! one IDEs recognise, without the checks that need to know.
+
+use std::sync::OnceLock;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Target {
+    /// `rustc --test`: libtest's harness.
+    Libtest,
+    /// rustc without `--test`: a `harness = false` test target, or a program.
+    Harness,
+    /// Not rustc: an IDE expanding the macros.
+    Unknown,
+}
+
+pub(crate) fn target() -> Target {
+    static TARGET: OnceLock<Target> = OnceLock::new();
+    *TARGET.get_or_init(|| classify(&rustc_args()))
+}
+
+/// rustc's arguments, with `@file` argument files read in.
+fn rustc_args() -> Vec<String> {
+    let mut args = Vec::new();
+    for arg in std::env::args().skip(1) {
+        match arg.strip_prefix('@') {
+            Some(path) => match std::fs::read_to_string(path) {
+                Ok(text) => args.extend(text.lines().map(str::to_string)),
+                Err(_) => args.push(arg),
+            },
+            None => args.push(arg),
+        }
+    }
+    args
+}
+
+fn classify(args: &[String]) -> Target {
+    if args.iter().any(|a| a == "--test") {
+        Target::Libtest
+    } else if args
+        .iter()
+        .any(|a| a == "--crate-name" || a.starts_with("--crate-name="))
+    {
+        Target::Harness
+    } else {
+        Target::Unknown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split(' ').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn tells_the_harnesses_apart() {
+        assert_eq!(
+            classify(&args(
+                "--crate-name t --edition=2021 tests/t.rs --test --cfg test"
+            )),
+            Target::Libtest
+        );
+        assert_eq!(
+            classify(&args("--crate-name t --edition=2021 tests/t.rs --cfg test")),
+            Target::Harness
+        );
+        assert_eq!(classify(&args("")), Target::Unknown);
+    }
+}

@@ -1,0 +1,437 @@
+//! Every set-up of a Rust test suite, run as a user runs it: `#[autopsy::test]`
+//! under libtest (unit tests in `src/`, an integration target that keeps
+//! libtest), `autopsy::install!()` on plain `#[test]` suites with other
+//! crates' test macros, `async` tests, `cargo test -- --pdb` at a package's
+//! root, and the set-ups that used to lose tests in silence.
+
+use autopsy_e2e::{normalize, prompts, result_lines, Package};
+
+const LIB: &str = include_str!("fixtures/setups/lib.rs");
+const PLAIN: &str = include_str!("fixtures/setups/plain.rs");
+const ASYNCS: &str = include_str!("fixtures/setups/asyncs.rs");
+const FULL: &str = include_str!("fixtures/setups/full.rs");
+const PROPS: &str = include_str!("fixtures/setups/props.rs");
+
+const TOKIO: &str = r#"tokio = { version = "1", features = ["rt", "rt-multi-thread", "macros", "time", "test-util"] }"#;
+
+/// The package under test: unit tests, a libtest integration target, async
+/// tests and a `harness = false` target.
+fn suite() -> Package {
+    let manifest = format!(
+        r#"[package]
+name = "setups"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[workspace]
+
+[lib]
+doctest = false
+
+[dev-dependencies]
+autopsy = {{ path = "{{harness}}" }}
+{TOKIO}
+
+[[test]]
+name = "full"
+harness = false
+"#
+    );
+    Package::new(
+        "setups",
+        &[
+            ("Cargo.toml", &manifest),
+            ("src/lib.rs", LIB),
+            ("tests/plain.rs", PLAIN),
+            ("tests/asyncs.rs", ASYNCS),
+            ("tests/full.rs", FULL),
+        ],
+    )
+}
+
+/// The same unit and integration tests written for libtest alone.
+fn libtest_twin() -> Package {
+    let manifest = r#"[package]
+name = "setups"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[workspace]
+
+[lib]
+doctest = false
+"#;
+    let twin = |s: &str| s.replace("#[autopsy::test]", "#[test]");
+    Package::new(
+        "setups-libtest",
+        &[
+            ("Cargo.toml", manifest),
+            ("src/lib.rs", &twin(LIB)),
+            ("tests/plain.rs", &twin(PLAIN)),
+        ],
+    )
+}
+
+fn sorted(lines: Vec<&str>) -> Vec<String> {
+    let mut v: Vec<String> = lines.into_iter().map(normalize).collect();
+    v.sort();
+    v
+}
+
+fn summary(out: &str) -> String {
+    normalize(
+        out.lines()
+            .find(|l| l.starts_with("test result:"))
+            .unwrap_or("<no test result line>"),
+    )
+}
+
+#[test]
+fn unit_and_libtest_integration_tests_match_libtest() {
+    let ours = suite();
+    let twin = libtest_twin();
+    for target in [["--lib", ""], ["--test", "plain"]] {
+        let args: Vec<&str> = target.iter().copied().filter(|a| !a.is_empty()).collect();
+        let list = |p: &Package| {
+            let mut a = vec!["test", "-q"];
+            a.extend(&args);
+            a.extend(["--", "--list"]);
+            p.cargo(&a, &[], None)
+        };
+        let (mine, theirs) = (list(&ours), list(&twin));
+        assert_eq!(
+            mine.stdout, theirs.stdout,
+            "--list of {args:?}\n{}",
+            mine.stderr
+        );
+        let run = |p: &Package| {
+            let mut a = vec!["test", "-q"];
+            a.extend(&args);
+            p.cargo(&a, &[], None)
+        };
+        let (mine, theirs) = (run(&ours), run(&twin));
+        assert_eq!(
+            sorted(result_lines(&mine.stdout)),
+            sorted(result_lines(&theirs.stdout)),
+            "{args:?}\n{}\n{}",
+            mine.stdout,
+            mine.stderr
+        );
+        assert_eq!(summary(&mine.stdout), summary(&theirs.stdout));
+        assert_eq!(mine.code, theirs.code);
+    }
+}
+
+#[test]
+fn pdb_opens_in_a_unit_test() {
+    let p = suite();
+    let run = p.cargo(
+        &["test", "-q", "--lib", "--", "--pdb"],
+        &[],
+        Some("p key\nup\np config\nc\np n\nc\n"),
+    );
+    let prompts = prompts(&run.stdout);
+    assert_eq!(prompts.len(), 2, "{}\n{}", run.stdout, run.stderr);
+    let fails = &prompts[0];
+    assert!(
+        fails.starts_with(">>> autopsy post-mortem: tests::fails\n"),
+        "{fails}"
+    );
+    for line in [
+        "> src/lib.rs(7)load()\n-> config[key]\n(autopsy) p key\n\"timeout\"\n(autopsy) up\n",
+        "> src/lib.rs(23)fails()\n-> assert_eq!(load(&config, key), 30);\n(autopsy) p config\n{\"retries\": 3}\n(autopsy) c\n",
+    ] {
+        assert!(fails.contains(line), "{line}\nnot in\n{fails}");
+    }
+    // The `?` that returned the error opens in the test's frame.
+    assert!(prompts[1].contains(">>> autopsy post-mortem: tests::returns_err\n"));
+    assert!(prompts[1].contains("(autopsy) p n\n"), "{}", prompts[1]);
+    // libtest's own summary and exit code.
+    assert_eq!(
+        summary(&run.stdout),
+        "test result: FAILED. 3 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out; finished in X.XXs"
+    );
+    assert_eq!(run.code, Some(101));
+}
+
+#[test]
+fn env_twins_and_showlocals_under_libtest() {
+    let p = suite();
+    let run = p.cargo(
+        &["test", "-q", "--test", "plain"],
+        &[("AUTOPSY_SHOWLOCALS", "1")],
+        None,
+    );
+    // The failing frame's locals, inside libtest's captured output.
+    let section = run
+        .stdout
+        .split("---- sums stdout ----")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    assert!(section.contains("locals of plain::sums"), "{section}");
+    assert!(section.contains("    rows = [1, 2, 3]\n"), "{section}");
+    assert!(section.contains("    total = 6\n"), "{section}");
+    // `AUTOPSY_PDB=1` does what `--pdb` does.
+    let run = p.cargo(
+        &["test", "-q", "--test", "plain"],
+        &[("AUTOPSY_PDB", "1")],
+        Some("p total\nc\n"),
+    );
+    let prompts = prompts(&run.stdout);
+    assert_eq!(prompts.len(), 1, "{}", run.stdout);
+    assert!(
+        prompts[0].contains("(autopsy) p total\n6\n"),
+        "{}",
+        prompts[0]
+    );
+}
+
+#[test]
+fn async_tests_in_both_orders() {
+    let p = suite();
+    let run = p.cargo(
+        &["test", "-q", "--test", "asyncs", "--", "--pdb"],
+        &[],
+        Some("p seen\nlocals\nc\n"),
+    );
+    assert_eq!(
+        sorted(result_lines(&run.stdout)),
+        [
+            "test no_runtime ... ok",
+            "test paused_clock ... ok",
+            "test tokio_above ... ok",
+            "test tokio_below ... FAILED",
+        ],
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    let prompts = prompts(&run.stdout);
+    assert_eq!(prompts.len(), 1, "{}", run.stdout);
+    let prompt = &prompts[0];
+    assert!(
+        prompt.contains("-> assert_eq!(seen.len(), 3);\n"),
+        "{prompt}"
+    );
+    // Compiler-made locals (`_task_context`) are not listed.
+    assert!(
+        prompt.contains("(autopsy) p seen\n[1, 2]\n(autopsy) locals\nseen = [1, 2]\n"),
+        "{prompt}"
+    );
+    // The same tests under autopsy's own runner.
+    let run = p.cargo(&["test", "-q", "--test", "full"], &[], None);
+    assert_eq!(
+        sorted(result_lines(&run.stdout)),
+        [
+            "test full_no_runtime ... ok",
+            "test full_test_below ... ok",
+            "test full_tokio_above ... ok",
+            "test full_tokio_below ... FAILED",
+        ],
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+#[test]
+fn pdb_at_the_package_root() {
+    let p = suite();
+    let run = p.cargo(
+        &["test", "-q", "--no-fail-fast", "--", "--pdb"],
+        &[],
+        Some("c\nc\nc\nc\nc\n"),
+    );
+    assert!(
+        !run.stderr.contains("Unrecognized option"),
+        "{}",
+        run.stderr
+    );
+    let names: Vec<String> = prompts(&run.stdout)
+        .iter()
+        .map(|p| p.lines().next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ">>> autopsy post-mortem: tests::fails",
+            ">>> autopsy post-mortem: tests::returns_err",
+            ">>> autopsy post-mortem: tokio_below",
+            ">>> autopsy post-mortem: full_tokio_below",
+            ">>> autopsy post-mortem: sums",
+        ],
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(run.code, Some(101));
+}
+
+fn props(install: bool) -> Package {
+    let manifest = format!(
+        r#"[package]
+name = "props"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[workspace]
+
+[dev-dependencies]
+autopsy = {{ path = "{{harness}}" }}
+proptest = {{ version = "1", default-features = false, features = ["std"] }}
+quickcheck = {{ version = "1", default-features = false }}
+rstest = {{ version = "0.26", default-features = false }}
+{TOKIO}
+"#
+    );
+    let src = if install {
+        PROPS.to_string()
+    } else {
+        PROPS.replace("autopsy::install!();", "")
+    };
+    let name = if install { "props" } else { "props-libtest" };
+    Package::new(
+        name,
+        &[
+            ("Cargo.toml", &manifest),
+            ("src/lib.rs", ""),
+            ("tests/props.rs", &src),
+        ],
+    )
+}
+
+#[test]
+fn install_serves_plain_test_suites() {
+    let ours = props(true);
+    let twin = props(false);
+    let args = ["test", "-q", "--test", "props"];
+    let (mine, theirs) = (ours.cargo(&args, &[], None), twin.cargo(&args, &[], None));
+    assert_eq!(
+        sorted(result_lines(&mine.stdout)),
+        sorted(result_lines(&theirs.stdout)),
+        "{}\n{}",
+        mine.stdout,
+        mine.stderr
+    );
+    assert_eq!(summary(&mine.stdout), summary(&theirs.stdout));
+    assert_eq!(mine.code, theirs.code);
+
+    // One prompt per failing test; none for the panics the tests and the
+    // property-testing crates catch (shrinking included).
+    let run = ours.cargo(
+        &["test", "-q", "--test", "props", "--", "--pdb"],
+        &[],
+        Some(&"c\n".repeat(20)),
+    );
+    let mut names: Vec<String> = prompts(&run.stdout)
+        .iter()
+        .map(|p| p.lines().next().unwrap().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ">>> autopsy post-mortem: halves::case_2",
+            ">>> autopsy post-mortem: plain_fails",
+            ">>> autopsy post-mortem: prop_fails",
+            ">>> autopsy post-mortem: qc_fails",
+            ">>> autopsy post-mortem: tokio_plain",
+        ],
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(summary(&run.stdout), summary(&theirs.stdout));
+
+    // A prompt for a plain `#[test]` reads its locals.
+    let run = ours.cargo(
+        &[
+            "test",
+            "-q",
+            "--test",
+            "props",
+            "--",
+            "--pdb",
+            "plain_fails",
+        ],
+        &[],
+        Some("up\np wanted\nc\n"),
+    );
+    let prompts = prompts(&run.stdout);
+    assert!(
+        prompts[0].contains("(autopsy) p wanted\n4\n"),
+        "{}",
+        prompts[0]
+    );
+}
+
+/// A `harness = false` target with `file` as its source; what building it
+/// printed.
+fn harness_false(name: &str, file: &str) -> autopsy_e2e::Run {
+    let manifest = format!(
+        r#"[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[workspace]
+
+[dev-dependencies]
+autopsy = {{ path = "{{harness}}" }}
+quickcheck = {{ version = "1", default-features = false }}
+
+[[test]]
+name = "t"
+harness = false
+"#
+    );
+    let p = Package::new(
+        name,
+        &[
+            ("Cargo.toml", &manifest),
+            ("src/lib.rs", ""),
+            ("tests/t.rs", file),
+        ],
+    );
+    p.cargo(&["test", "-q", "--test", "t"], &[], None)
+}
+
+#[test]
+fn harness_false_never_loses_a_test_in_silence() {
+    let run = harness_false(
+        "lost-above",
+        "#[test]\n#[autopsy::test]\nfn above() {}\n\nautopsy::main!();\n",
+    );
+    assert!(
+        run.stderr.contains(
+            "error: tests/t.rs:1: `#[test]` above `#[autopsy::test]` deletes the test in a \
+             `harness = false` target: remove `#[test]` (`#[autopsy::test]` registers the test)"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = harness_false(
+        "lost-quickcheck",
+        "use quickcheck::quickcheck;\n#[autopsy::test]\nfn mine() {}\n\nquickcheck! {\n    fn prop(n: u32) -> bool { n == n }\n}\n\nautopsy::main!();\n",
+    );
+    assert!(
+        run.stderr
+            .contains("error: tests/t.rs:5: `quickcheck!` makes a `#[test]` function")
+            && run.stderr.contains("`autopsy::install!();`"),
+        "{}",
+        run.stderr
+    );
+    let run = harness_false("no-main", "#[autopsy::test]\nfn mine() {}\n");
+    assert!(
+        run.stderr.contains(
+            "error[E0277]: this test target has `harness = false` but no `autopsy::main!();`"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_ne!(run.code, Some(0));
+}
