@@ -50,10 +50,11 @@ harness = false
     )
 }
 
-/// The same unit and integration tests written for libtest alone.
+/// The same unit and integration tests written for libtest alone (another
+/// package name: cargo names a root package's artifacts without its path).
 fn libtest_twin() -> Package {
     let manifest = r#"[package]
-name = "setups"
+name = "setups-twin"
 version = "0.1.0"
 edition = "2021"
 publish = false
@@ -107,7 +108,7 @@ fn unit_and_libtest_integration_tests_match_libtest() {
             mine.stderr
         );
         let run = |p: &Package| {
-            let mut a = vec!["test", "-q"];
+            let mut a = vec!["test"];
             a.extend(&args);
             p.cargo(&a, &[], None)
         };
@@ -192,7 +193,7 @@ fn env_twins_and_showlocals_under_libtest() {
 fn async_tests_in_both_orders() {
     let p = suite();
     let run = p.cargo(
-        &["test", "-q", "--test", "asyncs", "--", "--pdb"],
+        &["test", "--test", "asyncs", "--", "--pdb"],
         &[],
         Some("p seen\nlocals\nc\n"),
     );
@@ -221,7 +222,7 @@ fn async_tests_in_both_orders() {
         "{prompt}"
     );
     // The same tests under autopsy's own runner.
-    let run = p.cargo(&["test", "-q", "--test", "full"], &[], None);
+    let run = p.cargo(&["test", "--test", "full"], &[], None);
     assert_eq!(
         sorted(result_lines(&run.stdout)),
         [
@@ -270,9 +271,10 @@ fn pdb_at_the_package_root() {
 }
 
 fn props(install: bool) -> Package {
+    let name = if install { "props" } else { "props-twin" };
     let manifest = format!(
         r#"[package]
-name = "props"
+name = "{name}"
 version = "0.1.0"
 edition = "2021"
 publish = false
@@ -292,7 +294,6 @@ rstest = {{ version = "0.26", default-features = false }}
     } else {
         PROPS.replace("autopsy::install!();", "")
     };
-    let name = if install { "props" } else { "props-libtest" };
     Package::new(
         name,
         &[
@@ -307,7 +308,7 @@ rstest = {{ version = "0.26", default-features = false }}
 fn install_serves_plain_test_suites() {
     let ours = props(true);
     let twin = props(false);
-    let args = ["test", "-q", "--test", "props"];
+    let args = ["test", "--test", "props"];
     let (mine, theirs) = (ours.cargo(&args, &[], None), twin.cargo(&args, &[], None));
     assert_eq!(
         sorted(result_lines(&mine.stdout)),
@@ -322,7 +323,7 @@ fn install_serves_plain_test_suites() {
     // One prompt per failing test; none for the panics the tests and the
     // property-testing crates catch (shrinking included).
     let run = ours.cargo(
-        &["test", "-q", "--test", "props", "--", "--pdb"],
+        &["test", "--test", "props", "--", "--pdb"],
         &[],
         Some(&"c\n".repeat(20)),
     );
