@@ -85,7 +85,8 @@ pub use autopsy_macros::trace;
 macro_rules! main {
     () => {
         fn main() {
-            $crate::__private::main()
+            // The package's name, for what autopsy remembers per package.
+            $crate::__private::main_of_package(::core::option_env!("CARGO_PKG_NAME"))
         }
     };
 }

@@ -387,6 +387,13 @@ impl Coordinator<'_> {
                 // With reruns, only the last attempt opens the prompt.
                 pdb: self.args.pdb && job.attempt == total,
             };
+            let starts_now = self.slots[i].inflight.is_empty();
+            if starts_now && self.announces_starts() {
+                // Before the worker has the test: its output must not
+                // come out ahead of the name.
+                let name = self.cases[job.case].name;
+                self.reporter.report(Event::Begin { name });
+            }
             let slot = &mut self.slots[i];
             let sent = slot.commands.as_mut().map(|w| assignment.send(w));
             if !matches!(sent, Some(Ok(()))) {
@@ -395,16 +402,11 @@ impl Coordinator<'_> {
                 slot.alive = false;
                 return;
             }
-            let starts_now = slot.inflight.is_empty();
             if starts_now {
                 slot.started = Some(Instant::now());
             }
             slot.used = true;
             slot.inflight.push_back(job);
-            if starts_now && self.announces_starts() {
-                let name = self.cases[job.case].name;
-                self.reporter.report(Event::Begin { name });
-            }
         }
     }
 

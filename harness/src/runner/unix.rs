@@ -224,8 +224,10 @@ impl Streams {
     /// where tests' go again. Most tests write nothing: then there is
     /// nothing to truncate (a file system call per test, saved).
     pub fn prepare(&self) -> io::Result<()> {
-        flush_all();
         if let Some(file) = &self.capture {
+            // (Without capture, C's buffered stdio stays where it is and comes
+            // out when the worker exits, as under libtest.)
+            flush_all();
             if Self::written(file)? != 0 {
                 file.set_len(0)?;
                 let mut f = file;
