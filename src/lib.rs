@@ -234,7 +234,15 @@ harness = false
 
 fn write_if_changed(path: &Path, text: &str) {
     if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
-        std::fs::write(path, text).unwrap();
+        // Renamed into place: a test building the same fixture at that
+        // moment reads the old file or the new one, never a truncated one.
+        let tmp = path.with_extension(format!(
+            "tmp{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, path).unwrap();
     }
 }
 
