@@ -234,7 +234,15 @@ harness = false
 
 fn write_if_changed(path: &Path, text: &str) {
     if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
-        std::fs::write(path, text).unwrap();
+        // Renamed into place: a test building the same fixture at that
+        // moment reads the old file or the new one, never a truncated one.
+        let tmp = path.with_extension(format!(
+            "tmp{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, path).unwrap();
     }
 }
 
@@ -301,14 +309,19 @@ impl Fixture {
 
 /// Runs `cmd` (stdio already set up), feeding `stdin`, killing it after
 /// `secs` seconds; the second value says whether it had to be killed.
-pub fn run_killed_after(mut cmd: Command, stdin: Option<&str>, secs: u64) -> (Run, bool) {
+pub fn run_killed_after(cmd: Command, stdin: Option<&str>, secs: u64) -> (Run, bool) {
+    run_killed_after_bytes(cmd, stdin.map(str::as_bytes), secs)
+}
+
+/// [`run_killed_after`] with stdin as bytes (which need not be UTF-8).
+pub fn run_killed_after_bytes(mut cmd: Command, stdin: Option<&[u8]>, secs: u64) -> (Run, bool) {
     use std::io::{Read, Write};
     use std::os::unix::process::CommandExt;
     // Its own process group, so a hang is killed with every worker.
     cmd.process_group(0);
     let mut child = cmd.spawn().unwrap();
-    if let (Some(text), Some(mut input)) = (stdin, child.stdin.take()) {
-        input.write_all(text.as_bytes()).unwrap();
+    if let (Some(bytes), Some(mut input)) = (stdin, child.stdin.take()) {
+        input.write_all(bytes).unwrap();
     }
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();

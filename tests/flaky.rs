@@ -576,7 +576,8 @@ fn terse_format_marks_reruns() {
 static LF: Mutex<()> = Mutex::new(());
 
 fn lf_record() -> PathBuf {
-    autopsy_e2e::target_dir().join("debug/autopsy/flaky_lf.lastfailed")
+    // Per package (`flaky`) and test target (`flaky_lf`).
+    autopsy_e2e::target_dir().join("debug/autopsy/flaky.flaky_lf.lastfailed")
 }
 
 /// `lf::` tests; `lf::a_fails` fails and `lf::c_crashes` aborts while `fail`.

@@ -220,7 +220,16 @@ pub fn breakpoint(file: &'static str, line: u32) {
     crate::postmortem::trace::hit(file, line, true);
 }
 
-/// `autopsy::main!()`'s body.
+/// `autopsy::main!()`'s body, before it named the package.
 pub fn main() {
+    crate::main_impl()
+}
+
+/// `autopsy::main!()`'s body: `package` is the test target's package
+/// (`CARGO_PKG_NAME` where the macro expands).
+pub fn main_of_package(package: Option<&'static str>) {
+    if let Some(p) = package {
+        crate::history::set_package(p);
+    }
     crate::main_impl()
 }

@@ -245,7 +245,8 @@ pub(crate) fn main(input: TokenStream) -> TokenStream {
         pub struct __AutopsyMain;
         impl ::autopsy::__private::HasMain for __AutopsyMain {}
         fn main() {
-            ::autopsy::__private::main()
+            // The package's name, for what autopsy remembers per package.
+            ::autopsy::__private::main_of_package(::core::option_env!("CARGO_PKG_NAME"))
         }
     }
 }

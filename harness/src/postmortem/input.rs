@@ -4,7 +4,7 @@
 //! `continue`), so `printf 'p config\nc\n' | cargo test -- --pdb` works and a
 //! CI job without stdin never waits.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
@@ -124,23 +124,40 @@ impl Lines {
                 let mut out = std::io::stdout();
                 let _ = write!(out, "{prompt}");
                 let _ = out.flush();
-                let mut line = String::new();
-                match std::io::stdin().lock().read_line(&mut line) {
-                    Ok(0) | Err(_) => {
+                // SAFETY: fd 0 is open for the process's life (std reopens
+                // a closed one at start); ManuallyDrop never closes it.
+                let mut stdin = std::mem::ManuallyDrop::new(unsafe {
+                    <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(0)
+                });
+                loop {
+                    let Some(bytes) = read_raw_line(&mut *stdin) else {
                         let _ = writeln!(out);
-                        Input::Eof
-                    }
-                    Ok(_) => {
-                        let line = line.trim_end_matches(['\n', '\r']).to_string();
-                        // Echo the command so the transcript reads like a session.
-                        let _ = writeln!(out, "{line}");
-                        Input::Line(line)
+                        return Input::Eof;
+                    };
+                    match String::from_utf8(bytes) {
+                        Ok(line) => {
+                            let line = line.trim_end_matches(['\n', '\r']).to_string();
+                            // Echo the command so the transcript reads like a session.
+                            let _ = writeln!(out, "{line}");
+                            return Input::Line(line);
+                        }
+                        Err(e) => {
+                            let shown = String::from_utf8_lossy(e.as_bytes());
+                            let _ = writeln!(
+                                out,
+                                "{}\n*** this line is not UTF-8, ignored",
+                                shown.trim_end_matches(['\n', '\r'])
+                            );
+                            let _ = write!(out, "{prompt}");
+                            let _ = out.flush();
+                        }
                     }
                 }
             }
         }
     }
 
+    /// Writes what is kept of the terminal's history.
     pub fn save(&mut self) {
         if let Lines::Terminal(editor) = self {
             let path = history_path();
@@ -149,5 +166,44 @@ impl Lines {
             }
             let _ = editor.save_history(&path);
         }
+    }
+}
+
+/// One line of piped input, its newline included; `None` at end of input
+/// (or on an error reading it). Read a byte at a time, straight from the
+/// descriptor: no buffer holds commands for a later prompt, or for a test
+/// that reads `std::io::stdin()` (whose buffer is std's, and shared), or
+/// past the end of this worker's life (a fresh worker reads what follows).
+fn read_raw_line(input: &mut impl Read) -> Option<Vec<u8>> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        match input.read(&mut byte) {
+            Ok(0) => break,
+            Ok(_) => {
+                line.push(byte[0]);
+                if byte[0] == b'\n' {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    (!line.is_empty()).then_some(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_raw_line;
+
+    #[test]
+    fn raw_lines_keep_what_follows_unread() {
+        let mut input: &[u8] = b"p x\n\xff\xfe\nc";
+        assert_eq!(read_raw_line(&mut input).unwrap(), b"p x\n");
+        assert_eq!(read_raw_line(&mut input).unwrap(), b"\xff\xfe\n");
+        assert_eq!(input, b"c");
+        assert_eq!(read_raw_line(&mut input).unwrap(), b"c");
+        assert_eq!(read_raw_line(&mut input), None);
     }
 }

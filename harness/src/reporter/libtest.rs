@@ -284,7 +284,12 @@ impl Reporter for LibtestReporter {
                     }
                     results(&mut out, "failures", &sections, &failed);
                 }
-                if !ok && summary.failed == 0 && !summary.quit && !flaky.is_empty() {
+                if !ok
+                    && summary.failed == 0
+                    && !summary.quit
+                    && !summary.interrupted
+                    && !flaky.is_empty()
+                {
                     // --fail-on-flaky: say why a run without failures failed.
                     out.push_str("\nflaky tests fail the run (--fail-on-flaky):\n");
                     for r in &flaky {
@@ -293,6 +298,9 @@ impl Reporter for LibtestReporter {
                 }
                 if summary.quit {
                     out.push_str("\nquit at the prompt: the run was stopped early\n");
+                }
+                if summary.interrupted {
+                    out.push_str("\ninterrupted (Ctrl-C): the run was stopped early\n");
                 }
                 let verdict = if ok {
                     Styles::paint(self.styles.ok, "ok")

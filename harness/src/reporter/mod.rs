@@ -72,6 +72,8 @@ pub(crate) struct Summary {
     pub reruns: usize,
     /// `q(uit)` at the prompt stopped the run early.
     pub quit: bool,
+    /// Ctrl-C stopped the run early.
+    pub interrupted: bool,
 }
 
 impl Summary {

@@ -30,11 +30,16 @@ const PIPELINE: usize = 2;
 #[must_use]
 pub(crate) struct Conclusion {
     pub ok: bool,
+    /// Ctrl-C stopped the run.
+    pub interrupted: bool,
 }
 
 impl Conclusion {
     pub fn exit_code(&self) -> i32 {
-        if self.ok {
+        if self.interrupted {
+            // A shell's code for a command ended by SIGINT (128 + 2).
+            130
+        } else if self.ok {
             0
         } else {
             101
@@ -54,6 +59,8 @@ struct Job {
 enum Msg {
     Report(usize, u64, Report),
     Exited(usize, u64, io::Result<ExitStatus>),
+    /// Ctrl-C.
+    Interrupted,
 }
 
 struct Slot {
@@ -119,6 +126,12 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
     });
 
     let (tx, rx) = mpsc::channel();
+    let on_ctrl_c = tx.clone();
+    if let Err(e) = unix::catch_interrupts(move || {
+        let _ = on_ctrl_c.send(Msg::Interrupted);
+    }) {
+        eprintln!("autopsy: cannot catch Ctrl-C: {e}");
+    }
     let mut cases = Vec::new();
     let mut queue = VecDeque::new();
     for (case, d) in order {
@@ -146,7 +159,8 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
     c.run_queue();
     c.last_failed.save();
     let s = &c.summary;
-    let ok = s.failed == 0 && !s.quit && !(args.reruns.fail_on_flaky && s.flaky > 0);
+    let ok =
+        !(s.failed > 0 || s.quit || s.interrupted || (args.reruns.fail_on_flaky && s.flaky > 0));
     let elapsed = start.elapsed();
     if let Some(path) = &args.junit {
         let suite = crate::history::binary_name();
@@ -165,7 +179,10 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
         elapsed,
         ok,
     });
-    Conclusion { ok }
+    Conclusion {
+        ok,
+        interrupted: s.interrupted,
+    }
 }
 
 /// Fisher-Yates with splitmix64: the same seed gives the same order on every
@@ -205,7 +222,7 @@ impl Coordinator<'_> {
     }
 
     fn run_queue(&mut self) {
-        while self.busy() && !self.summary.quit {
+        while self.busy() && !self.summary.quit && !self.summary.interrupted {
             self.promote_delayed();
             self.dispatch();
             if !self.busy() {
@@ -237,6 +254,7 @@ impl Coordinator<'_> {
                 {
                     self.on_exit(slot, status)
                 }
+                Some(Msg::Interrupted) => self.summary.interrupted = true,
                 Some(_) => {}
                 None => self.enforce_timeouts(),
             }
@@ -369,6 +387,13 @@ impl Coordinator<'_> {
                 // With reruns, only the last attempt opens the prompt.
                 pdb: self.args.pdb && job.attempt == total,
             };
+            let starts_now = self.slots[i].inflight.is_empty();
+            if starts_now && self.announces_starts() {
+                // Before the worker has the test: its output must not
+                // come out ahead of the name.
+                let name = self.cases[job.case].name;
+                self.reporter.report(Event::Begin { name });
+            }
             let slot = &mut self.slots[i];
             let sent = slot.commands.as_mut().map(|w| assignment.send(w));
             if !matches!(sent, Some(Ok(()))) {
@@ -377,16 +402,11 @@ impl Coordinator<'_> {
                 slot.alive = false;
                 return;
             }
-            let starts_now = slot.inflight.is_empty();
             if starts_now {
                 slot.started = Some(Instant::now());
             }
             slot.used = true;
             slot.inflight.push_back(job);
-            if starts_now && self.announces_starts() {
-                let name = self.cases[job.case].name;
-                self.reporter.report(Event::Begin { name });
-            }
         }
     }
 
@@ -420,7 +440,9 @@ impl Coordinator<'_> {
                 self.slots.len() - 1
             }
         };
-        if self.args.capture && self.slots[i].capture.is_none() {
+        // A fresh capture file for each worker: a process a test of the
+        // last one left running may still write into the old one.
+        if self.args.capture {
             match tempfile::tempfile() {
                 Ok(f) => self.slots[i].capture = Some(f),
                 Err(e) => {
@@ -489,6 +511,15 @@ impl Coordinator<'_> {
                     self.slots[i].commands = None;
                 }
             }
+            Report::Retiring => {
+                // What it was given goes to the next worker, in order.
+                let slot = &mut self.slots[i];
+                slot.commands = None;
+                slot.started = None;
+                for j in slot.inflight.drain(..).rev() {
+                    self.queue.push_front(j);
+                }
+            }
             Report::Paused => self.slots[i].started = None,
             Report::Resumed => self.slots[i].started = Some(Instant::now()),
             Report::Quit => {
@@ -523,6 +554,13 @@ impl Coordinator<'_> {
         let slot = &mut self.slots[i];
         slot.alive = false;
         slot.commands = None;
+        if status.as_ref().is_ok_and(unix::ended_by_ctrl_c) {
+            // The terminal's Ctrl-C reached the workers too: the run is
+            // over, and the test it stopped did not fail.
+            self.summary.interrupted = true;
+            slot.inflight.clear();
+            return;
+        }
         let Some(job) = slot.inflight.pop_front() else {
             return;
         };
@@ -633,7 +671,7 @@ impl Coordinator<'_> {
     fn shut_down(&mut self) {
         for slot in &mut self.slots {
             slot.commands = None;
-            if self.summary.quit && slot.alive {
+            if (self.summary.quit || self.summary.interrupted) && slot.alive {
                 unix::kill(slot.pid);
             }
         }

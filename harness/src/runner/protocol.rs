@@ -47,6 +47,10 @@ pub(crate) enum Report {
     Resumed,
     /// `q(uit)` at the prompt: stop the run.
     Quit,
+    /// Sent after a test's `Finished`: this worker exits now, without
+    /// running what else it was given (a process that test started still
+    /// runs and shares the worker's capture).
+    Retiring,
 }
 
 struct Enc(Vec<u8>);
@@ -178,6 +182,9 @@ impl Report {
             Report::Quit => {
                 e.u8(3);
             }
+            Report::Retiring => {
+                e.u8(4);
+            }
         }
         e.send(w)
     }
@@ -208,6 +215,7 @@ impl Report {
             1 => Report::Paused,
             2 => Report::Resumed,
             3 => Report::Quit,
+            4 => Report::Retiring,
             _ => return Err(Dec::bad()),
         }))
     }
@@ -239,6 +247,7 @@ mod tests {
             },
             Report::Paused,
             Report::Quit,
+            Report::Retiring,
         ];
         for r in &reports {
             r.send(&mut buf).unwrap();

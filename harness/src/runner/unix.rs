@@ -3,9 +3,10 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 /// The environment variable that makes a test binary a worker; its value is
 /// `COMMANDS_FD,REPORTS_FD,CAPTURE_FD` (the last `-1` without capture).
@@ -104,6 +105,7 @@ pub(crate) fn describe_exit(status: ExitStatus) -> String {
             libc::SIGFPE => "SIGFPE: arithmetic exception",
             libc::SIGKILL => "SIGKILL: killed",
             libc::SIGTERM => "SIGTERM: terminated",
+            libc::SIGINT => "SIGINT: interrupted",
             _ => "signal",
         };
         let core = if status.core_dumped() {
@@ -127,13 +129,23 @@ pub(crate) fn kill(pid: u32) {
     }
 }
 
-/// Output capture at the descriptor level: fds 1 and 2 point at one file
-/// (so stdout and stderr interleave as written, and child processes and C
-/// code are captured too); the terminal stays reachable for the prompt.
-pub(crate) struct Capture {
-    file: File,
-    terminal_out: OwnedFd,
-    terminal_err: OwnedFd,
+/// The worker's standard descriptors. What the coordinator passed (a
+/// terminal, pipes) is kept aside at start, and before each test fds 0, 1
+/// and 2 are pointed again where tests' go, whatever the test before did to
+/// them (closed them, `dup2`ed `/dev/null` over them): one test cannot
+/// silence the tests after it.
+///
+/// Under capture, fds 1 and 2 point at one file (so stdout and stderr
+/// interleave as written, and child processes and C code are captured too)
+/// and fd 0 at `/dev/null`, as pytest gives tests an empty stdin under
+/// capture: the prompt's commands, piped to the run, are the prompt's alone.
+/// The terminal's descriptors stay reachable for the prompt.
+pub(crate) struct Streams {
+    capture: Option<File>,
+    /// `/dev/null`, the tests' stdin under capture.
+    null: Option<File>,
+    /// What fds 0, 1 and 2 were at start.
+    terminal: [OwnedFd; 3],
 }
 
 fn dup(fd: RawFd) -> io::Result<OwnedFd> {
@@ -144,7 +156,8 @@ fn dup(fd: RawFd) -> io::Result<OwnedFd> {
 }
 
 fn dup2(from: RawFd, to: RawFd) -> io::Result<()> {
-    // SAFETY: both are open descriptors; dup2 is atomic.
+    // SAFETY: `from` is an open descriptor; dup2 is atomic and replaces
+    // `to` whether it is open or not.
     cvt(unsafe { libc::dup2(from, to) }).map(drop)
 }
 
@@ -158,47 +171,86 @@ pub(crate) fn flush_all() {
     }
 }
 
-impl Capture {
-    pub fn install(file: File) -> io::Result<Capture> {
-        let terminal_out = dup(1)?;
-        let terminal_err = dup(2)?;
+impl Streams {
+    /// Keeps the terminal's descriptors and points fds 0, 1 and 2 at the
+    /// tests' (the capture file, or the terminal's again without one).
+    pub fn install(capture: Option<File>) -> io::Result<Streams> {
+        let terminal = [dup(0)?, dup(1)?, dup(2)?];
+        let null = match capture {
+            Some(_) => Some(File::open("/dev/null")?),
+            None => None,
+        };
+        let streams = Streams {
+            capture,
+            null,
+            terminal,
+        };
         flush_all();
-        dup2(file.as_raw_fd(), 1)?;
-        dup2(file.as_raw_fd(), 2)?;
-        Ok(Capture {
-            file,
-            terminal_out,
-            terminal_err,
-        })
+        streams.point_at_tests()?;
+        Ok(streams)
+    }
+
+    /// Whether output is captured.
+    pub fn captures(&self) -> bool {
+        self.capture.is_some()
+    }
+
+    fn point_at_tests(&self) -> io::Result<()> {
+        match (&self.null, &self.capture) {
+            (Some(null), Some(file)) => {
+                dup2(null.as_raw_fd(), 0)?;
+                dup2(file.as_raw_fd(), 1)?;
+                dup2(file.as_raw_fd(), 2)
+            }
+            _ => self.point_at_terminal(),
+        }
+    }
+
+    fn point_at_terminal(&self) -> io::Result<()> {
+        for (fd, saved) in self.terminal.iter().enumerate() {
+            dup2(saved.as_raw_fd(), fd as RawFd)?;
+        }
+        Ok(())
     }
 
     /// How much was written since the last reset: fds 1 and 2 (and those
     /// of child processes) share the file's offset, and every write moves it.
-    fn written(&self) -> io::Result<u64> {
-        (&self.file).stream_position()
+    fn written(file: &File) -> io::Result<u64> {
+        let mut f = file;
+        f.stream_position()
     }
 
-    /// Empties the capture for the next test. Most tests write nothing: then
-    /// there is nothing to truncate (a file system call per test, saved).
-    pub fn reset(&self) -> io::Result<()> {
-        flush_all();
-        if self.written()? == 0 {
-            return Ok(());
+    /// Before each test: empties the capture, and points fds 0, 1 and 2
+    /// where tests' go again. Most tests write nothing: then there is
+    /// nothing to truncate (a file system call per test, saved).
+    pub fn prepare(&self) -> io::Result<()> {
+        if let Some(file) = &self.capture {
+            // (Without capture, C's buffered stdio stays where it is and comes
+            // out when the worker exits, as under libtest.)
+            flush_all();
+            if Self::written(file)? != 0 {
+                file.set_len(0)?;
+                let mut f = file;
+                f.seek(SeekFrom::Start(0))?;
+            }
         }
-        self.file.set_len(0)?;
-        (&self.file).seek(SeekFrom::Start(0)).map(drop)
+        self.point_at_tests()
     }
 
     /// Everything captured since the last reset, read with `pread` so the
-    /// shared offset stays where the test's writes left it.
+    /// shared offset stays where the test's writes left it. Empty without
+    /// capture.
     pub fn contents(&self) -> io::Result<Vec<u8>> {
         use std::os::unix::fs::FileExt;
+        let Some(file) = &self.capture else {
+            return Ok(Vec::new());
+        };
         flush_all();
-        let end = self.written()?;
+        let end = Self::written(file)?;
         let mut out = vec![0; end as usize];
         let mut at = 0;
         while at < out.len() {
-            match self.file.read_at(&mut out[at..], at as u64) {
+            match file.read_at(&mut out[at..], at as u64) {
                 Ok(0) => break,
                 Ok(n) => at += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -209,17 +261,104 @@ impl Capture {
         Ok(out)
     }
 
-    /// Runs `f` with fds 1 and 2 on the terminal again (the prompt).
+    /// Runs `f` with fds 0, 1 and 2 on the terminal again (the prompt),
+    /// then back where the test had them.
     pub fn with_terminal<R>(&self, f: impl FnOnce() -> R) -> R {
+        if !self.captures() {
+            return f();
+        }
         flush_all();
-        let _ = dup2(self.terminal_out.as_raw_fd(), 1);
-        let _ = dup2(self.terminal_err.as_raw_fd(), 2);
+        let _ = self.point_at_terminal();
         let r = f();
         flush_all();
-        let _ = dup2(self.file.as_raw_fd(), 1);
-        let _ = dup2(self.file.as_raw_fd(), 2);
+        let _ = self.point_at_tests();
         r
     }
+}
+
+/// Makes this process the reaper of its orphaned descendants, so that a
+/// process a test started and left behind (directly, or through a shell
+/// that exited) stays this worker's child, where [`has_children`] sees it.
+pub(crate) fn become_subreaper() {
+    // SAFETY: prctl with an integer argument.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+}
+
+/// Whether this process has any child, running or exited and not yet
+/// waited for (none are reaped here: a thread of the test may still wait).
+pub(crate) fn has_children() -> bool {
+    // SAFETY: a zeroed siginfo_t is a valid out-parameter for waitid.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: WNOWAIT leaves any exited child waitable; WNOHANG never blocks.
+    let r = unsafe {
+        libc::waitid(
+            libc::P_ALL,
+            0,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        )
+    };
+    // ECHILD: no children at all; any other answer means there is one.
+    !(r == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD))
+}
+
+/// The write end of the pipe that wakes the coordinator on Ctrl-C.
+static INTERRUPT_PIPE: AtomicI32 = AtomicI32::new(-1);
+/// Ctrl-C reached the coordinator.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sigint(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    let fd = INTERRUPT_PIPE.load(Ordering::SeqCst);
+    if fd >= 0 {
+        // SAFETY: errno is this thread's; write(2) is async-signal-safe.
+        unsafe {
+            let errno = *libc::__errno_location();
+            libc::write(fd, b"!".as_ptr().cast(), 1);
+            *libc::__errno_location() = errno;
+        }
+    }
+}
+
+/// Catches Ctrl-C (SIGINT) in the coordinator: `notify` runs, on a thread
+/// of its own, for each one. Workers get the default action back at `exec`.
+pub(crate) fn catch_interrupts(notify: impl Fn() + Send + 'static) -> io::Result<()> {
+    let (mut read, write) = pipe()?;
+    INTERRUPT_PIPE.store(write.into_raw_fd(), Ordering::SeqCst);
+    std::thread::Builder::new()
+        .name("autopsy-ctrl-c".into())
+        .spawn(move || {
+            let mut byte = [0u8; 1];
+            while matches!(read.read(&mut byte), Ok(1)) {
+                notify();
+            }
+        })?;
+    // SAFETY: a zeroed sigaction with a handler that only stores, loads and
+    // writes (async-signal-safe).
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        action.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&mut action.sa_mask);
+        cvt(libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut()))?;
+    }
+    Ok(())
+}
+
+/// Whether a worker that died of SIGINT died of the user's Ctrl-C (which the
+/// terminal sends to the coordinator too), not of a signal its test raised.
+pub(crate) fn ended_by_ctrl_c(status: &ExitStatus) -> bool {
+    if status.signal() != Some(libc::SIGINT) {
+        return false;
+    }
+    // Both got it at once; the coordinator's handler may not have run yet.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
+    while !INTERRUPTED.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    INTERRUPTED.load(Ordering::SeqCst)
 }
 
 /// Reads a crashed worker's capture file from the coordinator's side.

@@ -4,12 +4,12 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use super::protocol::{Assignment, Report, Verdict};
-use super::unix::{self, Capture};
+use super::unix::{self, Streams};
 use crate::__private::{ShouldPanic, Test, PDB_ARMED};
 
 use crate::cli::HiArgs;
@@ -17,7 +17,7 @@ use crate::list::TestCase;
 
 /// What the panic hook and the prompt need to reach from any thread.
 pub(crate) struct WorkerState {
-    pub capture: Option<Capture>,
+    pub streams: Streams,
     reports: Mutex<File>,
     /// The test running now and its attempt.
     pub current: Mutex<Option<Assignment>>,
@@ -35,10 +35,7 @@ impl WorkerState {
 
     /// The current test's output so far.
     pub fn output_so_far(&self) -> Vec<u8> {
-        self.capture
-            .as_ref()
-            .and_then(|c| c.contents().ok())
-            .unwrap_or_default()
+        self.streams.contents().unwrap_or_default()
     }
 }
 
@@ -47,10 +44,7 @@ impl WorkerState {
 impl crate::postmortem::host::Host for WorkerState {
     fn interactive(&self, f: &mut dyn FnMut()) {
         self.send(&Report::Paused);
-        match &self.capture {
-            Some(c) => c.with_terminal(f),
-            None => f(),
-        }
+        self.streams.with_terminal(f);
         self.send(&Report::Resumed);
     }
 
@@ -133,17 +127,38 @@ fn verdict(test: &Test, ending: Ending) -> Verdict {
     }
 }
 
-fn install_panic_hook() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if crate::postmortem::wants_panics() {
-            crate::postmortem::on_panic(info);
-        }
+/// The hook std had before the worker's: printing the panic's message
+/// stays its job.
+type Hook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+static DEFAULT_HOOK: OnceLock<Hook> = OnceLock::new();
+
+/// Set by the worker's hook: a test that panicked without it ran had
+/// replaced the hook (`std::panic::set_hook`, `take_hook`).
+static HOOK_RAN: AtomicBool = AtomicBool::new(false);
+
+fn panic_hook(info: &std::panic::PanicHookInfo<'_>) {
+    HOOK_RAN.store(true, Ordering::Relaxed);
+    if crate::postmortem::wants_panics() {
+        crate::postmortem::on_panic(info);
+    }
+    if let Some(default) = DEFAULT_HOOK.get() {
         default(info);
-        if crate::postmortem::quit_requested() {
-            crate::postmortem::quit_now();
-        }
-    }));
+    }
+    if crate::postmortem::quit_requested() {
+        crate::postmortem::quit_now();
+    }
+}
+
+/// Installs the worker's panic hook, before each test: a test that replaced
+/// it (`set_hook`, `take_hook`) must not switch off `--pdb` and
+/// `--showlocals` for the tests after it. (`panic_hook` is a function: the
+/// box allocates nothing.)
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    if DEFAULT_HOOK.get().is_none() {
+        let _ = DEFAULT_HOOK.set(previous);
+    }
+    std::panic::set_hook(Box::new(panic_hook));
 }
 
 /// Runs this process as a worker until the coordinator closes its pipe.
@@ -154,25 +169,22 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         eprintln!("autopsy: malformed {} in the environment", unix::WORKER_ENV);
         std::process::exit(2);
     };
-    let capture = match capture
-        .filter(|_| args.capture)
-        .map(Capture::install)
-        .transpose()
-    {
-        Ok(c) => c,
+    let streams = match Streams::install(capture.filter(|_| args.capture)) {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("autopsy: cannot capture output: {e}");
             std::process::exit(2);
         }
     };
+    // A process a test leaves running must stay visible (`has_children`).
+    unix::become_subreaper();
     let state = STATE.get_or_init(|| WorkerState {
-        capture,
+        streams,
         reports: Mutex::new(reports),
         current: Mutex::new(None),
     });
     crate::postmortem::host::set(state);
     crate::postmortem::configure(args);
-    install_panic_hook();
     let tests: std::collections::HashMap<&str, TestCase> = crate::list::all_tests()
         .into_iter()
         .map(|c| (c.name, c))
@@ -183,9 +195,9 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
             eprintln!("autopsy: no test named {}", assignment.name);
             std::process::exit(2);
         };
-        if let Some(c) = &state.capture {
-            let _ = c.reset();
-        }
+        let _ = state.streams.prepare();
+        install_panic_hook();
+        HOOK_RAN.store(false, Ordering::Relaxed);
         // SAFETY-ish: set_var races with threads reading the environment;
         // between tests only threads leaked by earlier tests can run.
         std::env::set_var("AUTOPSY_ATTEMPT", assignment.attempt.to_string());
@@ -204,8 +216,18 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
 
         let start = Instant::now();
         let ending = run_one(case.test, case.name);
+        let hook_replaced =
+            matches!(ending, Ending::Panicked(_)) && !HOOK_RAN.load(Ordering::Relaxed);
         let verdict = verdict(case.test, ending);
         let duration = start.elapsed();
+        let lost_post_mortem = pdb || args.showlocals;
+        if hook_replaced && lost_post_mortem && verdict != Verdict::Passed {
+            let _ = writeln!(
+                std::io::stderr(),
+                "autopsy: this test replaced the panic hook (std::panic::set_hook or take_hook): \
+                 its own hook ran instead of the post-mortem"
+            );
+        }
 
         PDB_ARMED.store(false, Ordering::Relaxed);
         crate::postmortem::trace::disarm();
@@ -217,6 +239,14 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
             output,
         };
         state.send(&report);
+        if state.streams.captures() && unix::has_children() {
+            // A process the test started outlives it and writes into this
+            // worker's capture: what it prints later must not be shown
+            // under another test's name. A fresh worker, with a fresh
+            // capture file, runs the rest.
+            state.send(&Report::Retiring);
+            break;
+        }
     }
     unix::flush_all();
     std::process::exit(0);
