@@ -55,7 +55,6 @@
 //!   prompt, frames and source lines, but no locals.
 //! - Values are read from memory and rendered the way `{:?}` renders std's
 //!   types and derived `Debug`; a hand-written `Debug` impl is not called.
-//! - libtest's unstable `--format json` is not spoken.
 
 #![warn(missing_docs)]
 
@@ -227,8 +226,16 @@ pub(crate) fn main_impl() -> ! {
         std::process::exit(0);
     }
     let styles = styles::Styles::new(args.color);
-    let mut reporter =
-        reporter::LibtestReporter::new(args.format, styles, args.show_output, &tests);
-    let conclusion = runner::run(&args, &tests, &mut reporter);
+    let mut reporter: Box<dyn reporter::Reporter> = match args.format {
+        cli::Format::Json => Box::new(reporter::JsonReporter::new(
+            args.show_output,
+            args.report_time,
+        )),
+        _ => Box::new(
+            reporter::LibtestReporter::new(args.format, styles, args.show_output, &tests)
+                .report_time(args.report_time),
+        ),
+    };
+    let conclusion = runner::run(&args, &tests, &mut *reporter);
     std::process::exit(conclusion.exit_code())
 }

@@ -1,6 +1,8 @@
 //! The tests of this binary: collected from `inventory`, named as libtest
 //! names them, and selected by the command line.
 
+use std::time::Duration;
+
 use crate::__private::Test;
 use crate::cli::{HiArgs, Ignored};
 
@@ -62,10 +64,22 @@ pub(crate) fn disposition(args: &HiArgs, case: &TestCase) -> Disposition {
     }
 }
 
-/// `--list`: `name: test` lines; the pretty form adds libtest's count.
+/// `--list`: `name: test` lines; the pretty form adds libtest's count, the
+/// JSON form is libtest's `discovered` events.
 pub(crate) fn print_list(args: &HiArgs, tests: &[TestCase]) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
+    if args.format == crate::cli::Format::Json {
+        let listed: Vec<&TestCase> = tests
+            .iter()
+            .filter(|c| disposition(args, c) != Disposition::FilteredOut)
+            .collect();
+        // Under --ignored and --include-ignored the selected tests run, so
+        // libtest lists none as ignored (its reason stays).
+        let runs_ignored = args.selection.ignored != Ignored::Skip;
+        let _ = out.write_all(crate::reporter::json::discovery(&listed, runs_ignored).as_bytes());
+        return;
+    }
     let mut n = 0;
     for case in tests {
         if disposition(args, case) != Disposition::FilteredOut {
@@ -76,5 +90,101 @@ pub(crate) fn print_list(args: &HiArgs, tests: &[TestCase]) {
     if args.format == crate::cli::Format::Pretty {
         let s = if n == 1 { "" } else { "s" };
         let _ = writeln!(out, "\n{n} test{s}, 0 benchmarks");
+    }
+}
+
+/// libtest's `--ensure-time` limits: a passing test that runs for its
+/// critical time or longer fails. Unit tests (under `src/`) and the others
+/// (integration tests, under `tests/`, and anything else) have their own,
+/// from `RUST_TEST_TIME_UNIT` and `RUST_TEST_TIME_INTEGRATION` (`WARN,CRITICAL`
+/// in milliseconds), with libtest's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TimeLimits {
+    pub unit: Duration,
+    pub integration: Duration,
+}
+
+impl TimeLimits {
+    /// Reads the environment as libtest does; a malformed value is an error
+    /// that names the variable.
+    pub fn from_env() -> Result<TimeLimits, String> {
+        Ok(TimeLimits {
+            unit: critical_from_env("RUST_TEST_TIME_UNIT", Duration::from_millis(100))?,
+            integration: critical_from_env(
+                "RUST_TEST_TIME_INTEGRATION",
+                Duration::from_millis(1000),
+            )?,
+        })
+    }
+
+    /// The critical time of `test`: rustc calls a test in a crate rooted
+    /// under `src/` a unit test, and the rest get the integration limits.
+    pub fn critical(&self, test: &Test) -> Duration {
+        let kind = std::path::Path::new(test.file)
+            .ancestors()
+            .skip(1)
+            .find_map(|dir| match dir.file_name()?.to_str()? {
+                "src" => Some(self.unit),
+                "tests" => Some(self.integration),
+                _ => None,
+            });
+        kind.unwrap_or(self.integration)
+    }
+}
+
+fn critical_from_env(var: &str, default: Duration) -> Result<Duration, String> {
+    let Ok(value) = std::env::var(var) else {
+        return Ok(default);
+    };
+    let parts: Vec<&str> = value.split(',').collect();
+    let numbers: Option<Vec<u64>> = parts.iter().map(|p| p.trim().parse().ok()).collect();
+    match numbers.as_deref() {
+        Some([warn, critical]) if warn <= critical => Ok(Duration::from_millis(*critical)),
+        _ => Err(format!(
+            "{var} must be two numbers of milliseconds, WARN,CRITICAL, with WARN <= CRITICAL \
+             (got `{value}`)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test_in(file: &'static str) -> Test {
+        Test {
+            module_path: "c",
+            name: "t",
+            file,
+            line: 1,
+            column: 4,
+            end_column: 5,
+            ignore: None,
+            should_panic: crate::__private::ShouldPanic::No,
+            reruns: None,
+            reruns_delay: None,
+            run: || Ok(()),
+        }
+    }
+
+    #[test]
+    fn unit_and_integration_limits() {
+        let limits = TimeLimits {
+            unit: Duration::from_millis(1),
+            integration: Duration::from_millis(2),
+        };
+        assert_eq!(limits.critical(&test_in("src/lib.rs")), limits.unit);
+        assert_eq!(limits.critical(&test_in("member/src/a/b.rs")), limits.unit);
+        assert_eq!(limits.critical(&test_in("tests/x.rs")), limits.integration);
+        assert_eq!(
+            limits.critical(&test_in("examples/e.rs")),
+            limits.integration
+        );
+    }
+
+    #[test]
+    fn malformed_limits_name_the_variable() {
+        let e = critical_from_env("PATH", Duration::ZERO).unwrap_err();
+        assert!(e.starts_with("PATH must be"), "{e}");
     }
 }

@@ -191,6 +191,7 @@ mod tests {
             failure: Some(Failure {
                 message: "boom".into(),
                 note: String::new(),
+                time_limit: false,
             }),
         };
         let pass = Attempt {

@@ -2,11 +2,13 @@
 //! to a [`Reporter`]; the reporter owns every byte written to the screen
 //! (libtest's format, which cargo, CI and IDEs parse) and the JUnit file.
 
+pub(crate) mod json;
 mod junit;
 mod libtest;
 
 use std::time::Duration;
 
+pub(crate) use json::JsonReporter;
 pub(crate) use junit::write_junit;
 pub(crate) use libtest::LibtestReporter;
 
@@ -27,6 +29,9 @@ pub(crate) struct Failure {
     pub message: String,
     /// Printed after the output (e.g. the signal that killed the test).
     pub note: String,
+    /// The test passed but ran past its critical time (`--ensure-time`):
+    /// libtest's `TrTimedFail`.
+    pub time_limit: bool,
 }
 
 /// The final word on one test.
@@ -98,11 +103,13 @@ pub(crate) enum Event<'a> {
         /// Printed as libtest does: `running N tests (shuffle seed: S)`.
         shuffle_seed: Option<u64>,
     },
-    /// A test starts and its output goes straight to the screen (one test
-    /// at a time under `--nocapture`): libtest prints `test NAME ... ` now
-    /// and the status when it ends, so the output sits between them.
+    /// A test starts (each attempt: a rerun starts again).
     Begin {
         name: &'static str,
+        /// Its output goes straight to the screen (one test at a time under
+        /// `--nocapture`): libtest prints `test NAME ... ` now and the status
+        /// when it ends, so the output sits between them.
+        announce: bool,
     },
     /// A failed attempt that will be rerun.
     Rerun {

@@ -383,10 +383,18 @@ impl Coordinator<'_> {
             }
             slot.used = true;
             slot.inflight.push_back(job);
-            if starts_now && self.announces_starts() {
-                let name = self.cases[job.case].name;
-                self.reporter.report(Event::Begin { name });
+            if starts_now {
+                self.began(i);
             }
+        }
+    }
+
+    /// Worker `i`'s front test has just started.
+    fn began(&mut self, i: usize) {
+        if let Some(job) = self.slots[i].inflight.front() {
+            let name = self.cases[job.case].name;
+            let announce = self.announces_starts();
+            self.reporter.report(Event::Begin { name, announce });
         }
     }
 
@@ -472,7 +480,11 @@ impl Coordinator<'_> {
                 slot.started = (!slot.inflight.is_empty()).then(Instant::now);
                 let failure = match verdict {
                     Verdict::Passed => None,
-                    Verdict::Failed { message, note } => Some(Failure { message, note }),
+                    Verdict::Failed { message, note } => Some(Failure {
+                        message,
+                        note,
+                        time_limit: false,
+                    }),
                 };
                 self.conclude(
                     job,
@@ -488,6 +500,8 @@ impl Coordinator<'_> {
                     // this one finishes what it holds, then exits.
                     self.slots[i].commands = None;
                 }
+                // The worker went straight on to the next test it holds.
+                self.began(i);
             }
             Report::Paused => self.slots[i].started = None,
             Report::Resumed => self.slots[i].started = Some(Instant::now()),
@@ -502,6 +516,7 @@ impl Coordinator<'_> {
                     let failure = Failure {
                         message: "quit at the prompt".into(),
                         note: String::new(),
+                        time_limit: false,
                     };
                     self.conclude(
                         job,
@@ -543,6 +558,7 @@ impl Coordinator<'_> {
                 note: format!(
                     "note: test timed out after {secs}s (--timeout {secs}) and was killed"
                 ),
+                time_limit: false,
             }
         } else {
             let why = match status {
@@ -552,6 +568,7 @@ impl Coordinator<'_> {
             Failure {
                 message: why.clone(),
                 note: format!("note: {why}"),
+                time_limit: false,
             }
         };
         self.conclude(
@@ -578,8 +595,20 @@ impl Coordinator<'_> {
     }
 
     /// Records an attempt; schedules a rerun or reports the test's end.
-    fn conclude(&mut self, job: Job, attempt: Attempt) {
+    fn conclude(&mut self, job: Job, mut attempt: Attempt) {
         let name = self.cases[job.case].name;
+        if let Some(limits) = &self.args.ensure_time {
+            // libtest's `TrTimedFail`: passed, but too slowly.
+            if attempt.failure.is_none()
+                && attempt.duration >= limits.critical(self.cases[job.case].test)
+            {
+                attempt.failure = Some(Failure {
+                    message: "time limit exceeded".into(),
+                    note: String::new(),
+                    time_limit: true,
+                });
+            }
+        }
         let total = self.total_attempts(job.case);
         let failed = attempt.failure.clone();
         self.attempts[job.case].push(attempt);
