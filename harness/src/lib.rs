@@ -226,7 +226,9 @@ pub(crate) fn main_impl() -> ! {
         std::process::exit(0);
     }
     let styles = styles::Styles::new(args.color);
-    let mut reporter: Box<dyn reporter::Reporter> = match args.format {
+    // Every output is a reporter of the same events: the screen's, then
+    // each report file.
+    let screen: Box<dyn reporter::Reporter> = match args.format {
         cli::Format::Json => Box::new(reporter::JsonReporter::new(
             args.show_output,
             args.report_time,
@@ -236,6 +238,24 @@ pub(crate) fn main_impl() -> ! {
                 .report_time(args.report_time),
         ),
     };
-    let conclusion = runner::run(&args, &tests, &mut *reporter);
+    let mut reporters = vec![screen];
+    if let Some(path) = &args.junit {
+        reporters.push(Box::new(reporter::JunitReporter::new(
+            path.clone(),
+            history::binary_name(),
+        )));
+    }
+    let mut reporters = reporter::FanOut::new(reporters);
+    let conclusion = runner::run(&args, &tests, &mut reporters);
+    if let Err(e) = reporter::Reporter::finish(&mut reporters) {
+        // The tests' verdict stands (101 when they failed); a run whose
+        // tests passed but whose report is missing fails too.
+        eprintln!("error: {e}");
+        std::process::exit(if conclusion.ok {
+            1
+        } else {
+            conclusion.exit_code()
+        });
+    }
     std::process::exit(conclusion.exit_code())
 }

@@ -148,17 +148,6 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
     let s = &c.summary;
     let ok = s.failed == 0 && !s.quit && !(args.reruns.fail_on_flaky && s.flaky > 0);
     let elapsed = start.elapsed();
-    if let Some(path) = &args.junit {
-        let suite = crate::history::binary_name();
-        if let Err(e) =
-            crate::reporter::write_junit(path, &suite, &c.records, s, elapsed.as_secs_f64())
-        {
-            eprintln!(
-                "autopsy: cannot write the JUnit report to {}: {e}",
-                path.display()
-            );
-        }
-    }
     c.reporter.report(Event::Done {
         records: &c.records,
         summary: s,
