@@ -53,7 +53,7 @@ pub(crate) enum Disposition {
     FilteredOut,
 }
 
-pub(crate) fn disposition(args: &HiArgs, case: &TestCase) -> Disposition {
+fn disposition(args: &HiArgs, case: &TestCase) -> Disposition {
     if !args.selection.matches(case.name) {
         return Disposition::FilteredOut;
     }
@@ -64,29 +64,55 @@ pub(crate) fn disposition(args: &HiArgs, case: &TestCase) -> Disposition {
     }
 }
 
+/// What the command line does to each of `tests` (in name order): the
+/// filters, then `--partition`, which deals out the tests that run and,
+/// apart, the ignored ones, so that each test is in one shard only (the
+/// tests that run are dealt as nextest deals them: it leaves ignored tests
+/// out of its count).
+pub(crate) fn dispositions(args: &HiArgs, tests: &[TestCase]) -> Vec<Disposition> {
+    let dealer = || args.partition.map(|p| p.dealer());
+    let (mut run, mut ignored) = (dealer(), dealer());
+    tests
+        .iter()
+        .map(|case| {
+            let d = disposition(args, case);
+            let dealer = match d {
+                Disposition::Run => run.as_mut(),
+                Disposition::Ignore => ignored.as_mut(),
+                Disposition::FilteredOut => None,
+            };
+            let in_shard = dealer.is_none_or(|dealer| dealer.deals(case.name));
+            if in_shard {
+                d
+            } else {
+                Disposition::FilteredOut
+            }
+        })
+        .collect()
+}
+
 /// `--list`: `name: test` lines; the pretty form adds libtest's count, the
 /// JSON form is libtest's `discovered` events.
 pub(crate) fn print_list(args: &HiArgs, tests: &[TestCase]) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
+    let listed: Vec<&TestCase> = tests
+        .iter()
+        .zip(dispositions(args, tests))
+        .filter(|(_, d)| *d != Disposition::FilteredOut)
+        .map(|(c, _)| c)
+        .collect();
     if args.format == crate::cli::Format::Json {
-        let listed: Vec<&TestCase> = tests
-            .iter()
-            .filter(|c| disposition(args, c) != Disposition::FilteredOut)
-            .collect();
         // Under --ignored and --include-ignored the selected tests run, so
         // libtest lists none as ignored (its reason stays).
         let runs_ignored = args.selection.ignored != Ignored::Skip;
         let _ = out.write_all(crate::reporter::json::discovery(&listed, runs_ignored).as_bytes());
         return;
     }
-    let mut n = 0;
-    for case in tests {
-        if disposition(args, case) != Disposition::FilteredOut {
-            n += 1;
-            let _ = writeln!(out, "{}: test", case.name);
-        }
+    for case in &listed {
+        let _ = writeln!(out, "{}: test", case.name);
     }
+    let n = listed.len();
     if args.format == crate::cli::Format::Pretty {
         let s = if n == 1 { "" } else { "s" };
         let _ = writeln!(out, "\n{n} test{s}, 0 benchmarks");

@@ -109,6 +109,8 @@ pub struct HiArgs {
     pub shuffle_seed: Option<u64>,
     /// `--report-time` (or `--ensure-time`): each test's duration is printed.
     pub report_time: bool,
+    /// `--partition`: the shard of the tests this run takes.
+    pub partition: Option<super::partition::Partition>,
     /// `--ensure-time`: a passing test over its critical time fails.
     pub ensure_time: Option<crate::list::TimeLimits>,
 }
@@ -238,6 +240,15 @@ impl HiArgs {
             failed_first: low.failed_first,
             junit: low.junit,
             report_time: low.report_time || low.ensure_time,
+            partition: low
+                .partition
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(|why| ArgsError::Invalid {
+                    flag: "--partition",
+                    why,
+                })?,
             ensure_time: if low.ensure_time {
                 Some(
                     crate::list::TimeLimits::from_env().map_err(|why| ArgsError::Invalid {

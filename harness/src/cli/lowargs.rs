@@ -142,6 +142,10 @@ pub struct LowArgs {
     #[arg(long = "ff", visible_alias = "failed-first", env = "AUTOPSY_FF", value_parser = FalseyValueParser::new())]
     pub failed_first: bool,
 
+    /// Run one shard of the tests: count:K/N (round-robin) or hash:K/N (by name), as nextest.
+    #[arg(long, value_name = "count:K/N|hash:K/N", env = "AUTOPSY_PARTITION")]
+    pub partition: Option<String>,
+
     /// Write a JUnit XML report to PATH.
     #[arg(long, value_name = "PATH", env = "AUTOPSY_JUNIT")]
     pub junit: Option<std::path::PathBuf>,

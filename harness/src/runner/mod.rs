@@ -19,7 +19,7 @@ use protocol::{Assignment, Report, Verdict};
 
 use crate::cli::HiArgs;
 use crate::history::LastFailed;
-use crate::list::{disposition, Disposition, TestCase};
+use crate::list::{dispositions, Disposition, TestCase};
 use crate::reporter::{Attempt, Event, Failure, Reporter, Status, Summary, TestRecord};
 
 /// How many tests a worker holds at once: the running one and the next, so
@@ -95,12 +95,15 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
     // --lf: only the selected tests that failed last time, the others (the
     // ignored too) filtered out; when none of them did (no record, or all
     // fixed since), everything selected runs, as with pytest.
+    // (--partition comes first: a shard is the same tests whatever failed.)
+    let dispositions = dispositions(args, tests);
     let only_failed = args.last_failed
-        && tests.iter().any(|c| {
-            disposition(args, c) != Disposition::FilteredOut && last_failed.contains(c.name)
-        });
-    for case in tests {
-        match disposition(args, case) {
+        && tests
+            .iter()
+            .zip(&dispositions)
+            .any(|(c, d)| *d != Disposition::FilteredOut && last_failed.contains(c.name));
+    for (case, d) in tests.iter().zip(dispositions) {
+        match d {
             Disposition::FilteredOut => summary.filtered_out += 1,
             _ if only_failed && !last_failed.contains(case.name) => summary.filtered_out += 1,
             d => order.push((*case, d)),
