@@ -126,6 +126,12 @@ fn events_match_libtest_one_at_a_time() {
         &[],
     );
     same_as_libtest(&args(&[JSON, serial, &["--ignored", "plain"]]), &[]);
+    // --shuffle-seed: libtest's order and the seed on the suite's event.
+    let shuffled = same_as_libtest(
+        &args(&[JSON, STABLE, serial, &["--shuffle-seed", "7"]]),
+        &[],
+    );
+    assert_eq!(shuffled[0]["shuffle_seed"], 7);
     // `--format=json`, as rust-analyzer writes it.
     same_as_libtest(
         &["-Z", "unstable-options", "--format=json", "--exact", "slow"],
@@ -251,4 +257,33 @@ fn reruns_add_fields_not_events() {
         .libtest_twin()
         .run_binary(&a[..a.len() - 2], &[("RUSTC_BOOTSTRAP", "1")]);
     assert_eq!(got_events, events(&want), "{}", want.stdout);
+}
+
+/// libtest's text under the same time flags: ` <0.012s>` after each status,
+/// and tests over their time in `failures (time limit exceeded)`.
+#[test]
+fn time_flags_in_text_match_libtest() {
+    let fx = fixture();
+    let twin = fx.libtest_twin();
+    let times = regex::Regex::new(r" <\d+\.\d{3}s>").unwrap();
+    let text = |run: &Run| times.replace_all(&run.normalized(), " <T>").into_owned();
+    for (args, env) in [
+        (
+            args(&[STABLE, &["--report-time", "--test-threads", "1"]]),
+            vec![],
+        ),
+        (
+            vec!["--ensure-time", "slow", "raw_name", "should_panic_but"],
+            vec![("RUST_TEST_TIME_INTEGRATION", "10,120")],
+        ),
+    ] {
+        let mut libtest_env = env.clone();
+        libtest_env.push(("RUSTC_BOOTSTRAP", "1"));
+        let mut libtest_args = vec!["-Z", "unstable-options"];
+        libtest_args.extend(&args);
+        let want = twin.run_binary(&libtest_args, &libtest_env);
+        let got = fx.run_binary(&args, &env);
+        assert_eq!(text(&got), text(&want), "{args:?}");
+        assert_eq!(got.code, want.code);
+    }
 }

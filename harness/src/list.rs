@@ -119,6 +119,34 @@ pub(crate) fn print_list(args: &HiArgs, tests: &[TestCase]) {
     }
 }
 
+/// `--shuffle-seed`: `items` (the selected tests, in name order, named by
+/// `name`) in the order libtest runs them for the same seed
+/// (`library/test/src/helpers/shuffle.rs`): std's `DefaultHasher` hashes
+/// the test names, then a generator of hashes of (state, names' hash)
+/// picks each place in turn.
+pub(crate) fn shuffle<T>(items: &mut [T], name: impl Fn(&T) -> &str, seed: u64) {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    // libtest hashes a `Vec<&TestName>`: its length, then each name as the
+    // derived `Hash` of the `TestName::AlignedTestName(name, PadNone)` that
+    // `with_padding` made of it (discriminants 2 and 0 around the string).
+    let mut h = DefaultHasher::new();
+    h.write_usize(items.len());
+    for item in items.iter() {
+        h.write_isize(2);
+        name(item).hash(&mut h);
+        h.write_isize(0);
+    }
+    let names_hash = h.finish();
+    let mut state = seed;
+    for i in 0..items.len() {
+        let mut h = DefaultHasher::new();
+        (state, names_hash).hash(&mut h);
+        state = h.finish();
+        let j = i + (state % (items.len() - i) as u64) as usize;
+        items.swap(i, j);
+    }
+}
+
 /// libtest's `--ensure-time` limits: a passing test that runs for its
 /// critical time or longer fails. Unit tests (under `src/`) and the others
 /// (integration tests, under `tests/`, and anything else) have their own,
@@ -206,6 +234,23 @@ mod tests {
             limits.critical(&test_in("examples/e.rs")),
             limits.integration
         );
+    }
+
+    #[test]
+    fn shuffle_is_a_seeded_permutation() {
+        let names: Vec<String> = (0..50).map(|i| format!("t{i:02}")).collect();
+        let shuffled = |seed| {
+            let mut v: Vec<&str> = names.iter().map(String::as_str).collect();
+            shuffle(&mut v, |n| n, seed);
+            v
+        };
+        let a = shuffled(7);
+        assert_eq!(a, shuffled(7));
+        assert_ne!(a, shuffled(8));
+        assert_ne!(a, names);
+        let mut sorted = a.clone();
+        sorted.sort();
+        assert_eq!(sorted, names);
     }
 
     #[test]

@@ -301,14 +301,29 @@ impl Reporter for LibtestReporter {
                     .collect();
                 // Completion order depends on scheduling; name order does not.
                 failed.sort_by_key(|r| r.name);
-                if !failed.is_empty() {
+                // libtest lists tests that passed too slowly (--ensure-time)
+                // in a section of their own, after the failures.
+                let (timed, failed): (Vec<&TestRecord>, Vec<&TestRecord>) =
+                    failed.into_iter().partition(|r| {
+                        r.attempts
+                            .last()
+                            .and_then(|a| a.failure.as_ref())
+                            .is_some_and(|f| f.time_limit)
+                    });
+                for (kind, group) in [
+                    ("failures", &failed),
+                    ("failures (time limit exceeded)", &timed),
+                ] {
+                    if group.is_empty() {
+                        continue;
+                    }
                     let mut sections = String::new();
-                    for r in &failed {
+                    for r in group {
                         for a in &r.attempts {
                             section(&mut sections, r.name, &attempt_label(r, a), a);
                         }
                     }
-                    results(&mut out, "failures", &sections, &failed);
+                    results(&mut out, kind, &sections, group);
                 }
                 if !ok && summary.failed == 0 && !summary.quit && !flaky.is_empty() {
                     // --fail-on-flaky: say why a run without failures failed.

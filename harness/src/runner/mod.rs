@@ -110,7 +110,7 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
         }
     }
     if let Some(seed) = args.shuffle_seed {
-        shuffle(&mut order, seed);
+        crate::list::shuffle(&mut order, |(case, _)| case.name, seed);
     }
     if args.failed_first {
         // Stable: failures first, each group in name (or shuffled) order.
@@ -158,23 +158,6 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
         ok,
     });
     Conclusion { ok }
-}
-
-/// Fisher-Yates with splitmix64: the same seed gives the same order on every
-/// machine, which is what `--shuffle-seed` is for.
-fn shuffle<T>(items: &mut [T], seed: u64) {
-    let mut state = seed;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    for i in (1..items.len()).rev() {
-        let j = (next() % (i as u64 + 1)) as usize;
-        items.swap(i, j);
-    }
 }
 
 impl Coordinator<'_> {
@@ -672,23 +655,5 @@ impl Coordinator<'_> {
                 Err(_) => break,
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn shuffle_is_a_seeded_permutation() {
-        let mut a: Vec<u32> = (0..50).collect();
-        let mut b = a.clone();
-        super::shuffle(&mut a, 7);
-        super::shuffle(&mut b, 7);
-        assert_eq!(a, b);
-        assert_ne!(a, (0..50).collect::<Vec<_>>());
-        let mut c = (0..50).collect::<Vec<u32>>();
-        super::shuffle(&mut c, 8);
-        assert_ne!(a, c);
-        a.sort();
-        assert_eq!(a, (0..50).collect::<Vec<_>>());
     }
 }
