@@ -178,6 +178,62 @@ harness = false
         cmd
     }
 
+    /// The same test file built with libtest's own harness, the truth that
+    /// autopsy's output is compared with: a crate beside this one
+    /// (`target/e2e/<name>-libtest/`) whose `tests/<name>.rs` (the same path,
+    /// so panics and source paths read the same) is the fixture with
+    /// `#[autopsy::test]` written `#[test]` and without `autopsy::main!();`.
+    pub fn libtest_twin(&self) -> Fixture {
+        let dir = self.dir.with_file_name(format!(
+            "{}-libtest",
+            self.dir.file_name().unwrap().to_string_lossy()
+        ));
+        std::fs::create_dir_all(dir.join("tests")).unwrap();
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        let name = &self.test;
+        let toml = format!(
+            "[package]\nname = \"{name}-libtest\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+             publish = false\n\n[workspace]\n\n[[test]]\nname = \"{name}\"\n"
+        );
+        write_if_changed(&dir.join("Cargo.toml"), &toml);
+        write_if_changed(&dir.join("src/lib.rs"), "//! A fixture crate.\n");
+        let src = std::fs::read_to_string(self.dir.join("tests").join(format!("{name}.rs")))
+            .unwrap()
+            .replace("#[autopsy::test]", "#[test]")
+            .replace("autopsy::main!();", "");
+        write_if_changed(&dir.join("tests").join(format!("{name}.rs")), &src);
+        let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap();
+        write_if_changed(&dir.join("Cargo.lock"), &lock);
+        Fixture {
+            dir,
+            test: name.clone(),
+            profile_extra: String::new(),
+        }
+    }
+
+    /// Runs the built test binary itself (as IDEs and nextest do), from the
+    /// crate's directory, with `env` added to a clean environment.
+    pub fn run_binary(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(self.binary());
+        cmd.current_dir(&self.dir)
+            .args(args)
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
+            .env_remove("RUST_TEST_THREADS")
+            .env_remove("RUSTC_BOOTSTRAP")
+            .env_remove("NO_COLOR");
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().into_owned();
+            if k.starts_with("AUTOPSY_") || k.starts_with("RUST_TEST_") {
+                cmd.env_remove(k);
+            }
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Run::from(cmd.output().unwrap())
+    }
+
     /// Runs `cargo test -q --test NAME -- args` and collects what it printed.
     pub fn run(&self, args: &[&str]) -> Run {
         self.build();

@@ -743,7 +743,8 @@ fn scratch(name: &str) -> PathBuf {
 
 /// Parses the report with Python's XML parser (expat: it rejects any
 /// character XML forbids), checks it against Surefire's structure and
-/// prints it as an indented outline without timings.
+/// prints it as an indented outline without timings. (ANSI escapes are
+/// dropped from the report, as nextest's quick-junit drops them.)
 const JUNIT_CHECK: &str = r#"
 import sys, xml.etree.ElementTree as ET
 raw = open(sys.argv[1], 'rb').read()
@@ -785,7 +786,9 @@ need(int(root.get('failures')) == sum(int(s.get('failures')) for s in root), 'te
 if errors:
     sys.exit('error: ' + '; '.join(errors))
 def dump(e, depth):
-    attrs = ''.join(f' {k}={v!r}' for k, v in e.attrib.items() if k != 'time')
+    # Attribute order means nothing in XML: name first, then by name.
+    keys = sorted(e.attrib, key=lambda k: (k != 'name', k))
+    attrs = ''.join(f' {k}={e.attrib[k]!r}' for k in keys if k != 'time')
     print('  ' * depth + e.tag + attrs)
     for line in (e.text or '').strip('\n').split('\n') if (e.text or '').strip() else []:
         print('  ' * depth + '| ' + line)
@@ -855,10 +858,10 @@ fn junit_report_keeps_every_attempt_and_stays_valid_xml() {
     assert_eq!(flaky.matches("\n  flakyFailure ").count(), 1, "{flaky}");
     assert!(!flaky.contains("\n  failure "), "{flaky}");
     assert!(flaky.contains(
-        "\n  flakyFailure message='first <tag a=\"1\"> & ]]> [31mred[0m nul:: bell:: é ✓' type='panic'\n"
+        "\n  flakyFailure message='first <tag a=\"1\"> & ]]> red nul:: bell:: é ✓' type='panic'\n"
     ), "{flaky}");
     assert!(
-        flaky.contains("\n    | out 1: <tag a=\"1\"> & ]]> [31mred[0m nul:: bell:: é ✓\n"),
+        flaky.contains("\n    | out 1: <tag a=\"1\"> & ]]> red nul:: bell:: é ✓\n"),
         "{flaky}"
     );
     assert!(flaky.contains("\n  | out 2: "), "{flaky}");
@@ -880,5 +883,94 @@ fn junit_report_keeps_every_attempt_and_stays_valid_xml() {
     assert!(crash.contains(
         "\n  flakyFailure message='process terminated by signal 6 (SIGABRT: aborted)' type='crash'\n"
     ), "{crash}");
-    assert!(outline.starts_with("testsuites name='flaky' tests='5' failures='1' errors='0'\n  testsuite name='flaky' tests='5' failures='1' errors='0' skipped='1'\n"), "{outline}");
+    assert!(outline.starts_with("testsuites name='flaky' errors='0' failures='1' skipped='1' tests='5'\n  testsuite name='flaky' errors='0' failures='1' skipped='1' tests='5'\n"), "{outline}");
+}
+
+#[test]
+fn unwritable_junit_report_fails_the_run() {
+    // Paths no one can write, root included: a directory, and a file's
+    // "subdirectory".
+    let dir = scratch("junit-unwritable");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let fx = fixture();
+    for (path, why) in [
+        (dir.clone(), "Is a directory"),
+        (file.join("report.xml"), "File exists"),
+    ] {
+        let run = fx.run(&["flaky::steady", "--junit", path.to_str().unwrap()]);
+        // The tests passed and say so; the run fails for the missing report.
+        assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.contains("\ntest result: ok. 1 passed;"),
+            "{}",
+            run.stdout
+        );
+        let line = format!(
+            "error: cannot write the JUnit report to {}: ",
+            path.display()
+        );
+        assert!(
+            run.stderr
+                .lines()
+                .any(|l| l.starts_with(&line) && l.contains(why)),
+            "{}",
+            run.stderr
+        );
+    }
+    // Failing tests keep their exit code.
+    let run = fx.run(&["flaky::always_fails", "--junit", dir.to_str().unwrap()]);
+    assert_eq!(run.code, Some(101), "{}", run.stderr);
+    assert!(run
+        .stderr
+        .contains("error: cannot write the JUnit report to "));
+}
+
+#[test]
+fn junit_and_json_are_reporters_of_the_same_run() {
+    // Two reporters at once: libtest's JSON on stdout, JUnit in a file, each
+    // with every test of the one run.
+    let path = scratch("junit-json").join("report.xml");
+    let run = fixture().run(&[
+        "xml::",
+        "--reruns",
+        "1",
+        "-Z",
+        "unstable-options",
+        "--format",
+        "json",
+        "--junit",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(101), "{}", run.stderr);
+    let results: Vec<(String, String)> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["type"] == "test" && e["event"] != "started")
+        .map(|e| {
+            let name = e["name"].as_str().unwrap().trim_start_matches("xml::");
+            (name.to_string(), e["event"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let mut results = results;
+    results.sort();
+    let outline = check_junit(&path);
+    let cases: Vec<(String, String)> = outline
+        .split("\n    testcase ")
+        .skip(1)
+        .map(|case| {
+            let name = case.split('\'').nth(1).unwrap().to_string();
+            let status = if case.contains("\n      failure ") {
+                "failed"
+            } else if case.contains("\n      skipped ") {
+                "ignored"
+            } else {
+                "ok"
+            };
+            (name, status.to_string())
+        })
+        .collect();
+    assert_eq!(results, cases, "{}\n{outline}", run.stdout);
+    assert_eq!(results.len(), 4, "{results:?}");
 }

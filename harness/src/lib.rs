@@ -55,7 +55,6 @@
 //!   prompt, frames and source lines, but no locals.
 //! - Values are read from memory and rendered the way `{:?}` renders std's
 //!   types and derived `Debug`; a hand-written `Debug` impl is not called.
-//! - libtest's unstable `--format json` is not spoken.
 
 #![warn(missing_docs)]
 
@@ -222,8 +221,36 @@ pub(crate) fn main_impl() -> ! {
         std::process::exit(0);
     }
     let styles = styles::Styles::new(args.color);
-    let mut reporter =
-        reporter::LibtestReporter::new(args.format, styles, args.show_output, &tests);
-    let conclusion = runner::run(&args, &tests, &mut reporter);
+    // Every output is a reporter of the same events: the screen's, then
+    // each report file.
+    let screen: Box<dyn reporter::Reporter> = match args.format {
+        cli::Format::Json => Box::new(reporter::JsonReporter::new(
+            args.show_output,
+            args.report_time,
+        )),
+        _ => Box::new(
+            reporter::LibtestReporter::new(args.format, styles, args.show_output, &tests)
+                .report_time(args.report_time),
+        ),
+    };
+    let mut reporters = vec![screen];
+    if let Some(path) = &args.junit {
+        reporters.push(Box::new(reporter::JunitReporter::new(
+            path.clone(),
+            history::binary_name(),
+        )));
+    }
+    let mut reporters = reporter::FanOut::new(reporters);
+    let conclusion = runner::run(&args, &tests, &mut reporters);
+    if let Err(e) = reporter::Reporter::finish(&mut reporters) {
+        // The tests' verdict stands (101 when they failed); a run whose
+        // tests passed but whose report is missing fails too.
+        eprintln!("error: {e}");
+        std::process::exit(if conclusion.ok {
+            1
+        } else {
+            conclusion.exit_code()
+        });
+    }
     std::process::exit(conclusion.exit_code())
 }

@@ -65,6 +65,9 @@ pub struct Test {
     pub line: u32,
     /// Column of the function's name (libtest's notes end `at file:line:col`).
     pub column: u32,
+    /// Column just past the function's name as written (`r#` included):
+    /// libtest's `end_col` in `--list --format json` (`end_line` is `line`).
+    pub end_column: u32,
     /// `#[ignore]` (`Some("")`) or `#[ignore = "reason"]` (`Some("reason")`).
     pub ignore: Option<&'static str>,
     /// `#[should_panic]`.

@@ -46,6 +46,9 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
     // `line!()` resolves to the line of its own span: the function's name.
     let line = quote_spanned!(ident.span()=> ::core::line!());
     let column = quote_spanned!(ident.span()=> ::core::column!());
+    // libtest's `end_col`: just past the name as written (`r#` included), in
+    // characters as `column!()` counts them.
+    let name_len = Literal::u32_unsuffixed(ident.to_string().chars().count() as u32);
     let ignore = match ignore {
         None => quote!(::core::option::Option::None),
         Some(reason) => quote!(::core::option::Option::Some(#reason)),
@@ -74,6 +77,7 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
                 file: ::core::file!(),
                 line: #line,
                 column: #column,
+                end_column: #column + #name_len,
                 ignore: #ignore,
                 should_panic: #should_panic,
                 reruns: #reruns,

@@ -83,6 +83,8 @@ impl RerunPolicy {
 pub enum Format {
     Pretty,
     Terse,
+    /// libtest's `--format json`: one JSON object per event and line.
+    Json,
 }
 
 /// The validated configuration of one run.
@@ -105,6 +107,12 @@ pub struct HiArgs {
     pub junit: Option<PathBuf>,
     /// `--shuffle` / `--shuffle-seed`: the seed of the order, when shuffled.
     pub shuffle_seed: Option<u64>,
+    /// `--report-time` (or `--ensure-time`): each test's duration is printed.
+    pub report_time: bool,
+    /// `--partition`: the shard of the tests this run takes.
+    pub partition: Option<super::partition::Partition>,
+    /// `--ensure-time`: a passing test over its critical time fails.
+    pub ensure_time: Option<crate::list::TimeLimits>,
 }
 
 fn seconds(flag: &'static str, secs: f64) -> Result<Duration, ArgsError> {
@@ -140,14 +148,10 @@ impl HiArgs {
 
     fn from_low(low: LowArgs) -> Result<HiArgs, ArgsError> {
         let format = match (low.format, low.quiet) {
-            (Some(FormatSetting::Json), _) => {
-                return Err(ArgsError::Invalid {
-                    flag: "--format",
-                    why: "json is libtest's unstable format and autopsy does not speak it; \
-                          use --junit PATH for machine-readable results"
-                        .into(),
-                })
-            }
+            // libtest wants `-Z unstable-options` (and, since 1.70, a nightly
+            // or `RUSTC_BOOTSTRAP=1`) for this; IDEs pass both. autopsy takes
+            // it either way: refusing would only lose an IDE's test run.
+            (Some(FormatSetting::Json), _) => Format::Json,
             (Some(FormatSetting::Junit), _) => {
                 return Err(ArgsError::Invalid {
                     flag: "--format",
@@ -235,6 +239,26 @@ impl HiArgs {
             last_failed: low.last_failed,
             failed_first: low.failed_first,
             junit: low.junit,
+            report_time: low.report_time || low.ensure_time,
+            partition: low
+                .partition
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(|why| ArgsError::Invalid {
+                    flag: "--partition",
+                    why,
+                })?,
+            ensure_time: if low.ensure_time {
+                Some(
+                    crate::list::TimeLimits::from_env().map_err(|why| ArgsError::Invalid {
+                        flag: "--ensure-time",
+                        why,
+                    })?,
+                )
+            } else {
+                None
+            },
             shuffle_seed: match (low.shuffle_seed, low.shuffle) {
                 (Some(seed), _) => Some(seed),
                 // libtest seeds from the clock too; the seed is printed.

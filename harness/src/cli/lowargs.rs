@@ -28,7 +28,7 @@ pub enum FormatSetting {
     Pretty,
     /// One character per test.
     Terse,
-    /// libtest's unstable JSON is not spoken: rejected with a clear message.
+    /// libtest's JSON lines (`-Z unstable-options --format json`), for IDEs.
     Json,
     /// libtest's unstable JUnit is not spoken on stdout: use `--junit PATH`.
     Junit,
@@ -90,8 +90,8 @@ pub struct LowArgs {
     #[arg(long, value_enum, value_name = "auto|always|never")]
     pub color: Option<ColorSetting>,
 
-    /// How to print results.
-    #[arg(long, value_enum, value_name = "pretty|terse")]
+    /// How to print results (json: libtest's JSON lines, as IDEs read them).
+    #[arg(long, value_enum, value_name = "pretty|terse|json")]
     pub format: Option<FormatSetting>,
 
     /// Fail a test that runs longer than SECS (off by default).
@@ -142,6 +142,10 @@ pub struct LowArgs {
     #[arg(long = "ff", visible_alias = "failed-first", env = "AUTOPSY_FF", value_parser = FalseyValueParser::new())]
     pub failed_first: bool,
 
+    /// Run one shard of the tests: count:K/N (round-robin) or hash:K/N (by name), as nextest.
+    #[arg(long, value_name = "count:K/N|hash:K/N", env = "AUTOPSY_PARTITION")]
+    pub partition: Option<String>,
+
     /// Write a JUnit XML report to PATH.
     #[arg(long, value_name = "PATH", env = "AUTOPSY_JUNIT")]
     pub junit: Option<std::path::PathBuf>,
@@ -156,10 +160,10 @@ pub struct LowArgs {
     /// Accepted for libtest compatibility: unstable options (`-Z unstable-options`).
     #[arg(short = 'Z', value_name = "FLAG", hide_short_help = true, action = ArgAction::Append)]
     pub unstable: Vec<String>,
-    /// Accepted for libtest compatibility: durations are always measured.
+    /// Print each test's duration (libtest's; thresholds from RUST_TEST_TIME_*).
     #[arg(long = "report-time", hide_short_help = true)]
     pub report_time: bool,
-    /// Accepted for libtest compatibility.
+    /// Fail a passing test over its critical time (libtest's; RUST_TEST_TIME_UNIT, RUST_TEST_TIME_INTEGRATION).
     #[arg(long = "ensure-time", hide_short_help = true)]
     pub ensure_time: bool,
     /// Run the tests in a random order (the seed is printed to rerun it).

@@ -2,6 +2,7 @@
 
 pub(crate) mod hiargs;
 pub(crate) mod lowargs;
+pub(crate) mod partition;
 
 pub(crate) use hiargs::{ArgsError, Format, HiArgs, Ignored};
 

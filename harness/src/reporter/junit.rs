@@ -1,43 +1,34 @@
-//! `--junit PATH`: JUnit XML as Maven Surefire and nextest write it, with
-//! `<flakyFailure>` for failed attempts of a test that passed later and
-//! `<rerunFailure>` for the reruns of a test that never passed.
+//! `--junit PATH`: a reporter that writes JUnit XML as Maven Surefire and
+//! nextest write it, through `quick-junit` (the library nextest uses): a
+//! flaky test passes with a `<flakyFailure>` for each failed attempt before
+//! it, a test that failed every attempt has its last as `<failure>` and the
+//! ones before as `<rerunFailure>`, each with its own output.
 
-use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use super::{Attempt, Failure, Status, Summary, TestRecord};
+use quick_junit::{
+    FlakyOrRerun, NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite,
+};
 
-/// Text that XML 1.0 can hold: characters it forbids (most C0 controls,
-/// lone surrogates cannot occur in a Rust string) are dropped, markup escaped.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
-            '\u{FFFE}' | '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+use super::{Attempt, Event, Failure, ReportError, Reporter, Status, TestRecord};
+
+/// Text for XML: quick-junit drops ANSI escapes and the control characters
+/// XML 1.0 forbids; the two non-characters it forbids as well go here.
+fn text(s: &str) -> String {
+    s.replace(['\u{FFFE}', '\u{FFFF}'], "")
 }
 
-fn output(x: &mut String, indent: &str, attempt: &Attempt) {
-    let text = String::from_utf8_lossy(&attempt.output);
+fn output(attempt: &Attempt) -> String {
     // A test's stdout and stderr are captured together, interleaved as they
     // were written; they go to system-out whole (no separate system-err).
-    let _ = writeln!(x, "{indent}<system-out>{}</system-out>", escape(&text));
+    text(&String::from_utf8_lossy(&attempt.output))
 }
 
 /// The `type` attribute: how the attempt ended.
 fn kind(f: &Failure) -> &'static str {
     let m = f.message.as_str();
-    if m.starts_with("test timed out") {
+    if f.time_limit || m.starts_with("test timed out") {
         "timeout"
     } else if m.starts_with("process terminated by signal")
         || m.starts_with("process exited with status")
@@ -51,146 +42,150 @@ fn kind(f: &Failure) -> &'static str {
     }
 }
 
+/// The failure's first line, for the `message` attribute.
+fn first_line(f: &Failure) -> String {
+    text(f.message.lines().next().unwrap_or(""))
+}
+
 /// The failure's message, then its note when it says more (a crash's note
 /// only repeats the message).
 fn details(f: &Failure) -> String {
     if f.note.is_empty() || f.note == format!("note: {}", f.message) {
-        escape(&f.message)
+        text(&f.message)
     } else {
-        format!("{}\n{}", escape(&f.message), escape(&f.note))
+        text(&format!("{}\n{}", f.message, f.note))
     }
 }
 
-fn failure_element(x: &mut String, tag: &str, attempt: &Attempt) {
+/// A failed attempt before the last, with its own time and output.
+fn rerun(attempt: &Attempt) -> TestRerun {
     let f = attempt.failure.as_ref().expect("failed attempt");
-    let first = f.message.lines().next().unwrap_or("");
-    let _ = writeln!(
-        x,
-        "      <{tag} message=\"{}\" type=\"{}\">{}</{tag}>",
-        escape(first),
-        kind(f),
-        details(f)
-    );
+    let mut r = TestRerun::new(NonSuccessKind::Failure);
+    r.set_time(attempt.duration)
+        .set_message(first_line(f))
+        .set_type(kind(f))
+        .set_stack_trace(details(f))
+        .set_system_out(output(attempt));
+    r
 }
 
-/// A failed attempt before the last: Surefire's `flakyFailure` or
-/// `rerunFailure`, with its own output.
-fn nested(x: &mut String, tag: &str, attempt: &Attempt) {
-    let f = attempt.failure.as_ref().expect("failed attempt");
-    let _ = writeln!(
-        x,
-        "      <{tag} message=\"{}\" type=\"{}\" time=\"{:.3}\">",
-        escape(f.message.lines().next().unwrap_or("")),
-        kind(f),
-        attempt.duration.as_secs_f64()
-    );
-    let _ = writeln!(x, "        <stackTrace>{}</stackTrace>", details(f));
-    output(x, "        ", attempt);
-    let _ = writeln!(x, "      </{tag}>");
+fn test_case(suite: &str, r: &TestRecord) -> TestCase {
+    let (classname, name) = match r.name.rsplit_once("::") {
+        Some((module, name)) => (format!("{suite}::{module}"), name),
+        None => (suite.to_string(), r.name),
+    };
+    let failed_attempts = || r.attempts.iter().filter(|a| a.failure.is_some()).map(rerun);
+    let status = match &r.status {
+        Status::Ignored { reason } => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(text(reason));
+            s
+        }
+        Status::Passed => TestCaseStatus::success(),
+        Status::Flaky { .. } => TestCaseStatus::Success {
+            flaky_runs: failed_attempts().collect(),
+        },
+        Status::Failed => {
+            let (last, earlier) = r.attempts.split_last().expect("a failed test has attempts");
+            let f = last
+                .failure
+                .as_ref()
+                .expect("a failed test's last attempt failed");
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(first_line(f))
+                .set_type(kind(f))
+                .set_description(details(f))
+                .add_reruns(earlier.iter().map(rerun))
+                .set_rerun_kind(FlakyOrRerun::Rerun);
+            s
+        }
+    };
+    let mut case = TestCase::new(name, status);
+    case.set_classname(classname).set_time(r.duration());
+    if let Some(last) = r.attempts.last() {
+        case.set_system_out(output(last));
+    }
+    case
 }
 
-/// Renders the report (kept apart from the write for the unit tests).
-pub(crate) fn render(suite: &str, records: &[TestRecord], summary: &Summary, secs: f64) -> String {
-    let mut x = String::new();
-    let tests = records.len();
-    let _ = writeln!(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    let _ = writeln!(
-        x,
-        "<testsuites name=\"{0}\" tests=\"{tests}\" failures=\"{1}\" errors=\"0\" time=\"{secs:.3}\">",
-        escape(suite),
-        summary.failed
-    );
-    let _ = writeln!(
-        x,
-        "  <testsuite name=\"{0}\" tests=\"{tests}\" failures=\"{1}\" errors=\"0\" skipped=\"{2}\" time=\"{secs:.3}\">",
-        escape(suite),
-        summary.failed,
-        summary.ignored
-    );
+/// Builds the report (kept apart from the write for the unit tests).
+pub(crate) fn render(suite: &str, records: &[TestRecord], elapsed: Duration) -> String {
     // Name order, as `--list` prints them: the same report for the same
     // results, whatever order the workers finished in.
     let mut records: Vec<&TestRecord> = records.iter().collect();
     records.sort_by_key(|r| r.name);
-    for r in records {
-        let (classname, name) = match r.name.rsplit_once("::") {
-            Some((module, name)) => (format!("{suite}::{module}"), name),
-            None => (suite.to_string(), r.name),
-        };
-        let _ = writeln!(
-            x,
-            "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\">",
-            escape(name),
-            escape(&classname),
-            r.duration().as_secs_f64()
-        );
-        match &r.status {
-            Status::Ignored { reason } => {
-                let _ = writeln!(x, "      <skipped message=\"{}\"/>", escape(reason));
-            }
-            Status::Passed => {
-                if let Some(a) = r.attempts.last() {
-                    output(&mut x, "      ", a);
-                }
-            }
-            Status::Flaky { .. } => {
-                for a in r.attempts.iter().filter(|a| a.failure.is_some()) {
-                    nested(&mut x, "flakyFailure", a);
-                }
-                if let Some(a) = r.attempts.last() {
-                    output(&mut x, "      ", a);
-                }
-            }
-            Status::Failed => {
-                let (last, earlier) = r.attempts.split_last().expect("a failed test has attempts");
-                failure_element(&mut x, "failure", last);
-                for a in earlier {
-                    nested(&mut x, "rerunFailure", a);
-                }
-                output(&mut x, "      ", last);
-            }
-        }
-        let _ = writeln!(x, "    </testcase>");
-    }
-    let _ = writeln!(x, "  </testsuite>");
-    let _ = writeln!(x, "</testsuites>");
-    x
+    let mut test_suite = TestSuite::new(suite);
+    test_suite.set_time(elapsed);
+    test_suite.add_test_cases(records.into_iter().map(|r| test_case(suite, r)));
+    let mut report = Report::new(suite);
+    report.set_time(elapsed).add_test_suite(test_suite);
+    report
+        .to_string()
+        .expect("a report in memory always serializes")
 }
 
-pub(crate) fn write_junit(
-    path: &Path,
-    suite: &str,
-    records: &[TestRecord],
-    summary: &Summary,
-    secs: f64,
-) -> std::io::Result<()> {
+/// Writes the JUnit report when the run is done; a report that cannot be
+/// written is the run's error (see [`Reporter::finish`]).
+pub(crate) struct JunitReporter {
+    path: PathBuf,
+    suite: String,
+    error: Option<std::io::Error>,
+}
+
+impl JunitReporter {
+    /// A report at `path` for the suite named `suite` (the test binary).
+    pub fn new(path: PathBuf, suite: String) -> Self {
+        JunitReporter {
+            path,
+            suite,
+            error: None,
+        }
+    }
+}
+
+fn write(path: &Path, xml: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(path, render(suite, records, summary, secs))
+    std::fs::write(path, xml)
+}
+
+impl Reporter for JunitReporter {
+    fn report(&mut self, event: Event<'_>) {
+        if let Event::Done {
+            records, elapsed, ..
+        } = event
+        {
+            let xml = render(&self.suite, records, elapsed);
+            self.error = write(&self.path, &xml).err();
+        }
+    }
+
+    fn finish(&mut self) -> Result<(), ReportError> {
+        match self.error.take() {
+            None => Ok(()),
+            Some(source) => Err(ReportError::Junit {
+                path: self.path.clone(),
+                source,
+            }),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
-    fn escapes_what_xml_forbids() {
-        assert_eq!(
-            escape("a<b>&\"'\u{1b}[31m\u{0}"),
-            "a&lt;b&gt;&amp;&quot;&apos;[31m"
-        );
-    }
-
-    #[test]
-    fn flaky_attempts_nest() {
+    fn flaky_attempts_nest_and_text_stays_xml() {
         let fail = |n| Attempt {
             number: n,
             duration: Duration::from_millis(1),
-            output: b"out \x01".to_vec(),
+            output: "out \u{1} \x1b[31mred\x1b[0m \u{FFFF}".into(),
             failure: Some(Failure {
-                message: "boom".into(),
+                message: "boom <&>".into(),
                 note: String::new(),
+                time_limit: false,
             }),
         };
         let pass = Attempt {
@@ -205,12 +200,30 @@ mod tests {
             },
             attempts: vec![fail(1), pass],
         };
-        let x = render("suite", &[r], &Summary::default(), 0.1);
+        let x = render("suite", &[r], Duration::from_millis(100));
         assert!(
             x.contains("<testcase name=\"t\" classname=\"suite::m\""),
             "{x}"
         );
-        assert!(x.contains("<flakyFailure message=\"boom\""), "{x}");
-        assert!(!x.contains('\u{1}'));
+        assert!(
+            x.contains("<flakyFailure time=\"0.001\" message=\"boom &lt;&amp;&gt;\""),
+            "{x}"
+        );
+        assert!(x.contains("out  red "), "{x}");
+        assert!(!x.contains('\u{1}') && !x.contains('\u{1b}') && !x.contains('\u{FFFF}'));
+    }
+
+    #[test]
+    fn unwritable_report_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = JunitReporter::new(dir.path().to_path_buf(), "s".into());
+        r.report(Event::Done {
+            records: &[],
+            summary: &Default::default(),
+            elapsed: Duration::ZERO,
+            ok: true,
+        });
+        let e = r.finish().unwrap_err().to_string();
+        assert!(e.starts_with("cannot write the JUnit report to "), "{e}");
     }
 }

@@ -28,6 +28,8 @@ pub(crate) struct LibtestReporter {
     /// The test whose `test NAME ... ` is on screen, waiting for its status
     /// (see [`Event::Begin`]).
     open_line: Option<&'static str>,
+    /// `--report-time`: each test's duration after its status.
+    report_time: bool,
 }
 
 impl LibtestReporter {
@@ -46,7 +48,14 @@ impl LibtestReporter {
                 .map(|c| c.name)
                 .collect(),
             open_line: None,
+            report_time: false,
         }
+    }
+
+    /// libtest's `--report-time`: ` <0.123s>` after each status.
+    pub fn report_time(mut self, on: bool) -> Self {
+        self.report_time = on;
+        self
     }
 
     fn line(&mut self, record: &TestRecord) -> String {
@@ -58,6 +67,18 @@ impl LibtestReporter {
                 Styles::paint(s.failed, "FAILED"),
                 record.attempts.len()
             ),
+            Status::Failed
+                if record
+                    .attempts
+                    .last()
+                    .and_then(|a| a.failure.as_ref())
+                    .is_some_and(|f| f.time_limit) =>
+            {
+                format!(
+                    "{} (time limit exceeded)",
+                    Styles::paint(s.failed, "FAILED")
+                )
+            }
             Status::Failed => Styles::paint(s.failed, "FAILED"),
             Status::Flaky { passed_on, total } => format!(
                 "{} ({})",
@@ -71,6 +92,11 @@ impl LibtestReporter {
             Status::Ignored { reason } => {
                 format!("{}, {reason}", Styles::paint(s.ignored, "ignored"))
             }
+        };
+        // libtest's `--report-time`: ` <0.123s>` after a test that ran.
+        let status = match record.attempts.last() {
+            Some(a) if self.report_time => format!("{status} <{:.3}s>", a.duration.as_secs_f64()),
+            _ => status,
         };
         if self.open_line.take() == Some(record.name) {
             return format!("{status}\n");
@@ -185,8 +211,8 @@ impl Reporter for LibtestReporter {
                 out.push_str(&format!("\nrunning {to_run} test{s}{seed}\n"));
                 self.terse_total = to_run;
             }
-            Event::Begin { name } => {
-                if self.format == Format::Pretty {
+            Event::Begin { name, announce } => {
+                if announce && self.format == Format::Pretty {
                     out = self.prefix(name);
                     self.open_line = Some(name);
                 }
@@ -221,7 +247,7 @@ impl Reporter for LibtestReporter {
             Event::Finished { record } => {
                 out = match self.format {
                     Format::Pretty => self.line(record),
-                    Format::Terse => match record.status {
+                    Format::Terse | Format::Json => match record.status {
                         Status::Passed | Status::Flaky { .. } => {
                             self.terse_char(Styles::paint(self.styles.ok, "."), true)
                         }
@@ -275,14 +301,29 @@ impl Reporter for LibtestReporter {
                     .collect();
                 // Completion order depends on scheduling; name order does not.
                 failed.sort_by_key(|r| r.name);
-                if !failed.is_empty() {
+                // libtest lists tests that passed too slowly (--ensure-time)
+                // in a section of their own, after the failures.
+                let (timed, failed): (Vec<&TestRecord>, Vec<&TestRecord>) =
+                    failed.into_iter().partition(|r| {
+                        r.attempts
+                            .last()
+                            .and_then(|a| a.failure.as_ref())
+                            .is_some_and(|f| f.time_limit)
+                    });
+                for (kind, group) in [
+                    ("failures", &failed),
+                    ("failures (time limit exceeded)", &timed),
+                ] {
+                    if group.is_empty() {
+                        continue;
+                    }
                     let mut sections = String::new();
-                    for r in &failed {
+                    for r in group {
                         for a in &r.attempts {
                             section(&mut sections, r.name, &attempt_label(r, a), a);
                         }
                     }
-                    results(&mut out, "failures", &sections, &failed);
+                    results(&mut out, kind, &sections, group);
                 }
                 if !ok
                     && summary.failed == 0

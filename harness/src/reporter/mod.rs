@@ -1,13 +1,16 @@
 //! Rendering the run. The runner decides what happened and hands each event
-//! to a [`Reporter`]; the reporter owns every byte written to the screen
-//! (libtest's format, which cargo, CI and IDEs parse) and the JUnit file.
+//! to a [`Reporter`]: one for the screen (libtest's text, which cargo and CI
+//! read, or libtest's JSON, which IDEs read) and one per report file (JUnit),
+//! all fed the same events through a [`FanOut`], as nextest feeds its own.
 
+pub(crate) mod json;
 mod junit;
 mod libtest;
 
 use std::time::Duration;
 
-pub(crate) use junit::write_junit;
+pub(crate) use json::JsonReporter;
+pub(crate) use junit::JunitReporter;
 pub(crate) use libtest::LibtestReporter;
 
 /// One attempt at a test, as kept for the reports.
@@ -27,6 +30,9 @@ pub(crate) struct Failure {
     pub message: String,
     /// Printed after the output (e.g. the signal that killed the test).
     pub note: String,
+    /// The test passed but ran past its critical time (`--ensure-time`):
+    /// libtest's `TrTimedFail`.
+    pub time_limit: bool,
 }
 
 /// The final word on one test.
@@ -93,18 +99,21 @@ impl Summary {
     }
 }
 
-/// What a run tells its reporter, in order.
+/// What a run tells its reporters, in order.
+#[derive(Clone, Copy)]
 pub(crate) enum Event<'a> {
     Started {
         to_run: usize,
         /// Printed as libtest does: `running N tests (shuffle seed: S)`.
         shuffle_seed: Option<u64>,
     },
-    /// A test starts and its output goes straight to the screen (one test
-    /// at a time under `--nocapture`): libtest prints `test NAME ... ` now
-    /// and the status when it ends, so the output sits between them.
+    /// A test starts (each attempt: a rerun starts again).
     Begin {
         name: &'static str,
+        /// Its output goes straight to the screen (one test at a time under
+        /// `--nocapture`): libtest prints `test NAME ... ` now and the status
+        /// when it ends, so the output sits between them.
+        announce: bool,
     },
     /// A failed attempt that will be rerun.
     Rerun {
@@ -123,7 +132,57 @@ pub(crate) enum Event<'a> {
     },
 }
 
+/// A report that could not be made: the run fails for it, so that CI does
+/// not go green without it.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReportError {
+    /// `--junit PATH` could not be written.
+    #[error("cannot write the JUnit report to {}: {source}", path.display())]
+    Junit {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
 /// Renders events.
 pub(crate) trait Reporter {
     fn report(&mut self, event: Event<'_>);
+
+    /// After the run: whether everything this reporter owes was written.
+    fn finish(&mut self) -> Result<(), ReportError> {
+        Ok(())
+    }
+}
+
+/// Several reporters, each given every event, in the order they were added.
+pub(crate) struct FanOut(Vec<Box<dyn Reporter>>);
+
+impl FanOut {
+    pub fn new(reporters: Vec<Box<dyn Reporter>>) -> Self {
+        FanOut(reporters)
+    }
+}
+
+impl Reporter for FanOut {
+    fn report(&mut self, event: Event<'_>) {
+        for r in &mut self.0 {
+            r.report(event);
+        }
+    }
+
+    /// Every reporter finishes; the first error is returned, later ones
+    /// printed.
+    fn finish(&mut self) -> Result<(), ReportError> {
+        let mut first = Ok(());
+        for r in &mut self.0 {
+            if let Err(e) = r.finish() {
+                if first.is_ok() {
+                    first = Err(e);
+                } else {
+                    eprintln!("error: {e}");
+                }
+            }
+        }
+        first
+    }
 }

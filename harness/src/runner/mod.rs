@@ -19,7 +19,7 @@ use protocol::{Assignment, Report, Verdict};
 
 use crate::cli::HiArgs;
 use crate::history::LastFailed;
-use crate::list::{disposition, Disposition, TestCase};
+use crate::list::{dispositions, Disposition, TestCase};
 use crate::reporter::{Attempt, Event, Failure, Reporter, Status, Summary, TestRecord};
 
 /// How many tests a worker holds at once: the running one and the next, so
@@ -102,19 +102,22 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
     // --lf: only the selected tests that failed last time, the others (the
     // ignored too) filtered out; when none of them did (no record, or all
     // fixed since), everything selected runs, as with pytest.
+    // (--partition comes first: a shard is the same tests whatever failed.)
+    let dispositions = dispositions(args, tests);
     let only_failed = args.last_failed
-        && tests.iter().any(|c| {
-            disposition(args, c) != Disposition::FilteredOut && last_failed.contains(c.name)
-        });
-    for case in tests {
-        match disposition(args, case) {
+        && tests
+            .iter()
+            .zip(&dispositions)
+            .any(|(c, d)| *d != Disposition::FilteredOut && last_failed.contains(c.name));
+    for (case, d) in tests.iter().zip(dispositions) {
+        match d {
             Disposition::FilteredOut => summary.filtered_out += 1,
             _ if only_failed && !last_failed.contains(case.name) => summary.filtered_out += 1,
             d => order.push((*case, d)),
         }
     }
     if let Some(seed) = args.shuffle_seed {
-        shuffle(&mut order, seed);
+        crate::list::shuffle(&mut order, |(case, _)| case.name, seed);
     }
     if args.failed_first {
         // Stable: failures first, each group in name (or shuffled) order.
@@ -162,17 +165,6 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
     let ok =
         !(s.failed > 0 || s.quit || s.interrupted || (args.reruns.fail_on_flaky && s.flaky > 0));
     let elapsed = start.elapsed();
-    if let Some(path) = &args.junit {
-        let suite = crate::history::binary_name();
-        if let Err(e) =
-            crate::reporter::write_junit(path, &suite, &c.records, s, elapsed.as_secs_f64())
-        {
-            eprintln!(
-                "autopsy: cannot write the JUnit report to {}: {e}",
-                path.display()
-            );
-        }
-    }
     c.reporter.report(Event::Done {
         records: &c.records,
         summary: s,
@@ -182,23 +174,6 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
     Conclusion {
         ok,
         interrupted: s.interrupted,
-    }
-}
-
-/// Fisher-Yates with splitmix64: the same seed gives the same order on every
-/// machine, which is what `--shuffle-seed` is for.
-fn shuffle<T>(items: &mut [T], seed: u64) {
-    let mut state = seed;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    for i in (1..items.len()).rev() {
-        let j = (next() % (i as u64 + 1)) as usize;
-        items.swap(i, j);
     }
 }
 
@@ -388,11 +363,12 @@ impl Coordinator<'_> {
                 pdb: self.args.pdb && job.attempt == total,
             };
             let starts_now = self.slots[i].inflight.is_empty();
-            if starts_now && self.announces_starts() {
+            if starts_now {
                 // Before the worker has the test: its output must not
                 // come out ahead of the name.
                 let name = self.cases[job.case].name;
-                self.reporter.report(Event::Begin { name });
+                let announce = self.announces_starts();
+                self.reporter.report(Event::Begin { name, announce });
             }
             let slot = &mut self.slots[i];
             let sent = slot.commands.as_mut().map(|w| assignment.send(w));
@@ -407,6 +383,15 @@ impl Coordinator<'_> {
             }
             slot.used = true;
             slot.inflight.push_back(job);
+        }
+    }
+
+    /// Worker `i`'s front test has just started.
+    fn began(&mut self, i: usize) {
+        if let Some(job) = self.slots[i].inflight.front() {
+            let name = self.cases[job.case].name;
+            let announce = self.announces_starts();
+            self.reporter.report(Event::Begin { name, announce });
         }
     }
 
@@ -494,7 +479,11 @@ impl Coordinator<'_> {
                 slot.started = (!slot.inflight.is_empty()).then(Instant::now);
                 let failure = match verdict {
                     Verdict::Passed => None,
-                    Verdict::Failed { message, note } => Some(Failure { message, note }),
+                    Verdict::Failed { message, note } => Some(Failure {
+                        message,
+                        note,
+                        time_limit: false,
+                    }),
                 };
                 self.conclude(
                     job,
@@ -510,6 +499,8 @@ impl Coordinator<'_> {
                     // this one finishes what it holds, then exits.
                     self.slots[i].commands = None;
                 }
+                // The worker went straight on to the next test it holds.
+                self.began(i);
             }
             Report::Retiring => {
                 // What it was given goes to the next worker, in order.
@@ -533,6 +524,7 @@ impl Coordinator<'_> {
                     let failure = Failure {
                         message: "quit at the prompt".into(),
                         note: String::new(),
+                        time_limit: false,
                     };
                     self.conclude(
                         job,
@@ -581,6 +573,7 @@ impl Coordinator<'_> {
                 note: format!(
                     "note: test timed out after {secs}s (--timeout {secs}) and was killed"
                 ),
+                time_limit: false,
             }
         } else {
             let why = match status {
@@ -590,6 +583,7 @@ impl Coordinator<'_> {
             Failure {
                 message: why.clone(),
                 note: format!("note: {why}"),
+                time_limit: false,
             }
         };
         self.conclude(
@@ -616,8 +610,20 @@ impl Coordinator<'_> {
     }
 
     /// Records an attempt; schedules a rerun or reports the test's end.
-    fn conclude(&mut self, job: Job, attempt: Attempt) {
+    fn conclude(&mut self, job: Job, mut attempt: Attempt) {
         let name = self.cases[job.case].name;
+        if let Some(limits) = &self.args.ensure_time {
+            // libtest's `TrTimedFail`: passed, but too slowly.
+            if attempt.failure.is_none()
+                && attempt.duration >= limits.critical(self.cases[job.case].test)
+            {
+                attempt.failure = Some(Failure {
+                    message: "time limit exceeded".into(),
+                    note: String::new(),
+                    time_limit: true,
+                });
+            }
+        }
         let total = self.total_attempts(job.case);
         let failed = attempt.failure.clone();
         self.attempts[job.case].push(attempt);
@@ -689,23 +695,5 @@ impl Coordinator<'_> {
                 Err(_) => break,
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn shuffle_is_a_seeded_permutation() {
-        let mut a: Vec<u32> = (0..50).collect();
-        let mut b = a.clone();
-        super::shuffle(&mut a, 7);
-        super::shuffle(&mut b, 7);
-        assert_eq!(a, b);
-        assert_ne!(a, (0..50).collect::<Vec<_>>());
-        let mut c = (0..50).collect::<Vec<u32>>();
-        super::shuffle(&mut c, 8);
-        assert_ne!(a, c);
-        a.sort();
-        assert_eq!(a, (0..50).collect::<Vec<_>>());
     }
 }
