@@ -97,6 +97,13 @@ impl Fixture {
     /// A crate named `name` whose test target `name` is
     /// `tests/fixtures/<name>.rs`; `extra_toml` is appended to Cargo.toml.
     pub fn new(name: &str, extra_toml: &str) -> Fixture {
+        Fixture::with_source(name, name, extra_toml)
+    }
+
+    /// Like [`Fixture::new`], with the test target's source taken from
+    /// `tests/fixtures/<source>.rs` (one source built under several
+    /// profiles, each its own crate).
+    pub fn with_source(name: &str, source: &str, extra_toml: &str) -> Fixture {
         let dir = root().join("target").join("e2e").join(name);
         std::fs::create_dir_all(dir.join("tests")).unwrap();
         std::fs::create_dir_all(dir.join("src")).unwrap();
@@ -121,8 +128,9 @@ harness = false
         );
         write_if_changed(&dir.join("Cargo.toml"), &toml);
         write_if_changed(&dir.join("src/lib.rs"), "//! A fixture crate.\n");
-        let src = std::fs::read_to_string(root().join("tests/fixtures").join(format!("{name}.rs")))
-            .unwrap_or_else(|e| panic!("tests/fixtures/{name}.rs: {e}"));
+        let src =
+            std::fs::read_to_string(root().join("tests/fixtures").join(format!("{source}.rs")))
+                .unwrap_or_else(|e| panic!("tests/fixtures/{source}.rs: {e}"));
         write_if_changed(&dir.join("tests").join(format!("{name}.rs")), &src);
         // The workspace's lock file: same versions, no registry look-ups.
         let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap();

@@ -3,8 +3,10 @@
 //! `HashMap` / `BTreeMap`, and `*deref`, with auto-deref through `&`,
 //! `Box`, `Rc` and `Arc` like Rust.
 
-use super::render::{closure_capture_name, Ctx, Place, Typed};
-use super::types::{base_name, Kind, TypeRef};
+use super::place::{Ctx, Place, Typed};
+use super::render::closure_capture_name;
+use super::stdtypes::{self, Shape};
+use super::types::{base_name, Kind};
 use super::value::{Node, Value};
 use super::{DebugInfo, EvalError, Frame};
 
@@ -336,108 +338,69 @@ fn field(ctx: &mut Ctx, t: &Typed, f: &str) -> Result<Option<Typed>, Node> {
 fn index(ctx: &mut Ctx, t: &Typed, lit: &Lit, text: &str) -> Result<Option<Typed>, EvalError> {
     let ne = |n| node_err(text, n);
     let ty = t.ty.clone();
-    let base = ty.base().to_string();
     let int = match lit {
         Lit::Int(i) => Some(*i),
         _ => None,
     };
-    let elem = |ctx: &mut Ctx, eref: TypeRef, p: u64, i: u64| -> Option<Typed> {
-        let ety = ctx.bin.ty(eref)?;
-        let size = ety.size;
-        ctx.typed(eref, Place::Mem(p.wrapping_add(i.wrapping_mul(size))))
-    };
-    let check = |i: i128, len: u64, what: &str| -> Result<u64, EvalError> {
-        if i < 0 || i as u128 >= len as u128 {
-            return Err(EvalError::OutOfRange {
-                index: i.max(0) as u64,
-                what: what.to_string(),
-                len,
-            });
-        }
-        Ok(i as u64)
-    };
+    let not = || EvalError::NotIndexable(ty.display_name());
     if let Kind::Array {
         elem: Some(e),
         count,
     } = &ty.kind
     {
-        let i = int.ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
-        let i = check(i, *count, "array")?;
-        let ety = ctx
-            .bin
-            .ty(*e)
-            .ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
+        let i = check(int.ok_or_else(not)?, *count, "array")?;
+        let ety = ctx.bin.ty(*e).ok_or_else(not)?;
         return Ok(ctx.typed(*e, t.place.at(i * ety.size)));
     }
-    if let (Some(dp), Some(len)) = (ctx.field(t, "data_ptr"), ctx.field(t, "length")) {
-        if ty.name.contains("str") {
-            return Err(EvalError::NotIndexable(ty.display_name()));
-        }
-        let n = ctx.read_uint(&len.place, 8).map_err(ne)?;
-        let (p, target) = ctx.scalar(&dp).map_err(ne)?;
-        let i = int.ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
-        let i = check(i, n, "slice")?;
-        return Ok(target.and_then(|e| elem(ctx, e, p, i)));
+    let Some(shape) = stdtypes::shape(ctx, t) else {
+        return Ok(None);
+    };
+    let what = if ty.member("data_ptr").is_some() {
+        "slice".to_string()
+    } else {
+        short(t)
+    };
+    index_shape(ctx, shape.map_err(ne)?, int, lit, &what, &not)
+}
+
+fn check(i: i128, len: u64, what: &str) -> Result<u64, EvalError> {
+    if i < 0 || i as u128 >= len as u128 {
+        return Err(EvalError::OutOfRange {
+            index: i.max(0) as u64,
+            what: what.to_string(),
+            len,
+        });
     }
-    match base.as_str() {
-        "alloc::vec::Vec" => {
-            let i = int.ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
-            let len = ctx
-                .field(t, "len")
-                .ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
-            let n = ctx.read_uint(&len.place, 8).map_err(ne)?;
-            let i = check(i, n, "Vec")?;
-            let ptr = ctx
-                .path(t, &["buf", "inner", "ptr"])
-                .ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
-            let (p, _) = ctx.scalar(&ptr).map_err(ne)?;
-            let e = ty
-                .param("T")
-                .ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
-            Ok(elem(ctx, e, p, i))
+    Ok(i as u64)
+}
+
+/// Indexes what a std provider described: elements by position, map
+/// values by key (compared as `{:?}` text).
+fn index_shape(
+    ctx: &mut Ctx,
+    shape: Shape,
+    int: Option<i128>,
+    lit: &Lit,
+    what: &str,
+    not: &dyn Fn() -> EvalError,
+) -> Result<Option<Typed>, EvalError> {
+    match shape {
+        Shape::Slice { elem, ptr, len } => {
+            let i = check(int.ok_or_else(not)?, len, what)?;
+            Ok(ctx.typed(
+                elem.0,
+                Place::Mem(ptr.wrapping_add(i.wrapping_mul(elem.1.size))),
+            ))
         }
-        "alloc::collections::vec_deque::VecDeque" => {
-            let i = int.ok_or_else(|| EvalError::NotIndexable(ty.display_name()))?;
-            if i < 0 {
-                return Err(EvalError::OutOfRange {
-                    index: 0,
-                    what: "VecDeque".into(),
-                    len: 0,
-                });
-            }
-            match ctx.deque_elem(t, i as u64).map_err(ne)? {
-                Ok(e) => Ok(Some(e)),
-                Err(len) => Err(EvalError::OutOfRange {
-                    index: i as u64,
-                    what: "VecDeque".into(),
-                    len,
-                }),
+        Shape::Items { elem, places, left } => {
+            let i = check(int.ok_or_else(not)?, places.len() as u64 + left, what)?;
+            match places.get(i as usize) {
+                Some(p) => Ok(ctx.typed(elem.0, p.clone())),
+                None => Err(not()),
             }
         }
-        "std::collections::hash::map::HashMap" => {
+        Shape::Map { entries, .. } => {
             let want = lit.debug();
-            let mut found = None;
-            ctx.hash_walk(t, &mut |c, k, v| {
-                let mut kc = Ctx::new(c.bin);
-                let s = kc.render(&k, 0);
-                if node_text(&s) == want {
-                    found = v;
-                    return false;
-                }
-                true
-            })
-            .map_err(ne)?;
-            match found {
-                Some(v) => Ok(Some(v)),
-                None => Err(EvalError::KeyNotFound {
-                    key: want,
-                    what: "HashMap".into(),
-                }),
-            }
-        }
-        "alloc::collections::btree::map::BTreeMap" => {
-            let want = lit.debug();
-            let (entries, _) = ctx.btree_entries(t, 0).map_err(ne)?;
             for (k, v) in entries {
                 let mut kc = Ctx::new(ctx.bin);
                 if node_text(&kc.render(&k, 0)) == want {
@@ -446,10 +409,13 @@ fn index(ctx: &mut Ctx, t: &Typed, lit: &Lit, text: &str) -> Result<Option<Typed
             }
             Err(EvalError::KeyNotFound {
                 key: want,
-                what: "BTreeMap".into(),
+                what: what.to_string(),
             })
         }
-        _ => Ok(None),
+        Shape::Shared(_, inner) => index_shape(ctx, *inner, int, lit, what, not),
+        // Smart pointers: the caller derefs and indexes again.
+        Shape::Inner(_) => Ok(None),
+        _ => Err(not()),
     }
 }
 

@@ -145,7 +145,7 @@ impl Binary {
             .attr_value(dw::DW_AT_name)
             .and_then(|v| self.attr_str(cu, v))
             .unwrap_or_default();
-        let size = e
+        let mut size = e
             .attr_value(dw::DW_AT_byte_size)
             .and_then(udata)
             .unwrap_or(0);
@@ -187,7 +187,14 @@ impl Binary {
             }
             dw::DW_TAG_pointer_type
             | dw::DW_TAG_reference_type
-            | dw::DW_TAG_rvalue_reference_type => Kind::Pointer(target),
+            | dw::DW_TAG_rvalue_reference_type => {
+                // rustc gives references no `DW_AT_byte_size`: a thin
+                // pointer is a word (arrays of them need the stride).
+                if size == 0 {
+                    size = 8;
+                }
+                Kind::Pointer(target)
+            }
             dw::DW_TAG_array_type => {
                 let mut count = 0u64;
                 let mut tree = cu.unit.entries_tree(Some(gimli::UnitOffset(die))).ok()?;

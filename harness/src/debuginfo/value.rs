@@ -13,31 +13,74 @@ pub struct Value {
     pub(super) node: Node,
 }
 
+/// What a builder left out at its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum More {
+    /// Nothing.
+    No,
+    /// `..` (`finish_non_exhaustive`).
+    Hidden,
+    /// `.. N more`: elements past the element cap.
+    Left(u64),
+}
+
+impl More {
+    /// `Left(n)`, or `No` for 0.
+    pub fn left(n: u64) -> More {
+        if n == 0 {
+            More::No
+        } else {
+            More::Left(n)
+        }
+    }
+
+    fn is_some(self) -> bool {
+        self != More::No
+    }
+
+    fn text(self) -> String {
+        match self {
+            More::Left(n) => format!(".. {n} more"),
+            _ => "..".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Node {
     /// Text printed as is (numbers, strings, `None`, inline errors).
     Atom(String),
+    /// A raw pointer: `0x1f` in `{:?}`, zero-padded `0x000000000000001f`
+    /// in `{:#?}` (std's `Pointer` with the alternate flag).
+    Ptr(u64),
+    /// Text that differs between `{:?}` and `{:#?}`, formatted by std.
+    Alt {
+        compact: String,
+        pretty: String,
+    },
+    /// Nodes printed one after the other (`3..7`).
+    Concat(Vec<Node>),
     Struct {
         name: String,
         fields: Vec<(String, Node)>,
-        more: bool,
+        more: More,
     },
     Tuple {
         name: String,
         items: Vec<Node>,
-        more: bool,
+        more: More,
     },
     List {
         items: Vec<Node>,
-        more: bool,
+        more: More,
     },
     Set {
         items: Vec<Node>,
-        more: bool,
+        more: More,
     },
     Map {
         entries: Vec<(Node, Node)>,
-        more: bool,
+        more: More,
     },
 }
 
@@ -70,9 +113,12 @@ impl Node {
     fn compact(&self, out: &mut String) {
         match self {
             Node::Atom(s) => out.push_str(s),
+            Node::Ptr(p) => out.push_str(&format!("{p:#x}")),
+            Node::Alt { compact, .. } => out.push_str(compact),
+            Node::Concat(items) => items.iter().for_each(|n| n.compact(out)),
             Node::Struct { name, fields, more } => {
                 out.push_str(name);
-                if fields.is_empty() && !more {
+                if fields.is_empty() && !more.is_some() {
                     return;
                 }
                 out.push_str(" { ");
@@ -84,14 +130,17 @@ impl Node {
                     out.push_str(": ");
                     v.compact(out);
                 }
-                if *more {
-                    out.push_str(if fields.is_empty() { ".." } else { ", .." });
+                if more.is_some() {
+                    if !fields.is_empty() {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&more.text());
                 }
                 out.push_str(" }");
             }
             Node::Tuple { name, items, more } => {
                 out.push_str(name);
-                if items.is_empty() && !more {
+                if items.is_empty() && !more.is_some() {
                     return;
                 }
                 out.push('(');
@@ -101,8 +150,11 @@ impl Node {
                     }
                     v.compact(out);
                 }
-                if *more {
-                    out.push_str(if items.is_empty() { ".." } else { ", .." });
+                if more.is_some() {
+                    if !items.is_empty() {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&more.text());
                 } else if items.len() == 1 && name.is_empty() {
                     out.push(',');
                 }
@@ -120,8 +172,11 @@ impl Node {
                     out.push_str(": ");
                     v.compact(out);
                 }
-                if *more {
-                    out.push_str(if entries.is_empty() { ".." } else { ", .." });
+                if more.is_some() {
+                    if !entries.is_empty() {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&more.text());
                 }
                 out.push('}');
             }
@@ -131,12 +186,15 @@ impl Node {
     fn pretty(&self, out: &mut String) {
         match self {
             Node::Atom(s) => out.push_str(s),
+            Node::Ptr(p) => out.push_str(&format!("{p:#018x}")),
+            Node::Alt { pretty, .. } => out.push_str(pretty),
+            Node::Concat(items) => items.iter().for_each(|n| n.pretty(out)),
             Node::Struct { name, fields, more } => {
                 out.push_str(name);
                 if fields.is_empty() {
                     // `finish_non_exhaustive` with no fields: ` { .. }`.
-                    if *more {
-                        out.push_str(" { .. }");
+                    if more.is_some() {
+                        out.push_str(&format!(" {{ {} }}", more.text()));
                     }
                     return;
                 }
@@ -149,14 +207,14 @@ impl Node {
                     indented(out, &item);
                     out.push_str(",\n");
                 }
-                if *more {
-                    out.push_str("    ..\n");
+                if more.is_some() {
+                    out.push_str(&format!("    {}\n", more.text()));
                 }
                 out.push('}');
             }
             Node::Tuple { name, items, more } => {
                 out.push_str(name);
-                if items.is_empty() && !more {
+                if items.is_empty() && !more.is_some() {
                     return;
                 }
                 out.push_str("(\n");
@@ -167,7 +225,7 @@ impl Node {
             Node::Set { items, more } => pretty_seq(out, '{', '}', items, *more),
             Node::Map { entries, more } => {
                 out.push('{');
-                if !entries.is_empty() || *more {
+                if !entries.is_empty() || more.is_some() {
                     out.push('\n');
                     for (k, v) in entries {
                         let mut item = String::new();
@@ -177,8 +235,8 @@ impl Node {
                         indented(out, &item);
                         out.push_str(",\n");
                     }
-                    if *more {
-                        out.push_str("    ..\n");
+                    if more.is_some() {
+                        out.push_str(&format!("    {}\n", more.text()));
                     }
                 }
                 out.push('}');
@@ -187,7 +245,7 @@ impl Node {
     }
 }
 
-fn seq(out: &mut String, open: char, close: char, items: &[Node], more: bool) {
+fn seq(out: &mut String, open: char, close: char, items: &[Node], more: More) {
     out.push(open);
     for (i, v) in items.iter().enumerate() {
         if i > 0 {
@@ -195,31 +253,34 @@ fn seq(out: &mut String, open: char, close: char, items: &[Node], more: bool) {
         }
         v.compact(out);
     }
-    if more {
-        out.push_str(if items.is_empty() { ".." } else { ", .." });
+    if more.is_some() {
+        if !items.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str(&more.text());
     }
     out.push(close);
 }
 
 /// `{:#?}` of a list or set: std's DebugList / DebugSet.
-fn pretty_seq(out: &mut String, open: char, close: char, items: &[Node], more: bool) {
+fn pretty_seq(out: &mut String, open: char, close: char, items: &[Node], more: More) {
     out.push(open);
-    if !items.is_empty() || more {
+    if !items.is_empty() || more.is_some() {
         out.push('\n');
         pretty_items(out, items, more);
     }
     out.push(close);
 }
 
-fn pretty_items(out: &mut String, items: &[Node], more: bool) {
+fn pretty_items(out: &mut String, items: &[Node], more: More) {
     for v in items {
         let mut item = String::new();
         v.pretty(&mut item);
         indented(out, &item);
         out.push_str(",\n");
     }
-    if more {
-        out.push_str("    ..\n");
+    if more.is_some() {
+        out.push_str(&format!("    {}\n", more.text()));
     }
 }
 
@@ -279,15 +340,15 @@ mod tests {
                             Node::Tuple {
                                 name: "".into(),
                                 items: vec![a("2"), a("\"x\"")],
-                                more: false,
+                                more: More::No,
                             },
                             Node::Tuple {
                                 name: "".into(),
                                 items: vec![a("3"), a("\"y\\n\"")],
-                                more: false,
+                                more: More::No,
                             },
                         ],
-                        more: false,
+                        more: More::No,
                     },
                 ),
                 (
@@ -295,7 +356,7 @@ mod tests {
                     Node::Tuple {
                         name: "T".into(),
                         items: vec![a("4"), a("5")],
-                        more: false,
+                        more: More::No,
                     },
                 ),
                 (
@@ -303,7 +364,7 @@ mod tests {
                     Node::Struct {
                         name: "U".into(),
                         fields: vec![],
-                        more: false,
+                        more: More::No,
                     },
                 ),
                 (
@@ -313,13 +374,13 @@ mod tests {
                         items: vec![Node::Tuple {
                             name: "".into(),
                             items: vec![a("7")],
-                            more: false,
+                            more: More::No,
                         }],
-                        more: false,
+                        more: More::No,
                     },
                 ),
             ],
-            more: false,
+            more: More::No,
         };
         let v = Value {
             type_name: "S".into(),
@@ -337,7 +398,7 @@ mod tests {
             node: Node::Struct {
                 name: "Any".into(),
                 fields: vec![],
-                more: true,
+                more: More::Hidden,
             },
         };
         assert_eq!(v.debug(), format!("{any:?}"));
@@ -354,18 +415,18 @@ mod tests {
                     a("\"k\""),
                     Node::List {
                         items: vec![],
-                        more: false,
+                        more: More::No,
                     },
                 ),
                 (
                     a("\"l\""),
                     Node::List {
                         items: vec![a("1")],
-                        more: false,
+                        more: More::No,
                     },
                 ),
             ],
-            more: false,
+            more: More::No,
         };
         let v = Value {
             type_name: String::new(),
@@ -378,7 +439,7 @@ mod tests {
             type_name: String::new(),
             node: Node::Set {
                 items: vec![a("1"), a("2")],
-                more: false,
+                more: More::No,
             },
         };
         assert_eq!(v.debug(), format!("{s:?}"));
