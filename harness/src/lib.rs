@@ -66,6 +66,7 @@ pub mod __private;
 mod cli;
 mod debuginfo;
 mod history;
+mod isolate;
 mod list;
 mod postmortem;
 mod reporter;

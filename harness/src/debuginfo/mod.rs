@@ -21,6 +21,7 @@
 //! - values that cannot be shown say why inline: `<optimized out>`,
 //!   `<unreadable memory at 0x...>`, `<unsupported type NAME>`.
 
+mod call;
 mod dwarf;
 mod eval;
 mod grid;
@@ -38,7 +39,7 @@ use gimli::{constants as dw, AttributeValue};
 pub use value::Value;
 
 use dwarf::{Binary, Cu, R};
-use render::{Ctx, Place, Typed};
+use render::{Place, Typed};
 use value::Node;
 
 /// Most frames [`capture_stack`] returns.
@@ -678,7 +679,7 @@ impl DebugInfo {
                         .map(|t| t.display_name())
                         .unwrap_or_else(|| "?".into());
                 let node = match self.var_typed(frame, v) {
-                    Ok(t) => Ctx::new(&self.bin).render(&t, 0),
+                    Ok(t) => call::render(&self.bin, &t),
                     Err(n) => n,
                 };
                 Variable {

@@ -39,6 +39,9 @@ pub(super) enum Node {
         entries: Vec<(Node, Node)>,
         more: bool,
     },
+    /// The value's own `Debug` impl, called when the text is needed; its
+    /// memory rendering when the call fails.
+    Own(std::sync::Arc<super::call::OwnDebug>),
 }
 
 impl Value {
@@ -70,6 +73,10 @@ impl Node {
     fn compact(&self, out: &mut String) {
         match self {
             Node::Atom(s) => out.push_str(s),
+            Node::Own(o) => match o.text(false) {
+                Some(t) => out.push_str(t),
+                None => o.fallback.compact(out),
+            },
             Node::Struct { name, fields, more } => {
                 out.push_str(name);
                 if fields.is_empty() && !more {
@@ -131,6 +138,10 @@ impl Node {
     fn pretty(&self, out: &mut String) {
         match self {
             Node::Atom(s) => out.push_str(s),
+            Node::Own(o) => match o.text(true) {
+                Some(t) => out.push_str(t),
+                None => o.fallback.pretty(out),
+            },
             Node::Struct { name, fields, more } => {
                 out.push_str(name);
                 if fields.is_empty() {
