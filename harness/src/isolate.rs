@@ -92,6 +92,14 @@ impl Limits {
     }
 }
 
+static IN_CHILD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether this process is a child forked by [`run`] (the panic hook must
+/// not open a prompt there).
+pub fn in_child() -> bool {
+    IN_CHILD.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Whether calls are allowed ([`ENABLE_ENV`] is not `0`/`off`/`false`).
 pub fn enabled() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
@@ -198,6 +206,7 @@ fn child<F>(limits: Limits, f: F, read_end: OwnedFd, write_end: OwnedFd, null: O
 where
     F: FnOnce(&mut dyn fmt::Write) -> fmt::Result,
 {
+    IN_CHILD.store(true, std::sync::atomic::Ordering::Relaxed);
     // SAFETY: plain descriptor and signal calls on descriptors we own.
     unsafe {
         libc::close(read_end.as_raw_fd());

@@ -53,8 +53,10 @@
 //!   `process_vm_readv` to read memory safely).
 //! - Locals come from DWARF: a test profile without debug info still gets the
 //!   prompt, frames and source lines, but no locals.
-//! - Values are read from memory and rendered the way `{:?}` renders std's
-//!   types and derived `Debug`; a hand-written `Debug` impl is not called.
+//! - `p`/`pp` call the value's own `Debug` impl when the binary contains it,
+//!   isolated in a forked child with a deadline; otherwise values are read
+//!   from memory and rendered the way `{:?}` renders std's types and derived
+//!   `Debug`.
 //! - libtest's unstable `--format json` is not spoken.
 
 #![warn(missing_docs)]

@@ -359,9 +359,7 @@ impl OwnDebug {
     /// `{:#?}` when `pretty`, else `{:?}`; `None` when the call failed.
     pub fn text(&self, pretty: bool) -> Option<&str> {
         self.texts[usize::from(pretty)]
-            .get_or_init(|| {
-                call_debug(self.fmt, self.value.ptr(), pretty, Limits::from_env()).ok()
-            })
+            .get_or_init(|| call_debug(self.fmt, self.value.ptr(), pretty, Limits::from_env()).ok())
             .as_deref()
     }
 }
@@ -455,7 +453,7 @@ fn own_impl(bin: &Binary, t: &Typed) -> Option<(usize, ValuePtr)> {
 /// reading memory.
 pub(super) fn render(bin: &Binary, t: &Typed) -> Node {
     let fallback = Ctx::new(bin).render(t, 0);
-    if !isolate::enabled() {
+    if !isolate::enabled() || found_invalid(&fallback) {
         return fallback;
     }
     match own_impl(bin, t) {
@@ -467,6 +465,40 @@ pub(super) fn render(bin: &Binary, t: &Typed) -> Node {
         })),
         None => fallback,
     }
+}
+
+/// Whether the memory reader found the value broken (a `Vec` whose length
+/// exceeds its capacity, bytes that are not UTF-8, a pointer into unmapped
+/// memory...): its impl would print garbage as if it were data, or crash.
+/// Such values keep the reader's rendering, which says what is wrong.
+fn found_invalid(n: &Node) -> bool {
+    const MARKS: &[&str] = &[
+        "<invalid",
+        "<unreadable",
+        "<uninit",
+        "<moved",
+        "<dangling",
+        "<null data pointer",
+    ];
+    let mut stack = vec![n];
+    while let Some(n) = stack.pop() {
+        match n {
+            Node::Atom(s) => {
+                if MARKS.iter().any(|m| s.starts_with(m)) {
+                    return true;
+                }
+            }
+            Node::Struct { fields, .. } => stack.extend(fields.iter().map(|f| &f.1)),
+            Node::Tuple { items, .. } | Node::List { items, .. } | Node::Set { items, .. } => {
+                stack.extend(items)
+            }
+            Node::Map { entries, .. } => {
+                stack.extend(entries.iter().flat_map(|(k, v)| [k, v]));
+            }
+            Node::Own(o) => stack.push(&o.fallback),
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -490,6 +522,30 @@ mod tests {
         assert!(unsized_name("std::path::Path"));
         assert!(!unsized_name("[u16; 4]"));
         assert!(!unsized_name("alloc::string::String"));
+    }
+
+    #[test]
+    fn broken_values_are_not_handed_to_their_impl() {
+        let ok = Node::Struct {
+            name: "Row".into(),
+            fields: vec![("id".into(), Node::atom("1"))],
+            more: false,
+        };
+        assert!(!found_invalid(&ok));
+        let broken = Node::Struct {
+            name: "Row".into(),
+            fields: vec![(
+                "tags".into(),
+                Node::List {
+                    items: vec![Node::atom("<invalid Vec: length 9 > capacity 2>")],
+                    more: false,
+                },
+            )],
+            more: false,
+        };
+        assert!(found_invalid(&broken));
+        assert!(found_invalid(&Node::atom("<unreadable memory at 0x10>")));
+        assert!(!found_invalid(&Node::atom("<unsupported type X>")));
     }
 
     /// Hides what it holds, like a user's hand-written impl.
