@@ -132,6 +132,28 @@ fn p_and_pp_print_what_the_values_own_debug_prints() {
     );
 }
 
+const CONTAINERS: &[&str] = &[
+    "secrets",
+    "slice",
+    "boxed_slice",
+    "array",
+    "tuple",
+    "triple",
+    "maybe",
+    "dyn_ref",
+    "nested",
+];
+
+#[test]
+fn slices_arrays_tuples_options_and_dyn_use_the_impls_too() {
+    let f = fixture();
+    let run = session(&f, "containers", &[], &commands(CONTAINERS));
+    check_against_truth(&run, CONTAINERS);
+    let got = answers(&run.stdout);
+    assert_eq!(got["p slice"], "[Secret(****), Secret(****)]");
+    assert_eq!(got["p tuple"], "(Secret(****), 5)");
+}
+
 #[test]
 fn with_calls_off_the_memory_reader_answers() {
     // The same session without calling into the binary: the reader shows

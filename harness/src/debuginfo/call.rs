@@ -6,7 +6,7 @@
 //! - [`functions_containing`] finds functions by (part of) their mangled
 //!   name in the symbol table (`Debug`, or `9transform` for `transform`),
 //!   without demangling the whole table.
-//! - [`self_type`] reads a function's first parameter from its DWARF,
+//! - [`self_param`] reads a function's `self` parameter from its DWARF,
 //!   which tells the instantiations of a generic impl apart (legacy symbol
 //!   names say `Pair<A,B>` for all of them).
 //! - [`crate::isolate::run`] runs the call in a forked child with a
@@ -17,8 +17,9 @@
 //! demangled name names `T` exactly (v0 symbols, and non-generic impls of
 //! code without DWARF, when unique). `{:?}` of `&T`, `Box<T>`, `Rc<T>`,
 //! `Arc<T>`, `&dyn Trait` and `Box<dyn Trait>` is the pointee's, so those
-//! are followed when their own impl is absent. Only sized types are called
-//! (the function takes a thin `&T`); primitives keep the memory reader,
+//! are followed when their own impl is absent; `&[E]` and `Box<[E]>` call
+//! `<[E] as Debug>::fmt` with the fat pointer's two halves. Other unsized
+//! types (`str`, `dyn`) are not called; primitives keep the memory reader,
 //! which prints them exactly. Impls that only exist inlined, or were never
 //! instantiated (a derived `Debug` nothing formats is not linked at
 //! opt-level 0), are absent: the memory reader renders the value.
@@ -148,10 +149,18 @@ fn scan_generic(
     }
 }
 
-/// The type `self` points at, from the DWARF of the function at link-time
-/// `addr` (its first parameter, named `self`, of thin pointer type).
-/// `None` without DWARF for it, or when `self` is not a thin pointer.
-pub(super) fn self_type(bin: &Binary, addr: u64) -> Option<Arc<Type>> {
+/// What a `Debug::fmt` takes as `self`, by its DWARF.
+#[derive(Debug)]
+pub(super) enum SelfParam {
+    /// `&T` for a sized `T` (a thin pointer): `T`.
+    Thin(Arc<Type>),
+    /// A fat `&[E]`: the reference type itself (`data_ptr`, `length`).
+    Fat(Arc<Type>),
+}
+
+/// The `self` parameter of the function at link-time `addr`, from its
+/// DWARF (its first parameter, named `self`). `None` without DWARF for it.
+pub(super) fn self_param(bin: &Binary, addr: u64) -> Option<SelfParam> {
     let cu = bin.cu_for_pc(addr)?;
     let die = bin.subprogram_at(&cu, addr)?;
     let mut tree = cu.unit.entries_tree(Some(gimli::UnitOffset(die))).ok()?;
@@ -179,12 +188,57 @@ pub(super) fn self_type(bin: &Binary, addr: u64) -> Option<Arc<Type>> {
             return None;
         }
         let tref = bin.type_ref(&pcu, param.attr_value(dw::DW_AT_type)?)?;
-        return match bin.ty(tref)?.kind {
-            Kind::Pointer(Some(target)) => bin.ty(target),
+        let ty = bin.ty(tref)?;
+        return match ty.kind {
+            Kind::Pointer(Some(target)) => bin.ty(target).map(SelfParam::Thin),
+            _ if slice_elem_type(bin, &ty).is_some() => Some(SelfParam::Fat(ty)),
             _ => None,
         };
     }
     None
+}
+
+/// `E` of a fat slice reference type (`&[E]`, `&mut [E]`, `Box<[E]>`):
+/// a struct of `data_ptr: *const E` and `length`.
+fn slice_elem_type(bin: &Binary, ty: &Type) -> Option<Arc<Type>> {
+    let n = &ty.qual;
+    if !(n.starts_with("&[") || n.starts_with("&mut [") || n.starts_with("alloc::boxed::Box<[")) {
+        return None;
+    }
+    ty.member("length")?;
+    let ptr = bin.ty(ty.member("data_ptr")?.ty?)?;
+    match ptr.kind {
+        Kind::Pointer(Some(e)) => bin.ty(e),
+        _ => None,
+    }
+}
+
+/// What a found impl must take as `self`.
+enum Want<'a> {
+    /// `&T` for a sized `T`.
+    Sized(&'a Type),
+    /// `&[E]`: `E`.
+    Slice(&'a Type),
+}
+
+impl Want<'_> {
+    /// The self type as a demangled impl names it: `T`, `[E]`.
+    fn name(&self) -> String {
+        match self {
+            Want::Sized(t) => t.qual.clone(),
+            Want::Slice(e) => format!("[{}]", e.qual),
+        }
+    }
+
+    fn matches(&self, bin: &Binary, p: &SelfParam) -> bool {
+        match (self, p) {
+            (Want::Sized(t), SelfParam::Thin(st)) => same_type(st, t),
+            (Want::Slice(e), SelfParam::Fat(ft)) => {
+                slice_elem_type(bin, ft).is_some_and(|fe| same_type(&fe, e))
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Whether two DWARF types are the same type: same qualified name, size
@@ -205,6 +259,42 @@ fn same_type(a: &Type, b: &Type) -> bool {
     }
 }
 
+/// The index key of a self type: its path without generic arguments
+/// (`alloc::vec::Vec`), or its shape where the impl is generic over the
+/// whole type: `[T]`, `[T; N]`, `(2)` for pairs (legacy names say
+/// `<(U,T) as Debug>`, DWARF says `(i32, &str)`).
+fn shape_key(name: &str) -> String {
+    if let Some(inner) = name.strip_prefix('[') {
+        return if top_level(inner).any(|c| c == ';') {
+            "[T; N]".into()
+        } else {
+            "[T]".into()
+        };
+    }
+    if let Some(inner) = name.strip_prefix('(').and_then(|n| n.strip_suffix(')')) {
+        if inner.trim().is_empty() {
+            return "()".into();
+        }
+        let commas = top_level(inner).filter(|&c| c == ',').count();
+        let trailing = inner.trim_end().ends_with(',');
+        return format!("({})", commas + usize::from(!trailing));
+    }
+    base_name(name).to_string()
+}
+
+/// The characters of `s` outside any `<>`, `[]` or `()`.
+fn top_level(s: &str) -> impl Iterator<Item = char> + '_ {
+    let mut depth = 0i32;
+    s.chars().filter(move |&c| {
+        match c {
+            '<' | '[' | '(' => depth += 1,
+            '>' | ']' | ')' => depth -= 1,
+            _ => return depth == 0,
+        }
+        false
+    })
+}
+
 fn same_name(a: &str, b: &str) -> bool {
     a.chars()
         .filter(|c| !c.is_whitespace())
@@ -221,14 +311,26 @@ fn unsized_name(qual: &str) -> bool {
         || qual.ends_with("::CStr")
 }
 
-/// The binary's `<T as core::fmt::Debug>::fmt` functions, by the base name
-/// of `T` (`alloc::vec::Vec`), and what was found for each type asked.
+/// The binary's `<T as core::fmt::Debug>::fmt` functions, by the
+/// [`shape_key`] of `T`, and what was found for each type asked.
 struct DebugImpls {
     by_base: HashMap<String, Vec<(String, Function)>>,
     found: Mutex<HashMap<String, Option<u64>>>,
 }
 
-const DEBUG_FMT: &str = " as core::fmt::Debug>::fmt";
+/// `T` of a demangled `<T as core::fmt::Debug>::fmt`, or of
+/// `path::<impl core::fmt::Debug for T>::fmt` (how legacy names spell some
+/// impls in core: arrays, integers).
+fn debug_self_type(name: &str) -> Option<&str> {
+    if let Some(t) = name
+        .strip_prefix('<')
+        .and_then(|n| n.strip_suffix(" as core::fmt::Debug>::fmt"))
+    {
+        return Some(t);
+    }
+    let (_, rest) = name.split_once("::<impl core::fmt::Debug for ")?;
+    rest.strip_suffix(">::fmt")
+}
 
 impl DebugImpls {
     fn get(bin: &Binary) -> &'static DebugImpls {
@@ -237,18 +339,11 @@ impl DebugImpls {
         IMPLS.get_or_init(|| {
             let mut by_base: HashMap<String, Vec<(String, Function)>> = HashMap::new();
             for f in functions_containing(bin, b"Debug") {
-                let Some(ty) = f
-                    .name
-                    .strip_prefix('<')
-                    .and_then(|n| n.strip_suffix(DEBUG_FMT))
-                else {
+                let Some(ty) = debug_self_type(&f.name) else {
                     continue;
                 };
                 let ty = ty.to_string();
-                by_base
-                    .entry(base_name(&ty).to_string())
-                    .or_default()
-                    .push((ty, f));
+                by_base.entry(shape_key(&ty)).or_default().push((ty, f));
             }
             DebugImpls {
                 by_base,
@@ -257,36 +352,42 @@ impl DebugImpls {
         })
     }
 
-    /// The link-time address of `T`'s `Debug::fmt`, if the binary has it.
-    fn find(&self, bin: &Binary, ty: &Type) -> Option<u64> {
-        if let Some(hit) = self.found.lock().ok()?.get(&ty.qual) {
+    /// The link-time address of the `Debug::fmt` taking `want`, if the
+    /// binary has it.
+    fn find(&self, bin: &Binary, want: &Want) -> Option<u64> {
+        let key = match want {
+            Want::Sized(t) => t.qual.clone(),
+            Want::Slice(_) => format!("&{}", want.name()),
+        };
+        if let Some(hit) = self.found.lock().ok()?.get(&key) {
             return *hit;
         }
-        let hit = self.search(bin, ty);
+        let hit = self.search(bin, want);
         if let Ok(mut m) = self.found.lock() {
-            m.insert(ty.qual.clone(), hit);
+            m.insert(key, hit);
         }
         hit
     }
 
-    fn search(&self, bin: &Binary, ty: &Type) -> Option<u64> {
-        let candidates = self.by_base.get(base_name(&ty.qual))?;
+    fn search(&self, bin: &Binary, want: &Want) -> Option<u64> {
+        let name = want.name();
+        if matches!(want, Want::Sized(_)) && unsized_name(&name) {
+            return None;
+        }
+        let candidates = self.by_base.get(&shape_key(&name))?;
         let mut by_name = Vec::new();
-        for (name, f) in candidates {
-            let exact = same_name(name, &ty.qual);
+        for (cand, f) in candidates {
+            let exact = same_name(cand, &name);
             if f.v0 && !exact {
                 // Another instantiation, spelled out.
                 continue;
             }
-            match self_type(bin, f.addr) {
-                Some(st) if same_type(&st, ty) => return Some(f.addr),
+            match self_param(bin, f.addr) {
+                Some(p) if want.matches(bin, &p) => return Some(f.addr),
                 Some(_) => {}
                 None if exact => by_name.push(f),
                 None => {}
             }
-        }
-        if unsized_name(&ty.qual) {
-            return None;
         }
         // Without DWARF to check: a v0 name spells the type out in full;
         // a legacy name is trusted when no other function has it (two
@@ -343,13 +444,21 @@ impl ValuePtr {
     }
 }
 
+/// A call of a found `Debug::fmt`: the function and its `self`.
+#[derive(Debug, Clone, PartialEq)]
+struct Callee {
+    /// Runtime address of `<T as Debug>::fmt`.
+    fmt: usize,
+    value: ValuePtr,
+    /// For `[E]`: the slice's length (`self` is then a fat `&[E]`).
+    len: Option<usize>,
+}
+
 /// A value rendered by its own `Debug` impl, called when its text is first
 /// needed (`p` needs `{:?}` only, `pp` `{:#?}` only); `fallback` is what
 /// the memory reader made of it, shown if the call fails.
 pub(super) struct OwnDebug {
-    /// Runtime address of `<T as Debug>::fmt`.
-    fmt: usize,
-    value: ValuePtr,
+    callee: Callee,
     pub fallback: Node,
     /// `{:?}` and `{:#?}`, once called (`None`: the call failed).
     texts: [OnceLock<Option<String>>; 2],
@@ -359,7 +468,7 @@ impl OwnDebug {
     /// `{:#?}` when `pretty`, else `{:?}`; `None` when the call failed.
     pub fn text(&self, pretty: bool) -> Option<&str> {
         self.texts[usize::from(pretty)]
-            .get_or_init(|| call_debug(self.fmt, self.value.ptr(), pretty, Limits::from_env()).ok())
+            .get_or_init(|| call_debug(&self.callee, pretty, Limits::from_env()).ok())
             .as_deref()
     }
 }
@@ -367,8 +476,7 @@ impl OwnDebug {
 impl fmt::Debug for OwnDebug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OwnDebug")
-            .field("fmt", &format_args!("{:#x}", self.fmt))
-            .field("value", &self.value)
+            .field("callee", &self.callee)
             .field("fallback", &self.fallback)
             .finish_non_exhaustive()
     }
@@ -376,40 +484,39 @@ impl fmt::Debug for OwnDebug {
 
 impl PartialEq for OwnDebug {
     fn eq(&self, other: &Self) -> bool {
-        self.fmt == other.fmt && self.value == other.value && self.fallback == other.fallback
+        self.callee == other.callee && self.fallback == other.fallback
     }
 }
 
-/// `<T as Debug>::fmt` for sized `T`, called through a thin pointer.
+/// `<T as Debug>::fmt` for sized `T`: `self` is a thin pointer.
 type FmtFn = for<'a, 'b> fn(*const u8, &'a mut fmt::Formatter<'b>) -> fmt::Result;
+/// `<[E] as Debug>::fmt`: `self` is a fat pointer, passed as its two
+/// halves (Rust's ABI passes a scalar pair as two arguments).
+type SliceFmtFn = for<'a, 'b> fn(*const u8, usize, &'a mut fmt::Formatter<'b>) -> fmt::Result;
 
 /// Hands `{:?}`'s own Formatter (flags included) to the found function.
-struct Trampoline {
-    f: FmtFn,
-    value: *const u8,
-}
+struct Trampoline<'a>(&'a Callee);
 
-impl fmt::Debug for Trampoline {
+impl fmt::Debug for Trampoline<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        (self.f)(self.value, f)
+        let c = self.0;
+        // SAFETY: `c.fmt` is the address of `<T as Debug>::fmt` whose
+        // `self` is `&T` for a sized `T` (thin), or `&[E]` when `len` is
+        // set (checked by DWARF or by the impl's name); `c.value` points at
+        // the value. This only runs in the isolated child: if either is
+        // wrong, the child crashes and the caller falls back.
+        unsafe {
+            match c.len {
+                None => std::mem::transmute::<usize, FmtFn>(c.fmt)(c.value.ptr(), f),
+                Some(n) => std::mem::transmute::<usize, SliceFmtFn>(c.fmt)(c.value.ptr(), n, f),
+            }
+        }
     }
 }
 
-/// Calls the `Debug::fmt` at runtime address `fmt` on the value at `value`,
-/// in a forked child, and returns its text.
-fn call_debug(
-    fmt: usize,
-    value: *const u8,
-    pretty: bool,
-    limits: Limits,
-) -> Result<String, IsolateError> {
-    // SAFETY: `fmt` is the address of a `fn(&T, &mut Formatter) ->
-    // fmt::Result` for a sized `T` (checked by DWARF or by its name), whose
-    // ABI is that of `FmtFn`; `value` points at a `T`. The call only runs
-    // in the isolated child: if either is wrong, the child crashes and the
-    // caller falls back.
-    let f = unsafe { std::mem::transmute::<usize, FmtFn>(fmt) };
-    let t = Trampoline { f, value };
+/// Calls a found `Debug::fmt` in a forked child and returns its text.
+fn call_debug(callee: &Callee, pretty: bool, limits: Limits) -> Result<String, IsolateError> {
+    let t = Trampoline(callee);
     isolate::run(limits, |w| {
         if pretty {
             write!(w, "{t:#?}")
@@ -420,19 +527,38 @@ fn call_debug(
 }
 
 /// The impl to call for `t` and the value to call it on: `t`'s own, else
-/// its pointee's when `t` only forwards to it.
-fn own_impl(bin: &Binary, t: &Typed) -> Option<(usize, ValuePtr)> {
+/// its pointee's when `t` only forwards to it (`{:?}` of `&T`, `Box<T>`,
+/// `Rc<T>`, `Arc<T>`, `&dyn Trait` is the pointee's; of `&[E]` and
+/// `Box<[E]>` it is `[E]`'s).
+fn own_impl(bin: &Binary, t: &Typed) -> Option<Callee> {
     let impls = DebugImpls::get(bin);
+    let runtime = |addr: u64| addr.wrapping_add(bin.bias) as usize;
     let mut cur = t.clone();
     for _ in 0..8 {
         if matches!(cur.ty.kind, Kind::Base(_) | Kind::Other(_)) {
             return None;
         }
+        if let Some(elem) = slice_elem_type(bin, &cur.ty) {
+            let addr = impls.find(bin, &Want::Slice(&elem))?;
+            let mut ctx = Ctx::new(bin);
+            let data = ctx.field(&cur, "data_ptr")?;
+            let len = ctx.field(&cur, "length")?;
+            let (ptr, _) = ctx.scalar(&data).ok()?;
+            let len = ctx.read_uint(&len.place, 8).ok()?;
+            return (ptr != 0).then(|| Callee {
+                fmt: runtime(addr),
+                value: ValuePtr::Addr(ptr),
+                len: usize::try_from(len).ok(),
+            });
+        }
         let is_ref = cur.ty.name.starts_with('&');
         if !is_ref {
-            if let Some(addr) = impls.find(bin, &cur.ty) {
-                let value = ValuePtr::of(&cur)?;
-                return Some((addr.wrapping_add(bin.bias) as usize, value));
+            if let Some(addr) = impls.find(bin, &Want::Sized(&cur.ty)) {
+                return Some(Callee {
+                    fmt: runtime(addr),
+                    value: ValuePtr::of(&cur)?,
+                    len: None,
+                });
             }
         }
         let base = cur.ty.base();
@@ -457,9 +583,8 @@ pub(super) fn render(bin: &Binary, t: &Typed) -> Node {
         return fallback;
     }
     match own_impl(bin, t) {
-        Some((fmt, value)) => Node::Own(Arc::new(OwnDebug {
-            fmt,
-            value,
+        Some(callee) => Node::Own(Arc::new(OwnDebug {
+            callee,
             fallback,
             texts: [OnceLock::new(), OnceLock::new()],
         })),
@@ -568,34 +693,114 @@ mod tests {
         }
     }
 
+    fn thin(fmt: usize, value: *const u8) -> Callee {
+        Callee {
+            fmt,
+            value: ValuePtr::Addr(value as u64),
+            len: None,
+        }
+    }
+
     #[test]
     fn calls_a_debug_impl_through_its_address() {
         let h = Hidden(42);
         let f: fn(&Hidden, &mut fmt::Formatter<'_>) -> fmt::Result = <Hidden as fmt::Debug>::fmt;
-        let p = &h as *const Hidden as *const u8;
-        let addr = f as usize;
+        let c = thin(f as usize, &h as *const Hidden as *const u8);
         assert_eq!(
-            call_debug(addr, p, false, limits()).as_deref(),
+            call_debug(&c, false, limits()).as_deref(),
             Ok(format!("{h:?}").as_str())
         );
         assert_eq!(
-            call_debug(addr, p, true, limits()).as_deref(),
+            call_debug(&c, true, limits()).as_deref(),
             Ok(format!("{h:#?}").as_str())
         );
         let v = vec![Some("a"), None];
         let g: fn(&Vec<Option<&'static str>>, &mut fmt::Formatter<'_>) -> fmt::Result =
             <Vec<Option<&'static str>> as fmt::Debug>::fmt;
-        let q = &v as *const _ as *const u8;
+        let c = thin(g as usize, &v as *const _ as *const u8);
         assert_eq!(
-            call_debug(g as usize, q, true, limits()).as_deref(),
+            call_debug(&c, true, limits()).as_deref(),
             Ok(format!("{v:#?}").as_str())
         );
     }
 
     #[test]
+    fn calls_a_slice_impl_with_the_fat_pointers_halves() {
+        let v = [Hidden(1), Hidden(2), Hidden(3)];
+        let s: &[Hidden] = &v[..2];
+        let f: fn(&[Hidden], &mut fmt::Formatter<'_>) -> fmt::Result =
+            <[Hidden] as fmt::Debug>::fmt;
+        let c = Callee {
+            fmt: f as usize,
+            value: ValuePtr::Addr(s.as_ptr() as u64),
+            len: Some(s.len()),
+        };
+        assert_eq!(
+            call_debug(&c, false, limits()).as_deref(),
+            Ok(format!("{s:?}").as_str())
+        );
+        assert_eq!(
+            call_debug(&c, true, limits()).as_deref(),
+            Ok(format!("{s:#?}").as_str())
+        );
+    }
+
+    #[test]
+    fn a_value_held_in_bytes_is_called_on_a_copy() {
+        let h = Hidden(7);
+        let f: fn(&Hidden, &mut fmt::Formatter<'_>) -> fmt::Result = <Hidden as fmt::Debug>::fmt;
+        let mut words = vec![0u128; 1];
+        words[0] = 7;
+        let c = Callee {
+            fmt: f as usize,
+            value: ValuePtr::Copy(words),
+            len: None,
+        };
+        assert_eq!(
+            call_debug(&c, false, limits()).as_deref(),
+            Ok(format!("{h:?}").as_str())
+        );
+    }
+
+    #[test]
+    fn debug_impls_are_recognised_by_their_demangled_names() {
+        let t = debug_self_type;
+        assert_eq!(t("<a::Secret as core::fmt::Debug>::fmt"), Some("a::Secret"));
+        assert_eq!(
+            t("<a::Pair<A,B> as core::fmt::Debug>::fmt"),
+            Some("a::Pair<A,B>")
+        );
+        assert_eq!(
+            t("core::array::<impl core::fmt::Debug for [T; N]>::fmt"),
+            Some("[T; N]")
+        );
+        assert_eq!(t("<a::Secret as core::fmt::Display>::fmt"), None);
+        assert_eq!(t("<a::State as core::fmt::Debug>::fmt::{{closure}}"), None);
+    }
+
+    #[test]
+    fn impls_are_keyed_by_path_or_shape() {
+        assert_eq!(shape_key("alloc::vec::Vec<T,A>"), "alloc::vec::Vec");
+        assert_eq!(
+            shape_key("alloc::vec::Vec<a::Pair<i32>, alloc::alloc::Global>"),
+            "alloc::vec::Vec"
+        );
+        assert_eq!(shape_key("[T]"), "[T]");
+        assert_eq!(shape_key("[a::Pair<[u8; 2]>]"), "[T]");
+        assert_eq!(shape_key("[T; N]"), "[T; N]");
+        assert_eq!(shape_key("[a::Pair<u8>; 3]"), "[T; N]");
+        assert_eq!(shape_key("(U,T)"), "(2)");
+        assert_eq!(shape_key("(a::Secret, (u8, u16))"), "(2)");
+        assert_eq!(shape_key("(T,)"), "(1)");
+        assert_eq!(shape_key("(u8,)"), "(1)");
+        assert_eq!(shape_key("()"), "()");
+    }
+
+    #[test]
     fn finds_debug_impls_in_the_symbol_table() {
-        // Keeps the impl linked.
+        // Keeps the impls linked.
         let _ = format!("{:?}", Hidden(1));
+        let _ = format!("{:?}", &[Hidden(1)][..]);
         let Ok(bin) = Binary::load("/proc/self/exe") else {
             return;
         };
@@ -607,8 +812,22 @@ mod tests {
         assert_eq!(hidden.len(), 1, "{hidden:?}");
         let f: fn(&Hidden, &mut fmt::Formatter<'_>) -> fmt::Result = <Hidden as fmt::Debug>::fmt;
         assert_eq!(hidden[0].addr.wrapping_add(bin.bias) as usize, f as usize);
-        let st = self_type(&bin, hidden[0].addr).expect("DWARF of the impl");
+        let Some(SelfParam::Thin(st)) = self_param(&bin, hidden[0].addr) else {
+            panic!("no DWARF for the impl's self");
+        };
         assert!(st.qual.ends_with("call::tests::Hidden"), "{}", st.qual);
         assert_eq!(st.size, 8);
+        // `<[T] as Debug>::fmt` for T = Hidden, among the other slices'.
+        let slice = found
+            .iter()
+            .filter(|f| f.name == "<[T] as core::fmt::Debug>::fmt")
+            .filter_map(|f| match self_param(&bin, f.addr) {
+                Some(SelfParam::Fat(t)) => Some(t),
+                _ => None,
+            })
+            .find(|t| t.qual.contains("Hidden"));
+        let slice = slice.expect("DWARF of <[Hidden] as Debug>::fmt");
+        let elem = slice_elem_type(&bin, &slice).expect("the element type");
+        assert!(elem.qual.ends_with("call::tests::Hidden"), "{}", elem.qual);
     }
 }
