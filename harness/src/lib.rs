@@ -53,8 +53,10 @@
 //!   `process_vm_readv` to read memory safely).
 //! - Locals come from DWARF: a test profile without debug info still gets the
 //!   prompt, frames and source lines, but no locals.
-//! - Values are read from memory and rendered the way `{:?}` renders std's
-//!   types and derived `Debug`; a hand-written `Debug` impl is not called.
+//! - `p`/`pp` call the value's own `Debug` impl when the binary contains it,
+//!   isolated in a forked child with a deadline; otherwise values are read
+//!   from memory and rendered the way `{:?}` renders std's types and derived
+//!   `Debug`.
 
 #![warn(missing_docs)]
 
@@ -67,6 +69,7 @@ mod debuginfo;
 mod executor;
 mod history;
 mod libtest_mode;
+mod isolate;
 mod list;
 mod postmortem;
 mod reporter;

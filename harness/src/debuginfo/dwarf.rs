@@ -383,6 +383,11 @@ impl Binary {
         })
     }
 
+    /// The parsed object file (for lookups by symbol name).
+    pub fn object(&self) -> &object::File<'static, &'static [u8]> {
+        &self.obj
+    }
+
     /// Name of the function symbol containing the link-time `addr` (used
     /// for frames without DWARF).
     pub fn symbol(&self, addr: u64) -> Option<&'static str> {

@@ -234,10 +234,9 @@ pub(super) fn eval(di: &DebugInfo, frame: &Frame, text: &str) -> Result<Value, E
     let e = parse(text)?;
     let mut ctx = Ctx::new(&di.bin);
     let t = place(di, frame, &mut ctx, &e, text)?;
-    let mut ctx = Ctx::new(&di.bin);
     Ok(Value {
         type_name: t.ty.display_name(),
-        node: ctx.render(&t, 0),
+        node: super::call::render(&di.bin, &t),
     })
 }
 

@@ -41,6 +41,7 @@
 //! - values that cannot be shown say why inline: `<optimized out>`,
 //!   `<unreadable memory at 0x...>`, `<unsupported type NAME>`.
 
+mod call;
 mod dwarf;
 mod dyns;
 mod eval;
@@ -63,7 +64,6 @@ use gimli::constants as dw;
 pub use value::Value;
 
 use dwarf::Binary;
-use place::Ctx;
 
 /// Most frames [`capture_stack`] returns.
 pub const MAX_FRAMES: usize = 256;
@@ -516,7 +516,7 @@ impl DebugInfo {
                         .map(|t| t.display_name())
                         .unwrap_or_else(|| "?".into());
                 let node = match self.var_typed(frame, v) {
-                    Ok(t) => Ctx::new(&self.bin).render(&t, 0),
+                    Ok(t) => call::render(&self.bin, &t),
                     Err(n) => n,
                 };
                 Variable {

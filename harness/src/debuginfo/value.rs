@@ -82,6 +82,9 @@ pub(super) enum Node {
         entries: Vec<(Node, Node)>,
         more: More,
     },
+    /// The value's own `Debug` impl, called when the text is needed; its
+    /// memory rendering when the call fails.
+    Own(std::sync::Arc<super::call::OwnDebug>),
 }
 
 impl Value {
@@ -116,6 +119,10 @@ impl Node {
             Node::Ptr(p) => out.push_str(&format!("{p:#x}")),
             Node::Alt { compact, .. } => out.push_str(compact),
             Node::Concat(items) => items.iter().for_each(|n| n.compact(out)),
+            Node::Own(o) => match o.text(false) {
+                Some(t) => out.push_str(t),
+                None => o.fallback.compact(out),
+            },
             Node::Struct { name, fields, more } => {
                 out.push_str(name);
                 if fields.is_empty() && !more.is_some() {
@@ -189,6 +196,10 @@ impl Node {
             Node::Ptr(p) => out.push_str(&format!("{p:#018x}")),
             Node::Alt { pretty, .. } => out.push_str(pretty),
             Node::Concat(items) => items.iter().for_each(|n| n.pretty(out)),
+            Node::Own(o) => match o.text(true) {
+                Some(t) => out.push_str(t),
+                None => o.fallback.pretty(out),
+            },
             Node::Struct { name, fields, more } => {
                 out.push_str(name);
                 if fields.is_empty() {

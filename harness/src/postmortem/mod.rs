@@ -99,7 +99,8 @@ pub(crate) fn wants_panics() -> bool {
 
 /// Called from the worker's panic hook, on the panicking thread.
 pub(crate) fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
-    if on_debugger_thread() {
+    // A call the debugger made (a Debug impl) panicked in its forked child.
+    if on_debugger_thread() || crate::isolate::in_child() {
         return;
     }
     latency_start();
