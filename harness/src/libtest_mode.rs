@@ -41,11 +41,16 @@ impl Armed {
 static ARMED: OnceLock<Armed> = OnceLock::new();
 
 /// The signature of an `.init_array` entry as glibc calls it.
-pub type Init = extern "C" fn(c_int, *mut *mut c_char, *mut *mut c_char);
+pub type Init = unsafe extern "C" fn(c_int, *mut *mut c_char, *mut *mut c_char);
 
 /// The constructor `#[autopsy::test]` plants under libtest.
-pub extern "C" fn init(argc: c_int, argv: *mut *mut c_char, _envp: *mut *mut c_char) {
-    install(Installed::Libtest, argc, argv);
+///
+/// # Safety
+/// As [`install`]: called by glibc as an `.init_array` entry.
+pub unsafe extern "C" fn init(argc: c_int, argv: *mut *mut c_char, _envp: *mut *mut c_char) {
+    // SAFETY: glibc calls `.init_array` entries with the process's own
+    // argc/argv, before anything else runs.
+    unsafe { install(Installed::Libtest, argc, argv) };
 }
 
 /// Where `autopsy::install!()` was written.
@@ -61,7 +66,11 @@ pub enum Installed {
 }
 
 /// The constructor's work. Runs once, however many constructors call it.
-pub fn install(kind: Installed, argc: c_int, argv: *mut *mut c_char) {
+///
+/// # Safety
+/// `argv` holds `argc` valid C strings and may be written: what glibc hands
+/// an `.init_array` entry, before `main`.
+pub unsafe fn install(kind: Installed, argc: c_int, argv: *mut *mut c_char) {
     static ONCE: AtomicBool = AtomicBool::new(false);
     if kind != Installed::Libtest || ONCE.swap(true, Ordering::SeqCst) {
         // A program gets the post-mortem of programs once it exists (the
@@ -74,8 +83,7 @@ pub fn install(kind: Installed, argc: c_int, argv: *mut *mut c_char) {
         showlocals: env_flag("AUTOPSY_SHOWLOCALS"),
         trace: env_flag("AUTOPSY_TRACE"),
     };
-    // SAFETY: glibc passes the process's own argc/argv, writable and alive
-    // for the whole run; nothing else runs yet.
+    // SAFETY: the caller's promise.
     unsafe { take_flags(argc, argv, &mut armed) };
     let _ = ARMED.set(armed);
     if !armed.any() {

@@ -37,7 +37,7 @@ pub(crate) fn make_sync(func: &mut ItemFn, runtime: &Runtime) -> Result<()> {
             #driver(body)
         }
     };
-    func.block = Box::new(syn::parse2(body)?);
+    *func.block = syn::parse2(body)?;
     Ok(())
 }
 

@@ -157,12 +157,14 @@ pub(crate) fn install(input: TokenStream) -> TokenStream {
     quote! {
         #[cfg(target_os = "linux")]
         const _: () = {
-            extern "C" fn __autopsy_install(
+            unsafe extern "C" fn __autopsy_install(
                 argc: ::core::ffi::c_int,
                 argv: *mut *mut ::core::ffi::c_char,
                 _envp: *mut *mut ::core::ffi::c_char,
             ) {
-                ::autopsy::__private::install(#kind, argc, argv)
+                // SAFETY: glibc calls `.init_array` entries with the
+                // process's own argc/argv, before `main`.
+                unsafe { ::autopsy::__private::install(#kind, argc, argv) }
             }
             #[used]
             #[unsafe(link_section = ".init_array")]

@@ -636,6 +636,7 @@ fn found_invalid(n: &Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::debuginfo::value::More;
 
     #[test]
     fn names_compare_without_spaces() {
@@ -661,7 +662,7 @@ mod tests {
         let ok = Node::Struct {
             name: "Row".into(),
             fields: vec![("id".into(), Node::atom("1"))],
-            more: false,
+            more: More::No,
         };
         assert!(!found_invalid(&ok));
         let broken = Node::Struct {
@@ -670,10 +671,10 @@ mod tests {
                 "tags".into(),
                 Node::List {
                     items: vec![Node::atom("<invalid Vec: length 9 > capacity 2>")],
-                    more: false,
+                    more: More::No,
                 },
             )],
-            more: false,
+            more: More::No,
         };
         assert!(found_invalid(&broken));
         assert!(found_invalid(&Node::atom("<unreadable memory at 0x10>")));
