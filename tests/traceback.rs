@@ -298,7 +298,7 @@ fn answers(stdout: &str) -> Vec<(&str, &str)> {
 fn post_mortem_opens_the_prompt_in_the_callers_frame() {
     let run = suite(
         &["--pdb", "caught_error", "--exact"],
-        Some("p input\np err\nwhere\nc\n"),
+        Some("p input\np err\nwhere\nn\nc\n"),
     );
     assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
     let out = &run.stdout;
@@ -329,9 +329,25 @@ fn post_mortem_opens_the_prompt_in_the_callers_frame() {
     let ex = answers(out);
     assert_eq!(ex[0], ("p input", "\"12x\"\n"));
     assert_eq!(ex[1], ("p err", &*format!("{err_debug}\n")));
-    assert_eq!(ex[3].0, "c");
+    // `where`: the caller's frame is the one selected.
+    let selected = ex[2].1.lines().find(|l| l.starts_with("> #"));
+    assert!(
+        selected.is_some_and(|l| l.ends_with(&format!(
+            " tests/tracebacks.rs:{at} in tracebacks::caught_error"
+        ))),
+        "{}",
+        ex[2].1
+    );
+    assert_eq!(
+        ex[3],
+        (
+            "n",
+            "*** post_mortem!() does not step: c goes on after it, q quits\n"
+        )
+    );
+    assert_eq!(ex[4].0, "c");
     // `c` goes on after the macro; the test passes.
-    assert!(ex[3].1.contains("test caught_error ... ok\n"), "{out}");
+    assert!(ex[4].1.contains("test caught_error ... ok\n"), "{out}");
 }
 
 #[test]

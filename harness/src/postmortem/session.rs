@@ -421,7 +421,11 @@ impl Session {
             "c" | "cont" | "continue" => return Action::Continue,
             "n" | "next" | "s" | "step" | "r" | "return" | "unt" | "until" => {
                 if !self.stop.is_live() {
-                    out.push_str("*** the test has failed: there is nothing left to step through; c continues, q quits\n");
+                    out.push_str(if matches!(self.stop, Stop::Caught { .. }) {
+                        "*** post_mortem!() does not step: c goes on after it, q quits\n"
+                    } else {
+                        "*** the test has failed: there is nothing left to step through; c continues, q quits\n"
+                    });
                     return Action::Stay;
                 }
                 return match cmd {

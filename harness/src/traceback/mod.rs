@@ -151,15 +151,7 @@ impl Traceback {
             Some(Err(e)) => return Traceback::unavailable(thread, e.to_string()),
             None => return Traceback::unavailable(thread, "internal error".into()),
         };
-        // Ours on top: the unwinder, capture_stack, capture, post_mortem.
-        let ours = frames
-            .iter()
-            .take_while(|f| {
-                f.kind == FrameKind::Autopsy
-                    || f.function.starts_with("backtrace::")
-                    || f.function.starts_with("autopsy::")
-            })
-            .count();
+        let ours = ours_on_top(&frames);
         let root = root_of(&frames, rel_file);
         Traceback::from_frames(&frames[ours..], root.as_deref())
     }
@@ -296,6 +288,24 @@ impl fmt::Display for Traceback {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.render(f.alternate(), &Styles::plain()))
     }
+}
+
+/// How many frames on top (innermost first) are the capture's own: the
+/// unwinder (`backtrace`, libgcc), `capture_stack`, `capture`,
+/// `post_mortem`, up to the last of autopsy's before the first frame of the
+/// user's or a dependency's code.
+fn ours_on_top(frames: &[Frame]) -> usize {
+    let mut ours = 0;
+    for (i, f) in frames.iter().enumerate() {
+        if f.kind == FrameKind::Autopsy || f.function.starts_with("autopsy::") {
+            ours = i + 1;
+        } else if matches!(f.kind, FrameKind::User | FrameKind::Dependency)
+            && !f.function.starts_with("backtrace::")
+        {
+            break;
+        }
+    }
+    ours
 }
 
 /// A frame's locals as `(name, {:?})`; none when they cannot be read.
