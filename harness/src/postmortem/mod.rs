@@ -7,7 +7,11 @@
 //! stack: parsing DWARF at opt-level 0 needs more stack than a test thread
 //! has, and a panic in the debugger must not become a panic inside the panic
 //! hook (which aborts): the helper's panic is caught by `join`.
+//!
+//! The prompt reaches what hosts it (a test worker) only through
+//! [`Host`]: the debugger does not import the runner.
 
+mod host;
 mod input;
 mod session;
 pub(crate) mod source;
@@ -18,9 +22,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::HiArgs;
 use crate::debuginfo::{self, DebugInfo, RawFrame};
-use crate::runner::worker;
 use crate::styles::Styles;
 use crate::traceback::Traceback;
+pub(crate) use host::{set_host, Host};
 use input::{Completion, Input, Lines};
 pub(crate) use session::{Action, Session, Stop};
 
@@ -218,7 +222,7 @@ pub(crate) fn on_caught(error: String, file: &'static str, line: u32) {
     }
     let raw = debuginfo::capture_stack();
     let location = format!("{file}:{line}");
-    let why = if worker::state().is_none() {
+    let why = if host::host().is_none() {
         "not running under the autopsy harness"
     } else if trace::input_ended() || !input::prompt_input() {
         "no terminal or piped commands"
@@ -240,7 +244,7 @@ pub(crate) fn on_caught(error: String, file: &'static str, line: u32) {
 /// Opens the prompt for `stop` over the captured stack; returns when the
 /// user continues. `q(uit)` ends the process after telling the coordinator.
 pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
-    let Some(state) = worker::state() else {
+    let Some(host) = host::host() else {
         eprintln!(
             "autopsy: no prompt for {}: not running under the autopsy harness",
             stop.describe()
@@ -253,9 +257,9 @@ pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
     let panicking = matches!(stop, Stop::Panic { .. });
     let output = CAPTURED
         .load(Ordering::Relaxed)
-        .then(|| state.output_so_far());
+        .then(|| host.output_so_far());
     let action = on_helper_thread(move || {
-        state.interactive(|| {
+        host::interactive(host, || {
             let info = DebugInfo::get();
             let mut stop = stop;
             let mut session = match info {
@@ -271,12 +275,7 @@ pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
                     Session::new(None, Vec::new(), stop, output, styles())
                 }
             };
-            session.attempt = state
-                .current
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .as_ref()
-                .map(|a| (a.attempt, a.total_attempts));
+            session.attempt = host.attempt();
             run_prompt(&mut session)
         })
     });
@@ -300,13 +299,12 @@ pub(crate) fn quit_requested() -> bool {
     QUIT.load(Ordering::Relaxed)
 }
 
-/// Tells the coordinator the user quit, and ends this worker.
+/// Tells the host the user quit, and ends the process.
 pub(crate) fn quit_now() -> ! {
-    if let Some(state) = worker::state() {
-        state.send(&crate::runner::protocol::Report::Quit);
+    match host::host() {
+        Some(host) => host.quit(),
+        None => std::process::exit(101),
     }
-    crate::runner::unix::flush_all();
-    std::process::exit(101);
 }
 
 /// The value `?` was applied to, read from `question`'s own frame: no

@@ -25,11 +25,6 @@ pub(crate) struct WorkerState {
 
 static STATE: OnceLock<WorkerState> = OnceLock::new();
 
-/// The worker's state, when this process is a worker.
-pub(crate) fn state() -> Option<&'static WorkerState> {
-    STATE.get()
-}
-
 impl WorkerState {
     /// Tells the coordinator something now (the prompt opened or closed, or
     /// the user quit).
@@ -56,6 +51,32 @@ impl WorkerState {
             .as_ref()
             .and_then(|c| c.contents().ok())
             .unwrap_or_default()
+    }
+}
+
+/// The worker hosts the prompt: the terminal behind the capture, the
+/// attempt of the test running, and quitting through the coordinator.
+impl crate::postmortem::Host for WorkerState {
+    fn interactive(&self, f: &mut dyn FnMut()) {
+        WorkerState::interactive(self, f)
+    }
+
+    fn output_so_far(&self) -> Vec<u8> {
+        WorkerState::output_so_far(self)
+    }
+
+    fn attempt(&self) -> Option<(u32, u32)> {
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|a| (a.attempt, a.total_attempts))
+    }
+
+    fn quit(&self) -> ! {
+        self.send(&Report::Quit);
+        unix::flush_all();
+        std::process::exit(101);
     }
 }
 
@@ -156,6 +177,7 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         reports: Mutex::new(reports),
         current: Mutex::new(None),
     });
+    crate::postmortem::set_host(state);
     crate::postmortem::configure(args);
     install_panic_hook();
     let tests: std::collections::HashMap<&str, TestCase> = crate::list::all_tests()
