@@ -131,9 +131,15 @@ fn program_captures_and_prints_pythons_layout_with_locals() {
     ]
     .concat();
     assert_eq!(section(out, "---- display", "---- alternate"), expected);
+    // with_locals() reads on the capturing thread, and only there: here
+    // `row`, `limit` and `tb` of capture_demo.
+    assert_eq!(
+        section(out, "---- threads", "---- accessors"),
+        "this thread: 3\nanother thread: 0\n"
+    );
 
     // `{:#}`: every frame, the user's among them, std's outside them.
-    let all = section(out, "---- alternate", "---- accessors");
+    let all = section(out, "---- alternate", "---- threads");
     assert!(
         all.starts_with("Traceback (most recent call last):\n"),
         "{all}"

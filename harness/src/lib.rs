@@ -47,6 +47,18 @@
 //!
 //! Then `cargo test --test batch -- --pdb`.
 //!
+//! ## In your own code
+//!
+//! - [`breakpoint!`] opens the prompt where it stands; [`post_mortem!`]
+//!   opens it where you caught an error (or prints the traceback with
+//!   locals when there is no prompt to open).
+//! - A failing `?` in an `#[autopsy::trace]` function stops there under
+//!   `--pdb`, as one in a test body does.
+//! - [`Traceback`] and [`traceback::format_error`] are Python's `traceback`
+//!   module: frames, source lines and locals of the current thread in
+//!   Python's layout, and an error's `source()` chain; in plain programs
+//!   too.
+//!
 //! ## Limitations
 //!
 //! - Linux only (the runner uses `fork`/`exec` workers, `dup2` capture and

@@ -69,7 +69,7 @@ const HEADER: &str = "Traceback (most recent call last):";
 ///
 /// `Display` prints Python's layout, limited to your own frames;
 /// `{:#}` prints every frame (std's, dependencies', autopsy's).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Traceback {
     frames: Vec<FrameSummary>,
     /// The debugger's frames behind `frames`, same order: what
@@ -277,6 +277,14 @@ impl Traceback {
             }
         }
         out
+    }
+}
+
+impl fmt::Debug for Traceback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Traceback")
+            .field("frames", &self.frames)
+            .finish_non_exhaustive()
     }
 }
 
