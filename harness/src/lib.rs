@@ -91,7 +91,8 @@ pub use traceback::Traceback;
 /// `Result` return type, and `#[autopsy::test(reruns = 3, reruns_delay = 0.5)]`.
 pub use autopsy_macros::test;
 
-/// Makes a helper function steppable under `--trace`.
+/// Makes a helper function steppable under `--trace`; under `--pdb` a `?`
+/// that fails in it opens the prompt there.
 pub use autopsy_macros::trace;
 
 /// The test binary's `main`: write `autopsy::main!();` once in each
