@@ -58,14 +58,15 @@ const BATCH_LINES: &[(&str, &str)] = &[
     ("<row>", "(id, parse_amount(fields[1]))"),
 ];
 
-/// Output with the batch job's line numbers named (`batch.rs:<load>:11`),
+/// Output with the batch job's line numbers named (`batch.rs:<load>:11`,
+/// `batch.rs", line <load>`),
 /// so the tests survive edits to the example.
 fn canon(text: &str) -> String {
     let names: Vec<(String, &str)> = BATCH_LINES
         .iter()
         .map(|(name, needle)| (batch_line(needle).to_string(), *name))
         .collect();
-    regex::Regex::new(r"batch\.rs([:(])(\d+)")
+    regex::Regex::new(r#"batch\.rs([:(]|", line )(\d+)"#)
         .unwrap()
         .replace_all(text, |c: &regex::Captures| {
             let n = &c[2];
@@ -582,15 +583,15 @@ fn batch_opens_in_load_and_navigates() {
             "no entry found for key\n",
             "\n",
             "Traceback (most recent call last):\n",
-            "  examples/batch/tests/batch.rs:<test> in batch::nightly_batch\n",
+            "  File \"examples/batch/tests/batch.rs\", line <test>, in batch::nightly_batch\n",
             "    let totals = run_batch(&rows, &config);\n",
-            "  examples/batch/tests/batch.rs:<run> in batch::run_batch\n",
+            "  File \"examples/batch/tests/batch.rs\", line <run>, in batch::run_batch\n",
             "    rows.iter().map(|row| transform(row, config)).collect()\n",
-            "  examples/batch/tests/batch.rs:<run> in batch::run_batch::{{closure}}\n",
+            "  File \"examples/batch/tests/batch.rs\", line <run>, in batch::run_batch::{{closure}}\n",
             "    rows.iter().map(|row| transform(row, config)).collect()\n",
-            "  examples/batch/tests/batch.rs:<transform> in batch::transform\n",
+            "  File \"examples/batch/tests/batch.rs\", line <transform>, in batch::transform\n",
             "    let limit = load(&config.settings, row.key);\n",
-            "  examples/batch/tests/batch.rs:<load> in batch::load\n",
+            "  File \"examples/batch/tests/batch.rs\", line <load>, in batch::load\n",
             "    config[key]\n",
             "\n",
             "> examples/batch/tests/batch.rs(<load>)load()\n",
@@ -1095,7 +1096,7 @@ fn question_mark_opens_in_the_test_frame() {
             "ParseIntError { kind: InvalidDigit }\n",
             "\n",
             "Traceback (most recent call last):\n",
-            "  tests/pdb.rs:QLINE in pdb::flow::question_mark\n",
+            "  File \"tests/pdb.rs\", line QLINE, in pdb::flow::question_mark\n",
             "    let n: u32 = input.parse()?;\n",
             "\n",
             "> tests/pdb.rs(QLINE)question_mark()\n",
@@ -1130,9 +1131,23 @@ fn showlocals_lists_the_failing_frames_locals() {
         .find("---- nightly_batch stdout ----\n")
         .expect("a failure report")..];
     let section = &section[..section.find("\n---- parses_rows").unwrap_or(section.len())];
-    let locals = &section[section
-        .find("\nlocals of ")
-        .unwrap_or_else(|| panic!("no locals in:\n{section}"))..];
+    // The traceback of the user's frames, each with its locals, above the
+    // panic's message (as pytest's --showlocals prints them).
+    let tb = &section[section
+        .find("\nTraceback (most recent call last):\n  File ")
+        .unwrap_or_else(|| panic!("no traceback in:\n{section}"))..];
+    assert!(
+        tb.find("\nthread 'nightly_batch' panicked at")
+            .is_some_and(|i| i > tb.find("in batch::load").unwrap_or(usize::MAX)),
+        "{tb}"
+    );
+    assert!(
+        tb.contains("\n  File \"examples/batch/tests/batch.rs\", line <test>, in batch::nightly_batch\n    let totals = run_batch(&rows, &config);\n    config = Config { name: \"batch\", "),
+        "{tb}"
+    );
+    let locals = &tb[tb
+        .find("  File \"examples/batch/tests/batch.rs\", line <load>, in batch::load\n    config[key]\n")
+        .unwrap_or_else(|| panic!("no load frame in:\n{tb}"))..];
     let config_line = locals
         .lines()
         .find(|l| l.starts_with("    config = "))
@@ -1142,15 +1157,11 @@ fn showlocals_lists_the_failing_frames_locals() {
             || config_line == r#"    config = {"retries": 3, "batch_size": 500}"#,
         "{locals}"
     );
-    assert!(
-        locals.starts_with("\nlocals of batch::load at examples/batch/tests/batch.rs:<load>:\n"),
-        "{locals}"
-    );
     assert!(locals.contains("\n    key = \"timeout\"\n"), "{locals}");
     let parses = &out[out
         .find("---- parses_rows stdout ----\n")
         .expect("parses_rows report")..];
-    assert!(parses.contains("\nlocals of batch::parse_amount at examples/batch/tests/batch.rs:<amount>:\n    field = \" n/a\"\n"), "{parses}");
+    assert!(parses.contains("  File \"examples/batch/tests/batch.rs\", line <amount>, in batch::parse_amount\n    field.trim().parse().unwrap()\n    field = \" n/a\"\n"), "{parses}");
     // -l is the short form.
     let (run, _) = f.run_timeout(&["-l", "nightly_batch"], &[], None, LIMIT);
     assert!(

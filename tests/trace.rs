@@ -679,8 +679,8 @@ fn breakpoint_macro_in_library_code_opens_in_the_helper_then_next_goes_on_in_the
         "\n>>> autopsy breakpoint: uses_breakpoint\n".to_string(),
         format!("thread 'uses_breakpoint' stopped at breakpoint!() in tests/trace.rs:{bp}\n"),
         "\nTraceback (most recent call last):\n".into(),
-        format!("  tests/trace.rs:{call} in trace::uses_breakpoint\n    let doubled = library_helper(&values);\n"),
-        format!("  tests/trace.rs:{bp} in trace::library_helper\n    autopsy::breakpoint!();\n"),
+        format!("  File \"tests/trace.rs\", line {call}, in trace::uses_breakpoint\n    let doubled = library_helper(&values);\n"),
+        format!("  File \"tests/trace.rs\", line {bp}, in trace::library_helper\n    autopsy::breakpoint!();\n"),
         "\n".into(),
         at("library_helper", "autopsy::breakpoint!();"),
         cmd("locals"),
@@ -731,7 +731,7 @@ fn a_failure_mid_trace_opens_the_post_mortem() {
         "assertion `left == right` failed: sum of [1, 2, 3]\n  left: 6\n right: 7\n".into(),
         "\nTraceback (most recent call last):\n".into(),
         format!(
-            "  tests/trace.rs:{failing} in trace::fails_midway\n    assert_eq!(sum, 7, \"sum of {{values:?}}\");\n"
+            "  File \"tests/trace.rs\", line {failing}, in trace::fails_midway\n    assert_eq!(sum, 7, \"sum of {{values:?}}\");\n"
         ),
         "\n".into(),
         at("fails_midway", "assert_eq!(sum, 7,"),
@@ -1050,7 +1050,7 @@ fn pdb_with_reruns_opens_once_on_the_last_failing_attempt() {
         "failed on attempt 3\n".into(),
         "\nTraceback (most recent call last):\n".into(),
         format!(
-            "  tests/trace.rs:{fail} in trace::reruns::always_fails\n    panic!(\"failed on attempt {{attempt}}\");\n"
+            "  File \"tests/trace.rs\", line {fail}, in trace::reruns::always_fails\n    panic!(\"failed on attempt {{attempt}}\");\n"
         ),
         "\n".into(),
         at("always_fails", "panic!(\"failed on attempt {attempt}\");"),

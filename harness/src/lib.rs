@@ -47,6 +47,18 @@
 //!
 //! Then `cargo test --test batch -- --pdb`.
 //!
+//! ## In your own code
+//!
+//! - [`breakpoint!`] opens the prompt where it stands; [`post_mortem!`]
+//!   opens it where you caught an error (or prints the traceback with
+//!   locals when there is no prompt to open).
+//! - A failing `?` in an `#[autopsy::trace]` function stops there under
+//!   `--pdb`, as one in a test body does.
+//! - [`Traceback`] and [`traceback::format_error`] are Python's `traceback`
+//!   module: frames, source lines and locals of the current thread in
+//!   Python's layout, and an error's `source()` chain; in plain programs
+//!   too.
+//!
 //! ## Limitations
 //!
 //! - Linux only (the runner uses `fork`/`exec` workers, `dup2` capture and
@@ -75,12 +87,16 @@ mod postmortem;
 mod reporter;
 mod runner;
 mod styles;
+pub mod traceback;
+
+pub use traceback::Traceback;
 
 /// Marks a test: `#[autopsy::test]`, with `#[ignore]`, `#[should_panic]`, a
 /// `Result` return type, and `#[autopsy::test(reruns = 3, reruns_delay = 0.5)]`.
 pub use autopsy_macros::test;
 
-/// Makes a helper function steppable under `--trace`.
+/// Makes a helper function steppable under `--trace`; under `--pdb` a `?`
+/// that fails in it opens the prompt there.
 pub use autopsy_macros::trace;
 
 pub use autopsy_macros::main;
@@ -93,6 +109,30 @@ pub use autopsy_macros::install;
 macro_rules! breakpoint {
     () => {
         $crate::__private::breakpoint(::core::file!(), ::core::line!())
+    };
+}
+
+/// Python's `pdb.post_mortem()` for an error you caught: `post_mortem!(&err)`
+/// opens the prompt in the caller's frame, its header showing the error as
+/// `{:?}` and the traceback of the caller's frames, when the code runs under
+/// the autopsy harness with a terminal or piped commands (`q` ends the run,
+/// `c` goes on after the macro). Otherwise (no terminal, a plain program) it
+/// prints the same to stderr, with each frame's locals, and goes on:
+///
+/// ```text
+/// autopsy: post_mortem!() at src/main.rs:20 (no prompt: not running under the autopsy harness)
+/// Traceback (most recent call last):
+///   File "src/main.rs", line 20, in batch::main
+///     autopsy::post_mortem!(&err);
+///     err = ParseIntError { kind: InvalidDigit }
+/// Error: ParseIntError { kind: InvalidDigit }
+/// ```
+///
+/// Takes a reference to anything `Debug` (every error type is).
+#[macro_export]
+macro_rules! post_mortem {
+    ($err:expr $(,)?) => {
+        $crate::__private::post_mortem($err, ::core::file!(), ::core::line!())
     };
 }
 

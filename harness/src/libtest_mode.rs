@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use crate::__private::ShouldPanic;
-use crate::postmortem::{self, host::Host};
+use crate::postmortem::{self, Host};
 
 /// What the constructor found.
 #[derive(Debug, Default, Clone, Copy)]
@@ -182,7 +182,7 @@ unsafe fn take_flags(argc: c_int, argv: *mut *mut c_char, armed: &mut Armed) {
 fn arm(armed: Armed) {
     use std::io::IsTerminal;
     static HOST: LibtestHost = LibtestHost;
-    postmortem::host::set(&HOST);
+    postmortem::set_host(&HOST);
     let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     // libtest captures through `print!`; the prompt writes to the terminal.
     postmortem::configure_with(color, armed.showlocals, false, armed.trace);
@@ -245,8 +245,9 @@ impl Host for LibtestHost {
         f();
     }
 
-    fn output_so_far(&self) -> Option<Vec<u8>> {
-        None
+    fn output_so_far(&self) -> Vec<u8> {
+        // libtest keeps it (and `configure_with` says nothing is captured).
+        Vec::new()
     }
 
     fn expects_panic(&self, message: &str) -> bool {

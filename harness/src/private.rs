@@ -186,7 +186,7 @@ pub fn trace_stop(file: &'static str, line: u32) {
 
 /// What `?` may be applied to in a test body: `Result` and `Option`.
 #[diagnostic::on_unimplemented(
-    message = "`?` in an `#[autopsy::test]` body works on `Result` and `Option`, not `{Self}`",
+    message = "`?` in an `#[autopsy::test]` or `#[autopsy::trace]` function works on `Result` and `Option`, not `{Self}`",
     label = "autopsy routes this `?` through the harness"
 )]
 pub trait Question {
@@ -215,6 +215,13 @@ pub fn question<T: Question>(value: T, file: &'static str, line: u32) -> T {
         crate::postmortem::on_question(file, line);
     }
     value
+}
+
+/// `autopsy::post_mortem!(&err)`: the prompt (or the traceback) for an
+/// error the caller caught.
+#[inline(never)]
+pub fn post_mortem<E: core::fmt::Debug + ?Sized>(err: &E, file: &'static str, line: u32) {
+    crate::postmortem::on_caught(format!("{err:?}"), file, line);
 }
 
 /// `autopsy::breakpoint!()`: opens the prompt in the caller's frame.

@@ -1,5 +1,7 @@
 //! The rewrite of a function body: a trace stop before every statement of
-//! every block, and, in test bodies, `?` routed through the harness.
+//! every block, and `?` routed through the harness (so that under `--pdb` a
+//! failing `?` opens the prompt in the function where the error arose, a
+//! test body or an `#[autopsy::trace]` helper).
 //!
 //! Only code the compiler will run in the function's own frame is touched:
 //! closures, async blocks, nested items, `const` contexts and macro
@@ -37,21 +39,21 @@ use syn::{
     ExprRepeat, ExprTry, ExprUnsafe, ExprWhile, GenericArgument, Item, Macro, Pat, Stmt, Type,
 };
 
-/// What to rewrite besides trace stops.
+/// Which attribute's body this is. Both get trace stops and `?` routed
+/// through the harness.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
-    /// A `#[autopsy::test]` body: trace stops and `?`.
+    /// A `#[autopsy::test]` body.
     Test,
-    /// A `#[autopsy::trace]` helper: trace stops only.
+    /// A `#[autopsy::trace]` helper.
     Trace,
 }
 
 /// Instruments a function body in place. `unsafe_fn`: the body is an
 /// `unsafe fn`'s, where (before edition 2024) unsafe operations need no
 /// `unsafe` block.
-pub(crate) fn body(block: &mut Block, mode: Mode, unsafe_fn: bool) {
+pub(crate) fn body(block: &mut Block, _mode: Mode, unsafe_fn: bool) {
     Instrument {
-        mode,
         stops: true,
         in_unsafe: unsafe_fn,
     }
@@ -59,7 +61,6 @@ pub(crate) fn body(block: &mut Block, mode: Mode, unsafe_fn: bool) {
 }
 
 struct Instrument {
-    mode: Mode,
     /// Whether to plant trace stops (and give loops two copies); without,
     /// only `?` is rewritten (the plain copy of a loop body).
     stops: bool,
@@ -77,7 +78,6 @@ impl Instrument {
         }
         let mut plain = body.clone();
         Instrument {
-            mode: self.mode,
             stops: false,
             in_unsafe: self.in_unsafe,
         }
@@ -153,14 +153,12 @@ impl VisitMut for Instrument {
 
     fn visit_expr_try_mut(&mut self, expr: &mut ExprTry) {
         visit_mut::visit_expr_try_mut(self, expr);
-        if self.mode == Mode::Test {
-            let span = expr.question_token.span;
-            let inner = &expr.expr;
-            let call = quote_spanned! {span=>
-                ::autopsy::__private::question(#inner, ::core::file!(), ::core::line!())
-            };
-            *expr.expr = Expr::Verbatim(call);
-        }
+        let span = expr.question_token.span;
+        let inner = &expr.expr;
+        let call = quote_spanned! {span=>
+            ::autopsy::__private::question(#inner, ::core::file!(), ::core::line!())
+        };
+        *expr.expr = Expr::Verbatim(call);
     }
 
     fn visit_expr_unsafe_mut(&mut self, expr: &mut ExprUnsafe) {

@@ -207,3 +207,20 @@ mod tests {
         assert_eq!(read_raw_line(&mut input), None);
     }
 }
+
+/// Whether stdin can bring commands: a terminal, a pipe, a file or a
+/// socket (not `/dev/null` or a closed descriptor).
+pub(crate) fn prompt_input() -> bool {
+    if std::io::stdin().is_terminal() {
+        return true;
+    }
+    // SAFETY: fstat fills `st` for a descriptor number; a bad one fails.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(0, &mut st) } != 0 {
+        return false;
+    }
+    matches!(
+        st.st_mode & libc::S_IFMT,
+        libc::S_IFIFO | libc::S_IFREG | libc::S_IFSOCK
+    )
+}

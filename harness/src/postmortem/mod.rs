@@ -7,11 +7,14 @@
 //! stack: parsing DWARF at opt-level 0 needs more stack than a test thread
 //! has, and a panic in the debugger must not become a panic inside the panic
 //! hook (which aborts): the helper's panic is caught by `join`.
+//!
+//! The prompt reaches what hosts it (a test worker) only through
+//! [`Host`]: the debugger does not import the runner.
 
 pub(crate) mod host;
 mod input;
 mod session;
-mod source;
+pub(crate) mod source;
 pub(crate) mod trace;
 
 use std::io::Write;
@@ -20,6 +23,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::cli::HiArgs;
 use crate::debuginfo::{self, DebugInfo, RawFrame};
 use crate::styles::Styles;
+use crate::traceback::Traceback;
+pub(crate) use host::{set_host, Host};
 use input::{Completion, Input, Lines};
 pub(crate) use session::{Action, Session, Stop};
 
@@ -109,7 +114,7 @@ pub(crate) fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
         return;
     }
     let message = info.payload_as_str().unwrap_or("Box<dyn Any>").to_string();
-    if host::get().is_some_and(|h| h.expects_panic(&message)) {
+    if host::host().is_some_and(|h| h.expects_panic(&message)) {
         return;
     }
     let location = info
@@ -122,7 +127,8 @@ pub(crate) fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
         thread: thread_name(),
     };
     if SHOWLOCALS.load(Ordering::Relaxed) {
-        on_helper_thread(|| show_locals(&raw, &stop));
+        let file = info.location().map_or("", |l| l.file());
+        on_helper_thread(|| show_locals(&raw, file));
     }
     if crate::__private::PDB_ARMED.load(Ordering::Relaxed) {
         open(stop, raw);
@@ -160,23 +166,58 @@ fn caught_by_the_test(raw: &[RawFrame]) -> bool {
         })
 }
 
-/// `?` in a test body is about to return an error (under `--pdb`).
+/// `?` in a test body or an `#[autopsy::trace]` function is about to
+/// return an error (under `--pdb`). Once a `?` has stopped, the same error
+/// going up through the `?`s of its callers does not stop again.
 pub(crate) fn on_question(file: &'static str, line: u32) {
     if on_debugger_thread() {
         return;
     }
     let raw = debuginfo::capture_stack();
+    if LAST_QUESTION.with(|last| propagating(&last.borrow(), &raw)) {
+        return;
+    }
     let location = format!("{file}:{line}");
     let stop = Stop::Question {
         error: String::new(),
         location,
         thread: thread_name(),
     };
+    let kept = raw.clone();
     open(stop, raw);
+    LAST_QUESTION.with(|last| *last.borrow_mut() = kept);
+}
+
+thread_local! {
+    /// The stack (innermost first) of this thread's last `?` stop.
+    static LAST_QUESTION: std::cell::RefCell<Vec<RawFrame>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether a failing `?` with stack `now` is in one of the callers of an
+/// earlier `?` stop with stack `prev`, in the same activation: the
+/// earlier error on its way up. Both stacks reach the hook through the same
+/// frames; their outer frames are equal, and the first frame that differs
+/// going inward is the function of the new `?`, at the same stack address
+/// as in `prev` (only its return address moved on).
+fn propagating(prev: &[RawFrame], now: &[RawFrame]) -> bool {
+    if prev.len() <= now.len() {
+        return false;
+    }
+    let common = prev
+        .iter()
+        .rev()
+        .zip(now.iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == 0 || common >= now.len() {
+        return false;
+    }
+    prev[prev.len() - common - 1].cfa == now[now.len() - common - 1].cfa
 }
 
 /// Runs `f` on a thread with room for DWARF parsing, catching its panics.
-fn on_helper_thread<R: Send>(f: impl FnOnce() -> R + Send) -> Option<R> {
+pub(crate) fn on_helper_thread<R: Send>(f: impl FnOnce() -> R + Send) -> Option<R> {
     std::thread::scope(|s| {
         let spawned = std::thread::Builder::new()
             .name(DEBUGGER_THREAD.into())
@@ -201,38 +242,54 @@ fn on_helper_thread<R: Send>(f: impl FnOnce() -> R + Send) -> Option<R> {
     })
 }
 
-/// `--showlocals`: the failing frame's locals, into the test's output.
-fn show_locals(raw: &[RawFrame], stop: &Stop) {
+/// `--showlocals`: the traceback of the user's frames with their locals,
+/// into the test's output, above the panic's message (as pytest prints
+/// them); `file` is the panic's `file!()`.
+fn show_locals(raw: &[RawFrame], file: &str) {
     let Ok(info) = DebugInfo::get() else { return };
     let frames = info.frames(raw);
-    // The stop's location lets paths read as in the panic message.
-    let mut session = Session::new(Some(info), frames, stop.clone(), None, Styles::plain());
-    let Some(f) = session.frames.get(session.selected).cloned() else {
-        return;
-    };
-    let mut out = String::new();
-    session.locals(false, &mut out);
-    let at = if f.file.is_some() {
-        format!(" at {}", session.location(&f))
-    } else {
-        String::new()
-    };
-    let mut text = format!("\nlocals of {}{at}:\n", f.function);
-    for l in out.lines() {
-        text.push_str("    ");
-        text.push_str(l);
-        text.push('\n');
-    }
+    let root = crate::traceback::root_of(&frames, file);
+    let mut tb = Traceback::from_frames(&frames, root.as_deref());
+    tb.read_locals(info);
     // `eprint!`, not fd 2: under libtest it lands in the test's captured
     // output (this thread inherits the test thread's capture); under
     // autopsy's runner fd 2 is the capture anyway.
-    eprint!("{text}");
+    eprint!("\n{tb}");
+}
+
+/// `autopsy::post_mortem!(&err)` at `file:line`; `error` is its `{:?}`.
+/// Under the harness with a terminal or piped commands, the prompt opens in
+/// the caller's frame; otherwise the error and the traceback of the
+/// caller's frames, with their locals, go to stderr.
+pub(crate) fn on_caught(error: String, file: &'static str, line: u32) {
+    if on_debugger_thread() {
+        return;
+    }
+    let raw = debuginfo::capture_stack();
+    let location = format!("{file}:{line}");
+    let why = if host::host().is_none() {
+        "not running under the autopsy harness"
+    } else if trace::input_ended() || !input::prompt_input() {
+        "no terminal or piped commands"
+    } else {
+        let stop = Stop::Caught {
+            error,
+            location,
+            thread: thread_name(),
+        };
+        open(stop, raw);
+        return;
+    };
+    let tb = Traceback::from_raw(raw, file).with_locals();
+    let text =
+        format!("autopsy: post_mortem!() at {location} (no prompt: {why})\n{tb}Error: {error}\n");
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
 /// Opens the prompt for `stop` over the captured stack; returns when the
 /// user continues. `q(uit)` ends the process after telling the coordinator.
 pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
-    let Some(host) = host::get() else {
+    let Some(host) = host::host() else {
         eprintln!(
             "autopsy: no prompt for {}: not running under the autopsy harness",
             stop.describe()
@@ -243,19 +300,11 @@ pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
         return Some(Action::Continue);
     }
     let panicking = matches!(stop, Stop::Panic { .. });
-    let output = if CAPTURED.load(Ordering::Relaxed) {
-        host.output_so_far()
-    } else {
-        None
-    };
+    let output = CAPTURED
+        .load(Ordering::Relaxed)
+        .then(|| host.output_so_far());
     let action = on_helper_thread(move || {
-        let mut action = None;
-        let mut stop = Some(stop);
-        let mut output = Some(output);
-        host.interactive(&mut || {
-            let (Some(stop), Some(output)) = (stop.take(), output.take()) else {
-                return;
-            };
+        host::interactive(host, || {
             let info = DebugInfo::get();
             let mut stop = stop;
             let mut session = match info {
@@ -272,11 +321,9 @@ pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
                 }
             };
             session.attempt = host.attempt();
-            action = Some(run_prompt(&mut session));
-        });
-        action
-    })
-    .flatten();
+            run_prompt(&mut session)
+        })
+    });
     if action == Some(Action::Quit) {
         if panicking {
             // The hook prints the panic's message into the capture first,
@@ -297,9 +344,9 @@ pub(crate) fn quit_requested() -> bool {
     QUIT.load(Ordering::Relaxed)
 }
 
-/// Tells the coordinator the user quit, and ends this worker.
+/// Tells the host the user quit, and ends the process.
 pub(crate) fn quit_now() -> ! {
-    match host::get() {
+    match host::host() {
         Some(host) => host.quit(),
         None => std::process::exit(101),
     }
@@ -389,4 +436,28 @@ fn run_prompt(session: &mut Session) -> Action {
     };
     lines.save();
     action
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(ip: usize, cfa: usize) -> RawFrame {
+        RawFrame { ip, cfa }
+    }
+
+    #[test]
+    fn a_callers_question_is_the_same_error_going_up() {
+        // hook, helper, test body, runner: innermost first.
+        let prev = [f(1, 100), f(2, 200), f(3, 300), f(4, 400)];
+        // hook, test body (further on), runner.
+        let up = [f(1, 150), f(5, 300), f(4, 400)];
+        assert!(propagating(&prev, &up));
+        // Another activation of the test body's function (a new test).
+        let other = [f(1, 150), f(5, 310), f(4, 400)];
+        assert!(!propagating(&prev, &other));
+        // Deeper than the earlier stop: a new error.
+        assert!(!propagating(&up, &prev));
+        assert!(!propagating(&[], &up));
+    }
 }

@@ -23,6 +23,12 @@ pub(crate) enum Stop {
         location: String,
         thread: String,
     },
+    /// `autopsy::post_mortem!(&err)`: an error the code caught, as `{:?}`.
+    Caught {
+        error: String,
+        location: String,
+        thread: String,
+    },
     /// `autopsy::breakpoint!()`.
     Breakpoint { location: String, thread: String },
     /// A trace stop under `--trace`: stepping or a breakpoint set with `b`.
@@ -38,6 +44,7 @@ impl Stop {
         match self {
             Stop::Panic { thread, .. }
             | Stop::Question { thread, .. }
+            | Stop::Caught { thread, .. }
             | Stop::Breakpoint { thread, .. }
             | Stop::Trace { thread, .. } => thread,
         }
@@ -47,6 +54,7 @@ impl Stop {
         match self {
             Stop::Panic { location, .. }
             | Stop::Question { location, .. }
+            | Stop::Caught { location, .. }
             | Stop::Breakpoint { location, .. }
             | Stop::Trace { location, .. } => location,
         }
@@ -74,6 +82,11 @@ impl Stop {
             } => {
                 format!("thread '{thread}' returned early at {location} through `?`:\n{error}")
             }
+            Stop::Caught {
+                error,
+                location,
+                thread,
+            } => format!("thread '{thread}' caught an error at {location}:\n{error}"),
             Stop::Breakpoint { location, thread } => {
                 format!("thread '{thread}' stopped at breakpoint!() in {location}")
             }
@@ -294,24 +307,11 @@ impl Session {
             "{}",
             Styles::paint(self.styles.error, self.stop.describe())
         );
-        let user: Vec<usize> = (0..self.frames.len())
-            .rev()
-            .filter(|&i| is_user(&self.frames[i]))
-            .collect();
-        if !user.is_empty() {
-            let _ = writeln!(out, "\nTraceback (most recent call last):");
-            for i in user {
-                let f = self.frames[i].clone();
-                let _ = writeln!(
-                    out,
-                    "  {} in {}",
-                    Styles::paint(self.styles.location, self.location(&f)),
-                    f.function
-                );
-                if let Some(src) = self.source_line(&f) {
-                    let _ = writeln!(out, "    {src}");
-                }
-            }
+        // The same text as `autopsy::Traceback`'s Display.
+        let tb = crate::traceback::Traceback::from_frames(&self.frames, self.root.as_deref());
+        if tb.user_frames().next().is_some() {
+            out.push('\n');
+            out.push_str(&tb.render(false, &self.styles));
         }
         if self.info.is_some_and(|i| !i.has_locals()) {
             out.push_str(&self.no_locals_note());
@@ -421,7 +421,11 @@ impl Session {
             "c" | "cont" | "continue" => return Action::Continue,
             "n" | "next" | "s" | "step" | "r" | "return" | "unt" | "until" => {
                 if !self.stop.is_live() {
-                    out.push_str("*** the test has failed: there is nothing left to step through; c continues, q quits\n");
+                    out.push_str(if matches!(self.stop, Stop::Caught { .. }) {
+                        "*** post_mortem!() does not step: c goes on after it, q quits\n"
+                    } else {
+                        "*** the test has failed: there is nothing left to step through; c continues, q quits\n"
+                    });
                     return Action::Stay;
                 }
                 return match cmd {

@@ -39,17 +39,17 @@ impl WorkerState {
     }
 }
 
-/// The prompt's host in a worker: the terminal comes back from the capture,
-/// the coordinator's timeout clock stops, `q(uit)` tells the coordinator.
-impl crate::postmortem::host::Host for WorkerState {
+/// The worker hosts the prompt: the terminal behind the capture, the
+/// attempt of the test running, and quitting through the coordinator.
+impl crate::postmortem::Host for WorkerState {
     fn interactive(&self, f: &mut dyn FnMut()) {
         self.send(&Report::Paused);
         self.streams.with_terminal(f);
         self.send(&Report::Resumed);
     }
 
-    fn output_so_far(&self) -> Option<Vec<u8>> {
-        Some(WorkerState::output_so_far(self))
+    fn output_so_far(&self) -> Vec<u8> {
+        WorkerState::output_so_far(self)
     }
 
     fn attempt(&self) -> Option<(u32, u32)> {
@@ -183,7 +183,7 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         reports: Mutex::new(reports),
         current: Mutex::new(None),
     });
-    crate::postmortem::host::set(state);
+    crate::postmortem::set_host(state);
     crate::postmortem::configure(args);
     let tests: std::collections::HashMap<&str, TestCase> = crate::list::all_tests()
         .into_iter()
