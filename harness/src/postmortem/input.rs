@@ -193,21 +193,6 @@ fn read_raw_line(input: &mut impl Read) -> Option<Vec<u8>> {
     (!line.is_empty()).then_some(line)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::read_raw_line;
-
-    #[test]
-    fn raw_lines_keep_what_follows_unread() {
-        let mut input: &[u8] = b"p x\n\xff\xfe\nc";
-        assert_eq!(read_raw_line(&mut input).unwrap(), b"p x\n");
-        assert_eq!(read_raw_line(&mut input).unwrap(), b"\xff\xfe\n");
-        assert_eq!(input, b"c");
-        assert_eq!(read_raw_line(&mut input).unwrap(), b"c");
-        assert_eq!(read_raw_line(&mut input), None);
-    }
-}
-
 /// Whether stdin can bring commands: a terminal, a pipe, a file or a
 /// socket (not `/dev/null` or a closed descriptor).
 pub(crate) fn prompt_input() -> bool {
@@ -223,4 +208,19 @@ pub(crate) fn prompt_input() -> bool {
         st.st_mode & libc::S_IFMT,
         libc::S_IFIFO | libc::S_IFREG | libc::S_IFSOCK
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_raw_line;
+
+    #[test]
+    fn raw_lines_keep_what_follows_unread() {
+        let mut input: &[u8] = b"p x\n\xff\xfe\nc";
+        assert_eq!(read_raw_line(&mut input).unwrap(), b"p x\n");
+        assert_eq!(read_raw_line(&mut input).unwrap(), b"\xff\xfe\n");
+        assert_eq!(input, b"c");
+        assert_eq!(read_raw_line(&mut input).unwrap(), b"c");
+        assert_eq!(read_raw_line(&mut input), None);
+    }
 }
