@@ -176,6 +176,8 @@ fn impls_that_panic_loop_abort_or_exit_fall_back_and_the_prompt_goes_on() {
     let f = fixture();
     let names = ["grumpy", "forever", "bomb", "quitter", "secret"];
     let env = [("AUTOPSY_CALL_TIMEOUT_MS", "400")];
+    // Built first: the clock is for the session, not the compiler.
+    f.build();
     let start = Instant::now();
     let run = session(&f, "misbehaving_impls", &env, &commands(&names));
     let took = start.elapsed();
