@@ -288,9 +288,18 @@ harness = false
     }
 }
 
+/// Writes `text` unless the file already holds it; atomically (a temporary
+/// file renamed over it), as the tests of one file set up the same fixture
+/// in parallel and cargo must never read a half-written `Cargo.lock`.
 fn write_if_changed(path: &Path, text: &str) {
     if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
-        std::fs::write(path, text).unwrap();
+        let tmp = path.with_extension(format!(
+            "tmp{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, path).unwrap();
     }
 }
 

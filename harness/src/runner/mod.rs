@@ -344,33 +344,34 @@ impl Coordinator<'_> {
                 // With reruns, only the last attempt opens the prompt.
                 pdb: self.args.pdb && job.attempt == total,
             };
+            let starts_now = self.slots[i].inflight.is_empty();
+            if starts_now {
+                // Said before the worker hears of it: under --nocapture the
+                // test's own output must come after `test NAME ... `.
+                self.began(job);
+            }
             let slot = &mut self.slots[i];
             let sent = slot.commands.as_mut().map(|w| assignment.send(w));
             if !matches!(sent, Some(Ok(()))) {
-                // The worker is gone; its exit will come through the reader.
+                // The worker is gone; its exit will come through the reader
+                // (and the test starts again elsewhere).
                 self.queue.push_front(job);
                 slot.alive = false;
                 return;
             }
-            let starts_now = slot.inflight.is_empty();
             if starts_now {
                 slot.started = Some(Instant::now());
             }
             slot.used = true;
             slot.inflight.push_back(job);
-            if starts_now {
-                self.began(i);
-            }
         }
     }
 
-    /// Worker `i`'s front test has just started.
-    fn began(&mut self, i: usize) {
-        if let Some(job) = self.slots[i].inflight.front() {
-            let name = self.cases[job.case].name;
-            let announce = self.announces_starts();
-            self.reporter.report(Event::Begin { name, announce });
-        }
+    /// `job` starts now.
+    fn began(&mut self, job: Job) {
+        let name = self.cases[job.case].name;
+        let announce = self.announces_starts();
+        self.reporter.report(Event::Begin { name, announce });
     }
 
     /// libtest's serial `--nocapture` run: `test NAME ... ` before the
@@ -476,7 +477,9 @@ impl Coordinator<'_> {
                     self.slots[i].commands = None;
                 }
                 // The worker went straight on to the next test it holds.
-                self.began(i);
+                if let Some(&next) = self.slots[i].inflight.front() {
+                    self.began(next);
+                }
             }
             Report::Paused => self.slots[i].started = None,
             Report::Resumed => self.slots[i].started = Some(Instant::now()),
