@@ -7,6 +7,26 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
 
+/// The Cargo.toml addition of the flaky fixture (tests/flaky.rs and
+/// tests/junit.rs): a second test target built from the same source, with
+/// its own binary name, so its own last-failed record, which only the
+/// `--lf`/`--ff` tests touch.
+pub const FLAKY_EXTRA: &str = r#"
+[[test]]
+name = "flaky_lf"
+path = "tests/flaky.rs"
+harness = false
+"#;
+
+/// A fresh, empty directory for one test's files:
+/// `target/e2e/scratch/<name>`.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = root().join("target/e2e/scratch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -296,6 +316,9 @@ harness = false
     }
 }
 
+/// Writes `text` unless the file already holds it; atomically (a temporary
+/// file renamed over it), as the tests of one file set up the same fixture
+/// in parallel and cargo must never read a half-written `Cargo.lock`.
 fn write_if_changed(path: &Path, text: &str) {
     if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
         // Renamed into place: a test building the same fixture at that

@@ -216,9 +216,7 @@ fn list_matches_libtest() {
 #[test]
 fn reruns_add_fields_not_events() {
     let fx = fixture();
-    let dir = autopsy_e2e::root().join("target/e2e/json-scratch");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = autopsy_e2e::scratch("json-flaky");
     let a = args(&[JSON, &["--exact", "flaky", "--reruns", "2"]]);
     let got = fx.run_binary(&a, &[("JSON_FLAKY_DIR", dir.to_str().unwrap())]);
     assert_eq!(got.code, Some(0), "{}{}", got.stdout, got.stderr);

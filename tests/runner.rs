@@ -457,6 +457,7 @@ fn command_line_errors_help_and_compat_flags() {
         "--lf",
         "--ff",
         "--junit <PATH>",
+        "--partition <count:K/N|hash:K/N>",
         "-Z <FLAG>",
         "--report-time",
         "-h, --help",
@@ -475,6 +476,7 @@ fn command_line_errors_help_and_compat_flags() {
         "AUTOPSY_TRACE",
         "AUTOPSY_RERUNS",
         "AUTOPSY_JUNIT",
+        "AUTOPSY_PARTITION",
     ] {
         assert!(
             run.stdout.contains(&format!("[env: {env}=]")),

@@ -212,7 +212,9 @@ impl Reporter for LibtestReporter {
                 self.terse_total = to_run;
             }
             Event::Begin { name, announce } => {
-                if announce && self.format == Format::Pretty {
+                // (A test whose worker was gone before it started starts
+                // again: its line is already open.)
+                if announce && self.format == Format::Pretty && self.open_line != Some(name) {
                     out = self.prefix(name);
                     self.open_line = Some(name);
                 }

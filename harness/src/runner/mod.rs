@@ -364,16 +364,15 @@ impl Coordinator<'_> {
             };
             let starts_now = self.slots[i].inflight.is_empty();
             if starts_now {
-                // Before the worker has the test: its output must not
-                // come out ahead of the name.
-                let name = self.cases[job.case].name;
-                let announce = self.announces_starts();
-                self.reporter.report(Event::Begin { name, announce });
+                // Said before the worker hears of it: under --nocapture the
+                // test's own output must come after `test NAME ... `.
+                self.began(job);
             }
             let slot = &mut self.slots[i];
             let sent = slot.commands.as_mut().map(|w| assignment.send(w));
             if !matches!(sent, Some(Ok(()))) {
-                // The worker is gone; its exit will come through the reader.
+                // The worker is gone; its exit will come through the reader
+                // (and the test starts again elsewhere).
                 self.queue.push_front(job);
                 slot.alive = false;
                 return;
@@ -386,13 +385,11 @@ impl Coordinator<'_> {
         }
     }
 
-    /// Worker `i`'s front test has just started.
-    fn began(&mut self, i: usize) {
-        if let Some(job) = self.slots[i].inflight.front() {
-            let name = self.cases[job.case].name;
-            let announce = self.announces_starts();
-            self.reporter.report(Event::Begin { name, announce });
-        }
+    /// `job` starts now.
+    fn began(&mut self, job: Job) {
+        let name = self.cases[job.case].name;
+        let announce = self.announces_starts();
+        self.reporter.report(Event::Begin { name, announce });
     }
 
     /// libtest's serial `--nocapture` run: `test NAME ... ` before the
@@ -500,7 +497,9 @@ impl Coordinator<'_> {
                     self.slots[i].commands = None;
                 }
                 // The worker went straight on to the next test it holds.
-                self.began(i);
+                if let Some(&next) = self.slots[i].inflight.front() {
+                    self.began(next);
+                }
             }
             Report::Retiring => {
                 // What it was given goes to the next worker, in order.
