@@ -11,6 +11,7 @@ const PLAIN: &str = include_str!("fixtures/setups/plain.rs");
 const ASYNCS: &str = include_str!("fixtures/setups/asyncs.rs");
 const FULL: &str = include_str!("fixtures/setups/full.rs");
 const PROPS: &str = include_str!("fixtures/setups/props.rs");
+const TRACED: &str = include_str!("fixtures/setups/traced.rs");
 
 const TOKIO: &str = r#"tokio = { version = "1", features = ["rt", "rt-multi-thread", "macros", "time", "test-util"] }"#;
 
@@ -46,6 +47,7 @@ harness = false
             ("tests/plain.rs", PLAIN),
             ("tests/asyncs.rs", ASYNCS),
             ("tests/full.rs", FULL),
+            ("tests/traced.rs", TRACED),
         ],
     )
 }
@@ -226,6 +228,7 @@ fn async_tests_in_both_orders() {
     assert_eq!(
         sorted(result_lines(&run.stdout)),
         [
+            "test full_catches_its_own_panic ... ok",
             "test full_no_runtime ... ok",
             "test full_test_below ... ok",
             "test full_tokio_above ... ok",
@@ -243,7 +246,7 @@ fn pdb_at_the_package_root() {
     let run = p.cargo(
         &["test", "-q", "--no-fail-fast", "--", "--pdb"],
         &[],
-        Some("c\nc\nc\nc\nc\n"),
+        Some(&"c\n".repeat(12)),
     );
     assert!(
         !run.stderr.contains("Unrecognized option"),
@@ -435,4 +438,47 @@ fn harness_false_never_loses_a_test_in_silence() {
         run.stderr
     );
     assert_ne!(run.code, Some(0));
+}
+
+#[test]
+fn trace_and_breakpoints_under_libtest() {
+    let p = suite();
+    let run = p.cargo(
+        &["test", "--test", "traced", "--", "--trace", "stepped"],
+        &[],
+        Some("n\nn\np total\nc\n"),
+    );
+    let out = normalize(&run.stdout);
+    let at = out
+        .find(">>> autopsy trace: stepped")
+        .unwrap_or_else(|| panic!("{out}\n{}", run.stderr));
+    let expected = "\
+>>> autopsy trace: stepped
+> tests/traced.rs(5)stepped()
+-> let mut total = 0;
+(autopsy) n
+> tests/traced.rs(6)stepped()
+-> total += 2;
+(autopsy) n
+> tests/traced.rs(7)stepped()
+-> total += 3;
+(autopsy) p total
+2
+(autopsy) c
+";
+    assert!(out[at..].starts_with(expected), "{}", &out[at..]);
+    assert!(out.contains("test stepped ... ok"), "{out}");
+    // `breakpoint!()` stops without --trace, with piped commands.
+    let run = p.cargo(
+        &["test", "--test", "traced", "--", "breaks"],
+        &[],
+        Some("p marker\nc\n"),
+    );
+    assert!(
+        run.stdout.contains("(autopsy) p marker\n7\n"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(run.stdout.contains("test breaks ... ok"), "{}", run.stdout);
 }
