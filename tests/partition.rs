@@ -79,8 +79,15 @@ impl Machine {
 
     /// The `--lf` record: the tests that failed.
     fn record(&self) -> BTreeSet<String> {
-        let path = self.dir.join("tmp/autopsy/runner.lastfailed");
-        std::fs::read_to_string(path)
+        // Named after the package and the binary (`PKG.runner.lastfailed`).
+        let dir = self.dir.join("tmp/autopsy");
+        let path = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().ends_with("runner.lastfailed"));
+        path.and_then(|p| std::fs::read_to_string(p).ok())
             .unwrap_or_default()
             .lines()
             .map(String::from)

@@ -1,5 +1,10 @@
 //! Runs the expansion: tests registered by `#[autopsy::test]` are read back
 //! from `inventory` and checked field by field.
+//!
+//! A `harness = false` target (Cargo.toml), as `#[autopsy::test]`'s
+//! registration with autopsy's runner is what is checked: under libtest
+//! (`rustc --test`) the attribute registers with libtest instead. Its own
+//! `main` runs the checks rather than the registered tests.
 
 use autopsy::__private::{inventory, ShouldPanic, Test};
 
@@ -79,7 +84,6 @@ fn find(name: &str) -> &'static Test {
     test
 }
 
-#[test]
 fn registers_every_test_once() {
     let mut names: Vec<_> = inventory::iter::<Test>().map(|test| test.name).collect();
     names.sort_unstable();
@@ -98,7 +102,6 @@ fn registers_every_test_once() {
     );
 }
 
-#[test]
 fn records_location() {
     let test = find("plain");
     assert_eq!(test.module_path, "registration::suite");
@@ -108,7 +111,6 @@ fn records_location() {
     assert_eq!(find("should_panic_above").line, 48);
 }
 
-#[test]
 fn records_options() {
     let plain = find("plain");
     assert_eq!(plain.ignore, None);
@@ -133,7 +135,6 @@ fn records_options() {
     assert_eq!(below.ignore, Some(""));
 }
 
-#[test]
 fn runs_the_body() {
     assert_eq!((find("plain").run)(), Ok(()));
     assert_eq!((find("returns_ok").run)(), Ok(()));
@@ -143,4 +144,24 @@ fn runs_the_body() {
     );
     let panicked = std::panic::catch_unwind(find("should_panic_below").run);
     assert!(panicked.is_err());
+}
+
+/// What `autopsy::main!()` would define; this target has its own `main`.
+#[doc(hidden)]
+pub struct __AutopsyMain;
+impl autopsy::__private::HasMain for __AutopsyMain {}
+
+fn main() {
+    let checks: [(&str, fn()); 4] = [
+        ("registers_every_test_once", registers_every_test_once),
+        ("records_location", records_location),
+        ("records_options", records_options),
+        ("runs_the_body", runs_the_body),
+    ];
+    println!("\nrunning {} tests", checks.len());
+    for (name, check) in checks {
+        check();
+        println!("test {name} ... ok");
+    }
+    println!("\n{} passed, 0 failed\n", checks.len());
 }

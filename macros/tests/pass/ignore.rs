@@ -21,3 +21,9 @@ fn ignored_with_reason_above() {}
 fn ignored_through_cfg_attr() {}
 
 fn main() {}
+
+// What `autopsy::main!()` defines beside `main`: these files are compiled
+// as `harness = false` targets, not run.
+#[doc(hidden)]
+pub struct __AutopsyMain;
+impl autopsy::__private::HasMain for __AutopsyMain {}

@@ -16,3 +16,9 @@ fn any_order_trailing_comma() {}
 fn suffixed() {}
 
 fn main() {}
+
+// What `autopsy::main!()` defines beside `main`: these files are compiled
+// as `harness = false` targets, not run.
+#[doc(hidden)]
+pub struct __AutopsyMain;
+impl autopsy::__private::HasMain for __AutopsyMain {}

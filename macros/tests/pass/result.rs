@@ -50,3 +50,9 @@ fn question_in_tail() -> Result<(), String> {
 }
 
 fn main() {}
+
+// What `autopsy::main!()` defines beside `main`: these files are compiled
+// as `harness = false` targets, not run.
+#[doc(hidden)]
+pub struct __AutopsyMain;
+impl autopsy::__private::HasMain for __AutopsyMain {}

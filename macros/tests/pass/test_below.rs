@@ -1,0 +1,13 @@
+// `#[test]` below `#[autopsy::test]` asks for the same registration: once.
+
+#[autopsy::test]
+#[test]
+fn registered_once() {}
+
+fn main() {}
+
+// What `autopsy::main!()` defines beside `main`: these files are compiled
+// as `harness = false` targets, not run.
+#[doc(hidden)]
+pub struct __AutopsyMain;
+impl autopsy::__private::HasMain for __AutopsyMain {}

@@ -1,4 +1,0 @@
-#[autopsy::test]
-async fn asynchronous() {}
-
-fn main() {}

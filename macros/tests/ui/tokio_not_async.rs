@@ -1,0 +1,5 @@
+#[autopsy::test]
+#[tokio::test]
+fn not_async() {}
+
+autopsy::main!();

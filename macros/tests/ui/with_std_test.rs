@@ -1,5 +1,0 @@
-#[autopsy::test]
-#[test]
-fn registered_twice() {}
-
-fn main() {}
