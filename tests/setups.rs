@@ -469,7 +469,7 @@ fn trace_and_breakpoints_under_libtest() {
 (autopsy) c
 ";
     assert!(out[at..].starts_with(expected), "{}", &out[at..]);
-    assert!(out.contains("test stepped ... ok"), "{out}");
+    assert!(out.contains("test result: ok. 1 passed; 0 failed"), "{out}");
     // `breakpoint!()` stops without --trace, with piped commands.
     let run = p.cargo(
         &["test", "--test", "traced", "--", "breaks"],
@@ -482,5 +482,9 @@ fn trace_and_breakpoints_under_libtest() {
         run.stdout,
         run.stderr
     );
-    assert!(run.stdout.contains("test breaks ... ok"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("test result: ok. 1 passed; 0 failed"),
+        "{}",
+        run.stdout
+    );
 }

@@ -106,9 +106,9 @@ fn records_location() {
     let test = find("plain");
     assert_eq!(test.module_path, "registration::suite");
     assert_eq!(test.file, file!());
-    assert_eq!(test.line, 8);
-    assert_eq!(find("options").line, 44);
-    assert_eq!(find("should_panic_above").line, 48);
+    assert_eq!(test.line, 13);
+    assert_eq!(find("options").line, 49);
+    assert_eq!(find("should_panic_above").line, 53);
 }
 
 fn records_options() {
