@@ -538,6 +538,16 @@ fn own_impl(bin: &Binary, t: &Typed) -> Option<Callee> {
         if matches!(cur.ty.kind, Kind::Base(_) | Kind::Other(_)) {
             return None;
         }
+        let is_ref = cur.ty.name.starts_with('&');
+        if !is_ref {
+            if let Some(addr) = impls.find(bin, &Want::Sized(&cur.ty)) {
+                return Some(Callee {
+                    fmt: runtime(addr),
+                    value: ValuePtr::of(&cur)?,
+                    len: None,
+                });
+            }
+        }
         if let Some(elem) = slice_elem_type(bin, &cur.ty) {
             let addr = impls.find(bin, &Want::Slice(&elem))?;
             let mut ctx = Ctx::new(bin);
@@ -550,16 +560,6 @@ fn own_impl(bin: &Binary, t: &Typed) -> Option<Callee> {
                 value: ValuePtr::Addr(ptr),
                 len: usize::try_from(len).ok(),
             });
-        }
-        let is_ref = cur.ty.name.starts_with('&');
-        if !is_ref {
-            if let Some(addr) = impls.find(bin, &Want::Sized(&cur.ty)) {
-                return Some(Callee {
-                    fmt: runtime(addr),
-                    value: ValuePtr::of(&cur)?,
-                    len: None,
-                });
-            }
         }
         let base = cur.ty.base();
         let forwards = is_ref
