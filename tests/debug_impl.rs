@@ -275,8 +275,13 @@ fn impls_that_panic_loop_abort_or_exit_fall_back_and_the_prompt_goes_on() {
 #[test]
 fn a_derived_impl_nothing_formats_is_not_linked_and_the_reader_answers() {
     let f = fixture();
-    let run = session(&f, "unused_impl", &[], &commands(&["shown", "never"]));
-    check_against_truth(&run, &["shown"]);
+    let run = session(
+        &f,
+        "unused_impl",
+        &[],
+        &commands(&["shown", "compared", "never"]),
+    );
+    check_against_truth(&run, &["shown", "compared"]);
     let got = answers(&run.stdout);
     assert_eq!(got["p never"], "NeverFormatted { x: 1 }");
 }

@@ -9,8 +9,19 @@
 //! - [`self_param`] reads a function's `self` parameter from its DWARF,
 //!   which tells the instantiations of a generic impl apart (legacy symbol
 //!   names say `Pair<A,B>` for all of them).
+//! - [`parameters`] lists any function's parameters with their DWARF
+//!   types (to check `p transform(&rows[1], &config)` before calling).
 //! - [`crate::isolate::run`] runs the call in a forked child with a
 //!   deadline; whatever goes wrong there, the caller falls back.
+//!   [`debug_fmt_of`] finds the impl to format what a call returned.
+//!
+//! A call from an expression would: find `transform` with
+//! [`functions_containing`]`(bin, b"9transform")` (legacy and v0 names
+//! both spell a path segment as its length and text), check its
+//! [`parameters`] against the values' types, and inside [`isolate::run`]
+//! transmute the address to the matching `fn` type (thin pointers for
+//! `&T`; two halves for `&[T]`/`&str`), call it, and write the result
+//! through its own `Debug` (a `Trampoline` as below).
 //!
 //! Which impl is called for a value of type `T`: the one whose `self` is
 //! `&T` by DWARF (same qualified name, size and fields), else one whose
@@ -158,14 +169,23 @@ pub(super) enum SelfParam {
     Fat(Arc<Type>),
 }
 
-/// The `self` parameter of the function at link-time `addr`, from its
-/// DWARF (its first parameter, named `self`). `None` without DWARF for it.
-pub(super) fn self_param(bin: &Binary, addr: u64) -> Option<SelfParam> {
+/// A formal parameter of a function, from its DWARF.
+#[derive(Debug, Clone)]
+pub(super) struct Param {
+    pub name: String,
+    pub ty: Arc<Type>,
+}
+
+/// The parameters of the function at link-time `addr`, in order, from its
+/// DWARF; `None` without DWARF for it (std is built with line tables only)
+/// or when a parameter's type cannot be read.
+pub(super) fn parameters(bin: &Binary, addr: u64) -> Option<Vec<Param>> {
     let cu = bin.cu_for_pc(addr)?;
     let die = bin.subprogram_at(&cu, addr)?;
     let mut tree = cu.unit.entries_tree(Some(gimli::UnitOffset(die))).ok()?;
     let root = tree.root().ok()?;
     let mut children = root.children();
+    let mut out = Vec::new();
     while let Ok(Some(child)) = children.next() {
         let e = child.entry();
         if e.tag() != dw::DW_TAG_formal_parameter {
@@ -183,19 +203,29 @@ pub(super) fn self_param(bin: &Binary, addr: u64) -> Option<SelfParam> {
         };
         let name = param
             .attr_value(dw::DW_AT_name)
-            .and_then(|v| bin.attr_str(&pcu, v));
-        if name.as_deref() != Some("self") {
-            return None;
-        }
+            .and_then(|v| bin.attr_str(&pcu, v))
+            .unwrap_or_default();
         let tref = bin.type_ref(&pcu, param.attr_value(dw::DW_AT_type)?)?;
-        let ty = bin.ty(tref)?;
-        return match ty.kind {
-            Kind::Pointer(Some(target)) => bin.ty(target).map(SelfParam::Thin),
-            _ if slice_elem_type(bin, &ty).is_some() => Some(SelfParam::Fat(ty)),
-            _ => None,
-        };
+        out.push(Param {
+            name,
+            ty: bin.ty(tref)?,
+        });
     }
-    None
+    Some(out)
+}
+
+/// The `self` parameter of the function at link-time `addr`, from its
+/// DWARF (its first parameter, named `self`). `None` without DWARF for it.
+pub(super) fn self_param(bin: &Binary, addr: u64) -> Option<SelfParam> {
+    let first = parameters(bin, addr)?.into_iter().next()?;
+    if first.name != "self" {
+        return None;
+    }
+    match first.ty.kind {
+        Kind::Pointer(Some(target)) => bin.ty(target).map(SelfParam::Thin),
+        _ if slice_elem_type(bin, &first.ty).is_some() => Some(SelfParam::Fat(first.ty)),
+        _ => None,
+    }
 }
 
 /// `E` of a fat slice reference type (`&[E]`, `&mut [E]`, `Box<[E]>`):
@@ -514,6 +544,13 @@ impl fmt::Debug for Trampoline<'_> {
     }
 }
 
+/// The runtime address of `<T as Debug>::fmt` for a sized `T`, if the
+/// binary has it (also for formatting what a called function returned).
+pub(super) fn debug_fmt_of(bin: &Binary, ty: &Type) -> Option<usize> {
+    let addr = DebugImpls::get(bin).find(bin, &Want::Sized(ty))?;
+    Some(addr.wrapping_add(bin.bias) as usize)
+}
+
 /// Calls a found `Debug::fmt` in a forked child and returns its text.
 fn call_debug(callee: &Callee, pretty: bool, limits: Limits) -> Result<String, IsolateError> {
     let t = Trampoline(callee);
@@ -540,9 +577,9 @@ fn own_impl(bin: &Binary, t: &Typed) -> Option<Callee> {
         }
         let is_ref = cur.ty.name.starts_with('&');
         if !is_ref {
-            if let Some(addr) = impls.find(bin, &Want::Sized(&cur.ty)) {
+            if let Some(fmt) = debug_fmt_of(bin, &cur.ty) {
                 return Some(Callee {
-                    fmt: runtime(addr),
+                    fmt,
                     value: ValuePtr::of(&cur)?,
                     len: None,
                 });
@@ -825,6 +862,10 @@ mod tests {
         };
         assert!(st.qual.ends_with("call::tests::Hidden"), "{}", st.qual);
         assert_eq!(st.size, 8);
+        let params = parameters(&bin, hidden[0].addr).expect("DWARF of the impl");
+        let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["self", "f"]);
+        assert_eq!(params[1].ty.name, "&mut core::fmt::Formatter");
         // `<[T] as Debug>::fmt` for T = Hidden, among the other slices'.
         let slice = found
             .iter()
