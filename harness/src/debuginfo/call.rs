@@ -63,21 +63,32 @@ pub(super) struct Function {
 /// The defined functions whose mangled name contains `needle`, demangled.
 /// One pass over the symbol table with `memmem`; only the matches are
 /// demangled.
+// Used by tests today; meant for calls from expressions (issue 9 §7).
+#[cfg_attr(not(test), allow(dead_code))]
 pub(super) fn functions_containing(bin: &Binary, needle: &[u8]) -> Vec<Function> {
+    symbols_containing(bin, needle)
+        .into_iter()
+        .filter_map(|(name, addr)| demangled(name, addr))
+        .collect()
+}
+
+/// The mangled names (and link-time addresses) of the defined functions
+/// whose name contains `needle`.
+fn symbols_containing(bin: &Binary, needle: &[u8]) -> Vec<(&'static [u8], u64)> {
     let mut raw = Vec::new();
     if !scan_elf64(bin.object(), needle, &mut raw) {
         scan_generic(bin.object(), needle, &mut raw);
     }
-    raw.into_iter()
-        .filter_map(|(name, addr)| {
-            let s = std::str::from_utf8(name).ok()?;
-            Some(Function {
-                name: demangle(s),
-                addr,
-                v0: s.starts_with("_R"),
-            })
-        })
-        .collect()
+    raw
+}
+
+fn demangled(name: &[u8], addr: u64) -> Option<Function> {
+    let s = std::str::from_utf8(name).ok()?;
+    Some(Function {
+        name: demangle(s),
+        addr,
+        v0: s.starts_with("_R"),
+    })
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -343,10 +354,23 @@ fn unsized_name(qual: &str) -> bool {
 
 /// The binary's `<T as core::fmt::Debug>::fmt` functions, by the
 /// [`shape_key`] of `T`, and what was found for each type asked.
+///
+/// Demangling is the slow part (tens of microseconds a name when autopsy
+/// is built at opt-level 0), so names are demangled when a key is first
+/// asked for, and only those whose mangled form contains the key's last
+/// path segment (`Secret`, `Vec`: legacy and v0 names both spell it out).
 struct DebugImpls {
-    by_base: HashMap<String, Vec<(String, Function)>>,
+    /// Mangled names that mention `Debug`, with their addresses.
+    raw: Vec<(&'static [u8], u64)>,
+    /// Demangled impls by [`shape_key`], filled as keys are asked for.
+    by_key: Mutex<HashMap<String, Arc<Impls>>>,
+    /// Every impl, demangled (for shapes: `[T]`, `(2)`, primitives).
+    all: OnceLock<Impls>,
     found: Mutex<HashMap<String, Option<u64>>>,
 }
+
+/// Impls as `(self type as the demangled name spells it, function)`.
+type Impls = Vec<(String, Function)>;
 
 /// `T` of a demangled `<T as core::fmt::Debug>::fmt`, or of
 /// `path::<impl core::fmt::Debug for T>::fmt` (how legacy names spell some
@@ -366,20 +390,51 @@ impl DebugImpls {
     fn get(bin: &Binary) -> &'static DebugImpls {
         // One binary per process: `/proc/self/exe`.
         static IMPLS: OnceLock<DebugImpls> = OnceLock::new();
-        IMPLS.get_or_init(|| {
-            let mut by_base: HashMap<String, Vec<(String, Function)>> = HashMap::new();
-            for f in functions_containing(bin, b"Debug") {
-                let Some(ty) = debug_self_type(&f.name) else {
-                    continue;
-                };
-                let ty = ty.to_string();
-                by_base.entry(shape_key(&ty)).or_default().push((ty, f));
-            }
-            DebugImpls {
-                by_base,
-                found: Mutex::new(HashMap::new()),
-            }
+        IMPLS.get_or_init(|| DebugImpls {
+            raw: symbols_containing(bin, b"Debug"),
+            by_key: Mutex::new(HashMap::new()),
+            all: OnceLock::new(),
+            found: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The impls whose self type has [`shape_key`] `key`, as `(self type,
+    /// function)`.
+    fn candidates(&self, key: &str) -> Arc<Impls> {
+        if let Some(c) = self.by_key.lock().ok().and_then(|m| m.get(key).cloned()) {
+            return c;
+        }
+        let parse = |name: &[u8], addr: u64| {
+            let f = demangled(name, addr)?;
+            let ty = debug_self_type(&f.name)?.to_string();
+            Some((ty, f))
+        };
+        let found: Impls = match key.rsplit_once("::") {
+            Some((_, segment)) => self
+                .raw
+                .iter()
+                .filter(|(name, _)| contains(name, segment.as_bytes()))
+                .filter_map(|&(name, addr)| parse(name, addr))
+                .filter(|(ty, _)| shape_key(ty) == key)
+                .collect(),
+            None => self
+                .all
+                .get_or_init(|| {
+                    self.raw
+                        .iter()
+                        .filter_map(|&(name, addr)| parse(name, addr))
+                        .collect()
+                })
+                .iter()
+                .filter(|(ty, _)| shape_key(ty) == key)
+                .cloned()
+                .collect(),
+        };
+        let found = Arc::new(found);
+        if let Ok(mut m) = self.by_key.lock() {
+            m.insert(key.to_string(), found.clone());
+        }
+        found
     }
 
     /// The link-time address of the `Debug::fmt` taking `want`, if the
@@ -404,9 +459,9 @@ impl DebugImpls {
         if matches!(want, Want::Sized(_)) && unsized_name(&name) {
             return None;
         }
-        let candidates = self.by_base.get(&shape_key(&name))?;
+        let candidates = self.candidates(&shape_key(&name));
         let mut by_name = Vec::new();
-        for (cand, f) in candidates {
+        for (cand, f) in candidates.iter() {
             let exact = same_name(cand, &name);
             if f.v0 && !exact {
                 // Another instantiation, spelled out.
@@ -849,6 +904,12 @@ mod tests {
         let Ok(bin) = Binary::load("/proc/self/exe") else {
             return;
         };
+        // Only the impls mentioning the type's last path segment are
+        // demangled.
+        let impls = DebugImpls::get(&bin);
+        let key = shape_key(std::any::type_name::<Hidden>());
+        let c = impls.candidates(&key);
+        assert_eq!(c.len(), 1, "{c:?}");
         let found = functions_containing(&bin, b"Debug");
         let hidden: Vec<_> = found
             .iter()
