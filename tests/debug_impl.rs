@@ -28,36 +28,8 @@ fn fixture() -> Fixture {
 /// The same fixture as its own crate (`debug_impl_o1`) whose code is built
 /// at opt-level 1 (its dependencies stay at the dev profile's 0).
 fn fixture_o1() -> Fixture {
-    let f = fixture();
-    let dir = f.dir.with_file_name("debug_impl_o1");
-    std::fs::create_dir_all(dir.join("tests")).unwrap();
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    let toml = std::fs::read_to_string(f.dir.join("Cargo.toml"))
-        .unwrap()
-        .replacen("name = \"debug_impl\"", "name = \"debug_impl_o1\"", 1)
-        + "\n[profile.dev.package.debug_impl_o1]\nopt-level = 1\n";
-    for (file, text) in [
-        ("Cargo.toml", toml),
-        (
-            "tests/debug_impl.rs",
-            std::fs::read_to_string(f.dir.join("tests/debug_impl.rs")).unwrap(),
-        ),
-        ("src/lib.rs", "//! A fixture crate.\n".to_string()),
-        (
-            "Cargo.lock",
-            std::fs::read_to_string(f.dir.join("Cargo.lock")).unwrap(),
-        ),
-    ] {
-        let path = dir.join(file);
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-            std::fs::write(&path, text).unwrap();
-        }
-    }
-    Fixture {
-        dir,
-        test: f.test,
-        profile_extra: f.profile_extra,
-    }
+    let extra = format!("{DEPS}\n[profile.dev.package.debug_impl_o1]\nopt-level = 1\n");
+    Fixture::with_source("debug_impl_o1", "debug_impl", &extra)
 }
 
 /// No run may hang: everything is killed after this many seconds.
@@ -200,8 +172,9 @@ fn at_opt_level_1_the_impls_are_called_too() {
     let f = fixture_o1();
     let run = session(&f, "own_impls", &[], &commands(OWN));
     check_against_truth(&run, OWN);
-    // `slice` lives in two registers (`DW_OP_piece`) at opt-level 1, which
-    // the reader does not follow yet: `optimized out`.
+    // At opt-level 1 the compiler keeps `slice` only in registers, in
+    // pieces, over part of the function: at the panic it is `optimized
+    // out`.
     let some: Vec<&str> = CONTAINERS
         .iter()
         .copied()
