@@ -12,11 +12,24 @@ use std::time::{Duration, Instant};
 
 use autopsy_e2e::{Fixture, Run};
 
+/// The fixture's dependencies besides autopsy.
+const DEPS: &str = "
+[dev-dependencies.serde_json]
+version = \"1\"
+
+[dev-dependencies.indexmap]
+version = \"2\"
+";
+
 fn fixture() -> Fixture {
-    Fixture::new(
-        "debug_impl",
-        "\n[dev-dependencies.serde_json]\nversion = \"1\"\n\n[dev-dependencies.indexmap]\nversion = \"2\"\n",
-    )
+    Fixture::new("debug_impl", DEPS)
+}
+
+/// The same fixture as its own crate (`debug_impl_o1`) whose code is built
+/// at opt-level 1 (its dependencies stay at the dev profile's 0).
+fn fixture_o1() -> Fixture {
+    let extra = format!("{DEPS}\n[profile.dev.package.debug_impl_o1]\nopt-level = 1\n");
+    Fixture::with_source("debug_impl_o1", "debug_impl", &extra)
 }
 
 /// No run may hang: everything is killed after this many seconds.
@@ -155,6 +168,23 @@ fn slices_arrays_tuples_options_and_dyn_use_the_impls_too() {
 }
 
 #[test]
+fn at_opt_level_1_the_impls_are_called_too() {
+    let f = fixture_o1();
+    let run = session(&f, "own_impls", &[], &commands(OWN));
+    check_against_truth(&run, OWN);
+    // At opt-level 1 the compiler keeps `slice` only in registers, in
+    // pieces, over part of the function: at the panic it is `optimized
+    // out`.
+    let some: Vec<&str> = CONTAINERS
+        .iter()
+        .copied()
+        .filter(|n| *n != "slice")
+        .collect();
+    let run = session(&f, "containers", &[], &commands(&some));
+    check_against_truth(&run, &some);
+}
+
+#[test]
 fn with_calls_off_the_memory_reader_answers() {
     // The same session without calling into the binary: the reader shows
     // the hidden field (the bypass this feature removes), which proves the
@@ -218,8 +248,13 @@ fn impls_that_panic_loop_abort_or_exit_fall_back_and_the_prompt_goes_on() {
 #[test]
 fn a_derived_impl_nothing_formats_is_not_linked_and_the_reader_answers() {
     let f = fixture();
-    let run = session(&f, "unused_impl", &[], &commands(&["shown", "never"]));
-    check_against_truth(&run, &["shown"]);
+    let run = session(
+        &f,
+        "unused_impl",
+        &[],
+        &commands(&["shown", "compared", "never"]),
+    );
+    check_against_truth(&run, &["shown", "compared"]);
     let got = answers(&run.stdout);
     assert_eq!(got["p never"], "NeverFormatted { x: 1 }");
 }

@@ -35,6 +35,18 @@ struct Session {
 }
 
 fn session(opt: u8, test: &str, names: &[&str], extra: &[&str]) -> Session {
+    session_env(opt, test, names, extra, &[])
+}
+
+/// [`session`] with `env` set for the prompt's run (`AUTOPSY_CALLS=0`: the
+/// memory reader alone, without the values' own `Debug` impls).
+fn session_env(
+    opt: u8,
+    test: &str,
+    names: &[&str],
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Session {
     let f = fixture(opt);
     let truth_path = f.dir.join(format!("truth-{test}.txt"));
     let _ = std::fs::remove_file(&truth_path);
@@ -60,9 +72,11 @@ fn session(opt: u8, test: &str, names: &[&str], extra: &[&str]) -> Session {
     cmds.extend(extra.iter().map(|c| c.to_string()));
     cmds.push("c".into());
     let stdin: String = cmds.iter().map(|c| format!("{c}\n")).collect();
+    let mut prompt_env = vec![("VALUES_TRUTH", truth_env)];
+    prompt_env.extend_from_slice(env);
     let (run, killed) = f.run_timeout(
         &["--pdb", &format!("values::{test}"), "--exact"],
-        &[("VALUES_TRUTH", truth_env)],
+        &prompt_env,
         Some(&stdin),
         LIMIT,
     );
@@ -195,8 +209,17 @@ fn zero_sized_values_need_no_memory_o1() {
 
 #[test]
 fn sizes_print_in_full_and_say_what_is_left_out() {
-    let s = exact_with(0, "sizes", &["huge", "cyclic"]);
-    // Past the limits: how much was left out, and cycles stopped.
+    exact(0, "sizes");
+    // Past the reader's limits (calls off; an impl called prints in full up
+    // to its own cap): how much was left out, and cycles stopped.
+    let s = session_env(
+        0,
+        "sizes",
+        &["huge", "cyclic"],
+        &[],
+        &[("AUTOPSY_CALLS", "0")],
+    );
+    s.assert_exact(false);
     let huge = s.answer("p huge");
     assert!(
         huge.ends_with(", .. 50000 more]"),
@@ -274,9 +297,9 @@ fn invalid_values_are_shown_as_invalid() {
 
 #[test]
 fn types_without_a_known_debug_are_marked() {
-    let s = session(0, "fallback", &[], &[]);
-    // The user's own derived Debug is exact; regex's hand-written one is
-    // not known (until it can be called): its fields, marked.
+    // Read from memory alone (calls off): the user's own derived Debug is
+    // exact; regex's hand-written one is not known: its fields, marked.
+    let s = session_env(0, "fallback", &[], &[], &[("AUTOPSY_CALLS", "0")]);
     let (name, debug, pretty) = &s.truth[1];
     assert_eq!(name, "ours");
     assert_eq!(s.answer("p ours"), debug);
@@ -284,4 +307,10 @@ fn types_without_a_known_debug_are_marked() {
     let got = s.answer("p regex");
     assert!(got.starts_with("<fields> Regex { "), "{got}");
     assert_ne!(got, s.truth[0].1);
+    // With calls (the default), regex's own impl is in the binary: called.
+    let s = session(0, "fallback", &[], &[]);
+    let (name, debug, pretty) = &s.truth[0];
+    assert_eq!(name, "regex");
+    assert_eq!(s.answer("p regex"), debug);
+    assert_eq!(s.answer("pp regex"), pretty);
 }

@@ -473,6 +473,32 @@ mod tests {
         assert_eq!(r, Err(IsolateError::TooLong(1000)));
     }
 
+    /// The fork copies the process's page tables: the cost of one call in a
+    /// process with 512 MiB of touched heap. A benchmark (bench/debug_call.sh
+    /// runs it): `cargo test -p autopsy --lib -- --ignored --nocapture fork_cost`.
+    #[test]
+    #[ignore = "a benchmark: bench/debug_call.sh"]
+    fn fork_cost_with_512_mib_resident() {
+        let mut heap = vec![1u8; 512 << 20];
+        for i in (0..heap.len()).step_by(4096) {
+            heap[i] = 2;
+        }
+        let mut times = Vec::new();
+        for _ in 0..21 {
+            let t = Instant::now();
+            let r = run(limits(5000), |w| write!(w, "{}", heap[4096]));
+            times.push(t.elapsed());
+            assert_eq!(r.as_deref(), Ok("2"));
+        }
+        times.sort();
+        eprintln!(
+            "one isolated call with 512 MiB resident: median {:.1} ms, min {:.1} ms",
+            times[10].as_secs_f64() * 1000.0,
+            times[0].as_secs_f64() * 1000.0
+        );
+        assert!(times[10] < Duration::from_millis(50), "{:?}", times[10]);
+    }
+
     #[test]
     fn large_text_is_read_whole() {
         let r = run(limits(10_000), |w| {

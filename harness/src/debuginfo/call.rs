@@ -9,8 +9,19 @@
 //! - [`self_param`] reads a function's `self` parameter from its DWARF,
 //!   which tells the instantiations of a generic impl apart (legacy symbol
 //!   names say `Pair<A,B>` for all of them).
+//! - [`parameters`] lists any function's parameters with their DWARF
+//!   types (to check `p transform(&rows[1], &config)` before calling).
 //! - [`crate::isolate::run`] runs the call in a forked child with a
 //!   deadline; whatever goes wrong there, the caller falls back.
+//!   [`debug_fmt_of`] finds the impl to format what a call returned.
+//!
+//! A call from an expression would: find `transform` with
+//! [`functions_containing`]`(bin, b"9transform")` (legacy and v0 names
+//! both spell a path segment as its length and text), check its
+//! [`parameters`] against the values' types, and inside [`isolate::run`]
+//! transmute the address to the matching `fn` type (thin pointers for
+//! `&T`; two halves for `&[T]`/`&str`), call it, and write the result
+//! through its own `Debug` (a `Trampoline` as below).
 //!
 //! Which impl is called for a value of type `T`: the one whose `self` is
 //! `&T` by DWARF (same qualified name, size and fields), else one whose
@@ -52,21 +63,32 @@ pub(super) struct Function {
 /// The defined functions whose mangled name contains `needle`, demangled.
 /// One pass over the symbol table with `memmem`; only the matches are
 /// demangled.
+// Used by tests today; meant for calls from expressions (issue 9 §7).
+#[cfg_attr(not(test), allow(dead_code))]
 pub(super) fn functions_containing(bin: &Binary, needle: &[u8]) -> Vec<Function> {
+    symbols_containing(bin, needle)
+        .into_iter()
+        .filter_map(|(name, addr)| demangled(name, addr))
+        .collect()
+}
+
+/// The mangled names (and link-time addresses) of the defined functions
+/// whose name contains `needle`.
+fn symbols_containing(bin: &Binary, needle: &[u8]) -> Vec<(&'static [u8], u64)> {
     let mut raw = Vec::new();
     if !scan_elf64(bin.object(), needle, &mut raw) {
         scan_generic(bin.object(), needle, &mut raw);
     }
-    raw.into_iter()
-        .filter_map(|(name, addr)| {
-            let s = std::str::from_utf8(name).ok()?;
-            Some(Function {
-                name: demangle(s),
-                addr,
-                v0: s.starts_with("_R"),
-            })
-        })
-        .collect()
+    raw
+}
+
+fn demangled(name: &[u8], addr: u64) -> Option<Function> {
+    let s = std::str::from_utf8(name).ok()?;
+    Some(Function {
+        name: demangle(s),
+        addr,
+        v0: s.starts_with("_R"),
+    })
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -158,14 +180,23 @@ pub(super) enum SelfParam {
     Fat(Arc<Type>),
 }
 
-/// The `self` parameter of the function at link-time `addr`, from its
-/// DWARF (its first parameter, named `self`). `None` without DWARF for it.
-pub(super) fn self_param(bin: &Binary, addr: u64) -> Option<SelfParam> {
+/// A formal parameter of a function, from its DWARF.
+#[derive(Debug, Clone)]
+pub(super) struct Param {
+    pub name: String,
+    pub ty: Arc<Type>,
+}
+
+/// The parameters of the function at link-time `addr`, in order, from its
+/// DWARF; `None` without DWARF for it (std is built with line tables only)
+/// or when a parameter's type cannot be read.
+pub(super) fn parameters(bin: &Binary, addr: u64) -> Option<Vec<Param>> {
     let cu = bin.cu_for_pc(addr)?;
     let die = bin.subprogram_at(&cu, addr)?;
     let mut tree = cu.unit.entries_tree(Some(gimli::UnitOffset(die))).ok()?;
     let root = tree.root().ok()?;
     let mut children = root.children();
+    let mut out = Vec::new();
     while let Ok(Some(child)) = children.next() {
         let e = child.entry();
         if e.tag() != dw::DW_TAG_formal_parameter {
@@ -183,19 +214,29 @@ pub(super) fn self_param(bin: &Binary, addr: u64) -> Option<SelfParam> {
         };
         let name = param
             .attr_value(dw::DW_AT_name)
-            .and_then(|v| bin.attr_str(&pcu, v));
-        if name.as_deref() != Some("self") {
-            return None;
-        }
+            .and_then(|v| bin.attr_str(&pcu, v))
+            .unwrap_or_default();
         let tref = bin.type_ref(&pcu, param.attr_value(dw::DW_AT_type)?)?;
-        let ty = bin.ty(tref)?;
-        return match ty.kind {
-            Kind::Pointer(Some(target)) => bin.ty(target).map(SelfParam::Thin),
-            _ if slice_elem_type(bin, &ty).is_some() => Some(SelfParam::Fat(ty)),
-            _ => None,
-        };
+        out.push(Param {
+            name,
+            ty: bin.ty(tref)?,
+        });
     }
-    None
+    Some(out)
+}
+
+/// The `self` parameter of the function at link-time `addr`, from its
+/// DWARF (its first parameter, named `self`). `None` without DWARF for it.
+pub(super) fn self_param(bin: &Binary, addr: u64) -> Option<SelfParam> {
+    let first = parameters(bin, addr)?.into_iter().next()?;
+    if first.name != "self" {
+        return None;
+    }
+    match first.ty.kind {
+        Kind::Pointer(Some(target)) => bin.ty(target).map(SelfParam::Thin),
+        _ if slice_elem_type(bin, &first.ty).is_some() => Some(SelfParam::Fat(first.ty)),
+        _ => None,
+    }
 }
 
 /// `E` of a fat slice reference type (`&[E]`, `&mut [E]`, `Box<[E]>`):
@@ -313,10 +354,23 @@ fn unsized_name(qual: &str) -> bool {
 
 /// The binary's `<T as core::fmt::Debug>::fmt` functions, by the
 /// [`shape_key`] of `T`, and what was found for each type asked.
+///
+/// Demangling is the slow part (tens of microseconds a name when autopsy
+/// is built at opt-level 0), so names are demangled when a key is first
+/// asked for, and only those whose mangled form contains the key's last
+/// path segment (`Secret`, `Vec`: legacy and v0 names both spell it out).
 struct DebugImpls {
-    by_base: HashMap<String, Vec<(String, Function)>>,
+    /// Mangled names that mention `Debug`, with their addresses.
+    raw: Vec<(&'static [u8], u64)>,
+    /// Demangled impls by [`shape_key`], filled as keys are asked for.
+    by_key: Mutex<HashMap<String, Arc<Impls>>>,
+    /// Every impl, demangled (for shapes: `[T]`, `(2)`, primitives).
+    all: OnceLock<Impls>,
     found: Mutex<HashMap<String, Option<u64>>>,
 }
+
+/// Impls as `(self type as the demangled name spells it, function)`.
+type Impls = Vec<(String, Function)>;
 
 /// `T` of a demangled `<T as core::fmt::Debug>::fmt`, or of
 /// `path::<impl core::fmt::Debug for T>::fmt` (how legacy names spell some
@@ -336,20 +390,51 @@ impl DebugImpls {
     fn get(bin: &Binary) -> &'static DebugImpls {
         // One binary per process: `/proc/self/exe`.
         static IMPLS: OnceLock<DebugImpls> = OnceLock::new();
-        IMPLS.get_or_init(|| {
-            let mut by_base: HashMap<String, Vec<(String, Function)>> = HashMap::new();
-            for f in functions_containing(bin, b"Debug") {
-                let Some(ty) = debug_self_type(&f.name) else {
-                    continue;
-                };
-                let ty = ty.to_string();
-                by_base.entry(shape_key(&ty)).or_default().push((ty, f));
-            }
-            DebugImpls {
-                by_base,
-                found: Mutex::new(HashMap::new()),
-            }
+        IMPLS.get_or_init(|| DebugImpls {
+            raw: symbols_containing(bin, b"Debug"),
+            by_key: Mutex::new(HashMap::new()),
+            all: OnceLock::new(),
+            found: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The impls whose self type has [`shape_key`] `key`, as `(self type,
+    /// function)`.
+    fn candidates(&self, key: &str) -> Arc<Impls> {
+        if let Some(c) = self.by_key.lock().ok().and_then(|m| m.get(key).cloned()) {
+            return c;
+        }
+        let parse = |name: &[u8], addr: u64| {
+            let f = demangled(name, addr)?;
+            let ty = debug_self_type(&f.name)?.to_string();
+            Some((ty, f))
+        };
+        let found: Impls = match key.rsplit_once("::") {
+            Some((_, segment)) => self
+                .raw
+                .iter()
+                .filter(|(name, _)| contains(name, segment.as_bytes()))
+                .filter_map(|&(name, addr)| parse(name, addr))
+                .filter(|(ty, _)| shape_key(ty) == key)
+                .collect(),
+            None => self
+                .all
+                .get_or_init(|| {
+                    self.raw
+                        .iter()
+                        .filter_map(|&(name, addr)| parse(name, addr))
+                        .collect()
+                })
+                .iter()
+                .filter(|(ty, _)| shape_key(ty) == key)
+                .cloned()
+                .collect(),
+        };
+        let found = Arc::new(found);
+        if let Ok(mut m) = self.by_key.lock() {
+            m.insert(key.to_string(), found.clone());
+        }
+        found
     }
 
     /// The link-time address of the `Debug::fmt` taking `want`, if the
@@ -374,9 +459,9 @@ impl DebugImpls {
         if matches!(want, Want::Sized(_)) && unsized_name(&name) {
             return None;
         }
-        let candidates = self.by_base.get(&shape_key(&name))?;
+        let candidates = self.candidates(&shape_key(&name));
         let mut by_name = Vec::new();
-        for (cand, f) in candidates {
+        for (cand, f) in candidates.iter() {
             let exact = same_name(cand, &name);
             if f.v0 && !exact {
                 // Another instantiation, spelled out.
@@ -514,6 +599,13 @@ impl fmt::Debug for Trampoline<'_> {
     }
 }
 
+/// The runtime address of `<T as Debug>::fmt` for a sized `T`, if the
+/// binary has it (also for formatting what a called function returned).
+pub(super) fn debug_fmt_of(bin: &Binary, ty: &Type) -> Option<usize> {
+    let addr = DebugImpls::get(bin).find(bin, &Want::Sized(ty))?;
+    Some(addr.wrapping_add(bin.bias) as usize)
+}
+
 /// Calls a found `Debug::fmt` in a forked child and returns its text.
 fn call_debug(callee: &Callee, pretty: bool, limits: Limits) -> Result<String, IsolateError> {
     let t = Trampoline(callee);
@@ -538,6 +630,16 @@ fn own_impl(bin: &Binary, t: &Typed) -> Option<Callee> {
         if matches!(cur.ty.kind, Kind::Base(_) | Kind::Other(_)) {
             return None;
         }
+        let is_ref = cur.ty.name.starts_with('&');
+        if !is_ref {
+            if let Some(fmt) = debug_fmt_of(bin, &cur.ty) {
+                return Some(Callee {
+                    fmt,
+                    value: ValuePtr::of(&cur)?,
+                    len: None,
+                });
+            }
+        }
         if let Some(elem) = slice_elem_type(bin, &cur.ty) {
             let addr = impls.find(bin, &Want::Slice(&elem))?;
             let mut ctx = Ctx::new(bin);
@@ -550,16 +652,6 @@ fn own_impl(bin: &Binary, t: &Typed) -> Option<Callee> {
                 value: ValuePtr::Addr(ptr),
                 len: usize::try_from(len).ok(),
             });
-        }
-        let is_ref = cur.ty.name.starts_with('&');
-        if !is_ref {
-            if let Some(addr) = impls.find(bin, &Want::Sized(&cur.ty)) {
-                return Some(Callee {
-                    fmt: runtime(addr),
-                    value: ValuePtr::of(&cur)?,
-                    len: None,
-                });
-            }
         }
         let base = cur.ty.base();
         let forwards = is_ref
@@ -812,6 +904,12 @@ mod tests {
         let Ok(bin) = Binary::load("/proc/self/exe") else {
             return;
         };
+        // Only the impls mentioning the type's last path segment are
+        // demangled.
+        let impls = DebugImpls::get(&bin);
+        let key = shape_key(std::any::type_name::<Hidden>());
+        let c = impls.candidates(&key);
+        assert_eq!(c.len(), 1, "{c:?}");
         let found = functions_containing(&bin, b"Debug");
         let hidden: Vec<_> = found
             .iter()
@@ -825,6 +923,10 @@ mod tests {
         };
         assert!(st.qual.ends_with("call::tests::Hidden"), "{}", st.qual);
         assert_eq!(st.size, 8);
+        let params = parameters(&bin, hidden[0].addr).expect("DWARF of the impl");
+        let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["self", "f"]);
+        assert_eq!(params[1].ty.name, "&mut core::fmt::Formatter");
         // `<[T] as Debug>::fmt` for T = Hidden, among the other slices'.
         let slice = found
             .iter()

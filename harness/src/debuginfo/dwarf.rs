@@ -449,7 +449,14 @@ impl Binary {
                         Some(p) => format!("{}::{}", idx.namespaces[p].3, name),
                         None => name,
                     };
-                    idx.namespaces.push((off, usize::MAX, parent, path));
+                    // A namespace without children (emitted at opt-level 1
+                    // for emptied modules) contains nothing after it.
+                    let end = if abbrev.has_children() {
+                        usize::MAX
+                    } else {
+                        off + 1
+                    };
+                    idx.namespaces.push((off, end, parent, path));
                     if abbrev.has_children() {
                         ns_stack.push((depth, idx.namespaces.len() - 1));
                     }

@@ -288,7 +288,10 @@ impl Binary {
                         Some(p) => format!("{}::{}", idx.namespaces[p].3, name),
                         None => name,
                     };
-                    idx.namespaces.push((off, usize::MAX, parent, path));
+                    // A namespace without children (emitted at opt-level 1
+                    // for emptied modules) contains nothing after it.
+                    let end = if plan.children { usize::MAX } else { off + 1 };
+                    idx.namespaces.push((off, end, parent, path));
                     if plan.children {
                         ns_stack.push((this_depth, idx.namespaces.len() - 1));
                     }
