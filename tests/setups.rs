@@ -217,14 +217,24 @@ fn async_tests_in_both_orders() {
     assert_eq!(prompts.len(), 1, "{}", run.stdout);
     let prompt = &prompts[0];
     assert!(
-        prompt.contains("-> assert_eq!(seen.len(), 3);\n"),
+        prompt.contains("-> assert_eq!(seen.len(), 3, \"{:?}\", runtime.runtime_flavor());\n"),
         "{prompt}"
     );
-    // Compiler-made locals (`_task_context`) are not listed.
+    // Compiler-made locals (`_task_context`) are not listed, and a runtime
+    // handle is one line of at most 240 characters.
     assert!(
-        prompt.contains("(autopsy) p seen\n[1, 2]\n(autopsy) locals\nseen = [1, 2]\n"),
+        prompt.contains("(autopsy) p seen\n[1, 2]\n(autopsy) locals\nseen = [1, 2]\nruntime = "),
         "{prompt}"
     );
+    let handle = prompt
+        .lines()
+        .find(|l| l.starts_with("runtime = "))
+        .unwrap();
+    assert!(
+        handle.chars().count() <= "runtime = ".len() + 240,
+        "{handle}"
+    );
+    assert!(!prompt.contains("_task_context"), "{prompt}");
     // The same tests under autopsy's own runner.
     let run = p.cargo(&["test", "--test", "full"], &[], None);
     assert_eq!(

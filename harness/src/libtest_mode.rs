@@ -178,14 +178,30 @@ unsafe fn take_flags(argc: c_int, argv: *mut *mut c_char, armed: &mut Armed) {
     }
 }
 
-/// Arms the post-mortem for the rest of the process.
-fn arm(armed: Armed) {
+/// The prompt's host under libtest, set once.
+fn host(armed: Armed) {
     use std::io::IsTerminal;
     static HOST: LibtestHost = LibtestHost;
-    postmortem::set_host(&HOST);
-    let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
-    // libtest captures through `print!`; the prompt writes to the terminal.
-    postmortem::configure_with(color, armed.showlocals, false, armed.trace);
+    static SET: std::sync::Once = std::sync::Once::new();
+    SET.call_once(|| {
+        postmortem::set_host(&HOST);
+        let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+        // libtest captures through `print!`; the prompt writes to the terminal.
+        postmortem::configure_with(color, armed.showlocals, false, armed.trace);
+    });
+}
+
+/// `autopsy::breakpoint!()` in a libtest binary opens the prompt without
+/// any flag, as under autopsy's runner: the host comes when first needed.
+pub(crate) fn host_for_breakpoint() {
+    if let Some(armed) = ARMED.get() {
+        host(*armed);
+    }
+}
+
+/// Arms the post-mortem for the rest of the process.
+fn arm(armed: Armed) {
+    host(armed);
     crate::__private::PDB_ARMED.store(armed.pdb || armed.trace, Ordering::Relaxed);
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {

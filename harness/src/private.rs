@@ -227,6 +227,7 @@ pub fn post_mortem<E: core::fmt::Debug + ?Sized>(err: &E, file: &'static str, li
 /// `autopsy::breakpoint!()`: opens the prompt in the caller's frame.
 #[inline(never)]
 pub fn breakpoint(file: &'static str, line: u32) {
+    crate::libtest_mode::host_for_breakpoint();
     crate::postmortem::trace::hit(file, line, true);
 }
 
