@@ -154,6 +154,33 @@ pub(crate) struct Session {
     root: Option<String>,
 }
 
+/// The profiles that built this binary, by cargo's output directory:
+/// `cargo test` builds tests with [profile.test], which inherits
+/// [profile.dev] (both in `debug/`); `cargo test --release` with
+/// [profile.bench], which inherits [profile.release] (in `release/`).
+fn profiles_of(dir: Option<&str>) -> String {
+    match dir {
+        Some("debug") => "[profile.dev] or [profile.test]".into(),
+        Some("release") => "[profile.release] or [profile.bench]".into(),
+        Some(custom) => format!("[profile.{custom}]"),
+        None => "the profile that built it ([profile.test] under `cargo test`, \
+                 [profile.bench] under `cargo test --release`)"
+            .into(),
+    }
+}
+
+/// std's frames that raise a panic: `panic_fmt`, the handler, the hook's
+/// caller, and the cold `expect_failed`/`unwrap_failed` of `Option` and
+/// `Result`.
+fn panic_machinery(f: &Frame) -> bool {
+    let n = f.function.trim_start_matches('<');
+    n.starts_with("core::panicking::")
+        || n.starts_with("std::panicking::")
+        || n.contains("rust_begin_unwind")
+        || n.contains("__rust_end_short_backtrace")
+        || (n.starts_with("core::") && n.ends_with("_failed"))
+}
+
 fn is_user(f: &Frame) -> bool {
     f.kind == FrameKind::User
 }
@@ -181,14 +208,32 @@ impl Session {
         styles: Styles,
     ) -> Session {
         // The deepest frame of the user's own code; failing that, the first
-        // frame outside std and autopsy; failing that, the top.
+        // frame outside std and autopsy that has a name (a bare address
+        // tells nothing); failing that (optimised code inlined into std's,
+        // no debug info), the first named one below the panic's own
+        // frames; the first named one; the top.
+        let named = |f: &Frame| !f.function.is_empty() && !f.function.starts_with("0x");
+        let below_panic = frames
+            .iter()
+            .position(panic_machinery)
+            .and_then(|start| (start..frames.len()).find(|&i| !panic_machinery(&frames[i])))
+            .unwrap_or(frames.len());
         let selected = frames
             .iter()
             .position(is_user)
             .or_else(|| {
+                frames.iter().position(|f| {
+                    !matches!(f.kind, FrameKind::Std | FrameKind::Autopsy) && named(f)
+                })
+            })
+            .or_else(|| {
+                (below_panic..frames.len())
+                    .find(|&i| frames[i].kind != FrameKind::Autopsy && named(&frames[i]))
+            })
+            .or_else(|| {
                 frames
                     .iter()
-                    .position(|f| !matches!(f.kind, FrameKind::Std | FrameKind::Autopsy))
+                    .position(|f| f.kind != FrameKind::Autopsy && named(f))
             })
             .unwrap_or(0);
         let rel = stop_file(stop.location()).to_string();
@@ -325,10 +370,12 @@ impl Session {
         if std::mem::replace(&mut self.told_no_locals, true) {
             return String::new();
         }
-        "\nnote: this test binary has no debug info for locals, so `p`, `locals` and `args` cannot \
-         read values. Build the tests with debug info to get them back: remove `debug = false` / \
-         `strip` from [profile.dev] or [profile.test] (or set `debug = true` there).\n"
-            .to_string()
+        format!(
+            "\nnote: this test binary has no debug info for locals, so `p`, `locals` and `args` \
+             cannot read values. Build the tests with debug info to get them back: remove \
+             `debug = false` / `strip` from {} (or set `debug = true` there).\n",
+            profiles_of(crate::history::profile_dir_name().as_deref())
+        )
     }
 
     /// `> file(line)function()` and `-> source`, as pdb prints them.
@@ -714,8 +761,37 @@ impl Session {
         if shown.is_empty() {
             out.push_str("(no frames)\n");
         }
-        for i in shown {
-            self.frame_line(i, out);
+        // autopsy's own frames (the harness around the test, the panic
+        // hook and the stack capture above it, `backtrace`'s included) are
+        // folded, a run to a line, unless one is selected.
+        let own = |f: &Frame| f.kind == FrameKind::Autopsy;
+        let capture = |f: &Frame| own(f) || f.function.starts_with("backtrace::");
+        let top = self.frames.iter().take_while(|f| capture(f)).count();
+        let folded: Vec<bool> = (0..self.frames.len())
+            .map(|i| (i < top || own(&self.frames[i])) && i != self.selected)
+            .collect();
+        let folded = |i: usize| folded[i];
+        let mut k = 0;
+        while k < shown.len() {
+            let first = shown[k];
+            if !folded(first) {
+                self.frame_line(first, out);
+                k += 1;
+                continue;
+            }
+            let mut last = first;
+            while k < shown.len() && folded(shown[k]) {
+                last = shown[k];
+                k += 1;
+            }
+            let n = first - last + 1;
+            let range = if n == 1 {
+                format!("#{first:<2}")
+            } else {
+                format!("#{first}-#{last}")
+            };
+            let frames = if n == 1 { "frame" } else { "frames" };
+            let _ = writeln!(out, "  {range} [autopsy: {n} {frames} of its own]");
         }
     }
 
