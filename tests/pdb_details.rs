@@ -151,3 +151,39 @@ fn release_without_debug_info_names_its_profiles_and_opens_at_a_named_frame() {
     assert!(!selected.contains(" in 0x"), "{selected:?}");
     assert!(out.contains("test nightly_batch ... FAILED\n"), "{out}");
 }
+
+#[test]
+fn a_panic_in_stds_code_still_shows_the_users_files_relative() {
+    // The panic's location is std's (`/rustc/.../time.rs`): the user's
+    // files are still shown as `file!()` names them, as src/ files are.
+    let f = Fixture::new("hostile", "");
+    let (run, killed) = f.run_timeout(&["--pdb", "std_panic::"], &[], Some("where\nc\n"), LIMIT);
+    assert!(!killed, "{}", run.stdout);
+    let out = normalize(&run.stdout);
+    let src =
+        std::fs::read_to_string(autopsy_e2e::root().join("tests/fixtures/hostile.rs")).unwrap();
+    let line = |needle: &str| src.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let (helper, test) = (
+        line("std::time::Duration::from_secs_f64(secs)"),
+        line("let _ = negative(secs);"),
+    );
+    assert!(
+        out.contains(&format!(
+            "Traceback (most recent call last):\n  tests/hostile.rs:{test} in hostile::std_panic::in_stds_code\n"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "  tests/hostile.rs:{helper} in hostile::std_panic::negative\n"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("\n> tests/hostile.rs({helper})negative()\n")),
+        "{out}"
+    );
+    let root = autopsy_e2e::root();
+    let absolute = format!("{}/target/e2e/hostile/tests", root.display());
+    assert!(!out.contains(&absolute), "{out}");
+}

@@ -236,14 +236,25 @@ impl Session {
                     .position(|f| f.kind != FrameKind::Autopsy && named(f))
             })
             .unwrap_or(0);
-        let rel = stop_file(stop.location()).to_string();
-        let root = frames
-            .iter()
-            .filter_map(|f| f.file.as_deref())
-            .find_map(|abs| {
-                let head = abs.strip_suffix(rel.as_str())?;
-                (!rel.is_empty() && !rel.starts_with('/') && head.ends_with('/'))
-                    .then(|| head.to_string())
+        // Where cargo ran the compiler: found by matching a path as
+        // `file!()` gives it (the stop's, else a test's, when the stop is
+        // in std's code) against the frames' absolute paths.
+        let test_files: std::collections::BTreeSet<&str> =
+            inventory::iter::<crate::__private::Test>
+                .into_iter()
+                .map(|t| t.file)
+                .collect();
+        let root = std::iter::once(stop_file(stop.location()))
+            .chain(test_files)
+            .filter(|rel| !rel.is_empty() && !rel.starts_with('/'))
+            .find_map(|rel| {
+                frames
+                    .iter()
+                    .filter_map(|f| f.file.as_deref())
+                    .find_map(|abs| {
+                        let head = abs.strip_suffix(rel)?;
+                        head.ends_with('/').then(|| head.to_string())
+                    })
             });
         Session {
             attempt: None,
