@@ -8,6 +8,7 @@
 //! has, and a panic in the debugger must not become a panic inside the panic
 //! hook (which aborts): the helper's panic is caught by `join`.
 
+mod frames;
 mod input;
 mod session;
 mod source;

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use super::frames;
 use super::source::{simple_name, Sources};
 use crate::debuginfo::{DebugInfo, Frame, FrameKind};
 use crate::styles::Styles;
@@ -154,48 +155,8 @@ pub(crate) struct Session {
     root: Option<String>,
 }
 
-/// The profiles that built this binary, by cargo's output directory:
-/// `cargo test` builds tests with [profile.test], which inherits
-/// [profile.dev] (both in `debug/`); `cargo test --release` with
-/// [profile.bench], which inherits [profile.release] (in `release/`).
-fn profiles_of(dir: Option<&str>) -> String {
-    match dir {
-        Some("debug") => "[profile.dev] or [profile.test]".into(),
-        Some("release") => "[profile.release] or [profile.bench]".into(),
-        Some(custom) => format!("[profile.{custom}]"),
-        None => "the profile that built it ([profile.test] under `cargo test`, \
-                 [profile.bench] under `cargo test --release`)"
-            .into(),
-    }
-}
-
-/// std's frames that raise a panic: `panic_fmt`, the handler, the hook's
-/// caller, and the cold `expect_failed`/`unwrap_failed` of `Option` and
-/// `Result`.
-fn panic_machinery(f: &Frame) -> bool {
-    let n = f.function.trim_start_matches('<');
-    n.starts_with("core::panicking::")
-        || n.starts_with("std::panicking::")
-        || n.contains("rust_begin_unwind")
-        || n.contains("__rust_end_short_backtrace")
-        || (n.starts_with("core::") && n.ends_with("_failed"))
-}
-
 fn is_user(f: &Frame) -> bool {
     f.kind == FrameKind::User
-}
-
-/// The stop's `file:line[:col]` split into its file.
-fn stop_file(location: &str) -> &str {
-    let mut s = location;
-    for _ in 0..2 {
-        if let Some((head, tail)) = s.rsplit_once(':') {
-            if tail.chars().all(|c| c.is_ascii_digit()) {
-                s = head;
-            }
-        }
-    }
-    s
 }
 
 impl Session {
@@ -207,55 +168,8 @@ impl Session {
         output: Option<Vec<u8>>,
         styles: Styles,
     ) -> Session {
-        // The deepest frame of the user's own code; failing that, the first
-        // frame outside std and autopsy that has a name (a bare address
-        // tells nothing); failing that (optimised code inlined into std's,
-        // no debug info), the first named one below the panic's own
-        // frames; the first named one; the top.
-        let named = |f: &Frame| !f.function.is_empty() && !f.function.starts_with("0x");
-        let below_panic = frames
-            .iter()
-            .position(panic_machinery)
-            .and_then(|start| (start..frames.len()).find(|&i| !panic_machinery(&frames[i])))
-            .unwrap_or(frames.len());
-        let selected = frames
-            .iter()
-            .position(is_user)
-            .or_else(|| {
-                frames.iter().position(|f| {
-                    !matches!(f.kind, FrameKind::Std | FrameKind::Autopsy) && named(f)
-                })
-            })
-            .or_else(|| {
-                (below_panic..frames.len())
-                    .find(|&i| frames[i].kind != FrameKind::Autopsy && named(&frames[i]))
-            })
-            .or_else(|| {
-                frames
-                    .iter()
-                    .position(|f| f.kind != FrameKind::Autopsy && named(f))
-            })
-            .unwrap_or(0);
-        // Where cargo ran the compiler: found by matching a path as
-        // `file!()` gives it (the stop's, else a test's, when the stop is
-        // in std's code) against the frames' absolute paths.
-        let test_files: std::collections::BTreeSet<&str> =
-            inventory::iter::<crate::__private::Test>
-                .into_iter()
-                .map(|t| t.file)
-                .collect();
-        let root = std::iter::once(stop_file(stop.location()))
-            .chain(test_files)
-            .filter(|rel| !rel.is_empty() && !rel.starts_with('/'))
-            .find_map(|rel| {
-                frames
-                    .iter()
-                    .filter_map(|f| f.file.as_deref())
-                    .find_map(|abs| {
-                        let head = abs.strip_suffix(rel)?;
-                        head.ends_with('/').then(|| head.to_string())
-                    })
-            });
+        let selected = frames::opening_frame(&frames);
+        let root = frames::source_root(&frames, stop.location());
         Session {
             attempt: None,
             root,
@@ -385,7 +299,7 @@ impl Session {
             "\nnote: this test binary has no debug info for locals, so `p`, `locals` and `args` \
              cannot read values. Build the tests with debug info to get them back: remove \
              `debug = false` / `strip` from {} (or set `debug = true` there).\n",
-            profiles_of(crate::history::profile_dir_name().as_deref())
+            frames::profiles_of(crate::history::profile_dir_name().as_deref())
         )
     }
 
@@ -772,15 +686,7 @@ impl Session {
         if shown.is_empty() {
             out.push_str("(no frames)\n");
         }
-        // autopsy's own frames (the harness around the test, the panic
-        // hook and the stack capture above it, `backtrace`'s included) are
-        // folded, a run to a line, unless one is selected.
-        let own = |f: &Frame| f.kind == FrameKind::Autopsy;
-        let capture = |f: &Frame| own(f) || f.function.starts_with("backtrace::");
-        let top = self.frames.iter().take_while(|f| capture(f)).count();
-        let folded: Vec<bool> = (0..self.frames.len())
-            .map(|i| (i < top || own(&self.frames[i])) && i != self.selected)
-            .collect();
+        let folded = frames::folded(&self.frames, self.selected);
         let folded = |i: usize| folded[i];
         let mut k = 0;
         while k < shown.len() {
@@ -801,8 +707,8 @@ impl Session {
             } else {
                 format!("#{first}-#{last}")
             };
-            let frames = if n == 1 { "frame" } else { "frames" };
-            let _ = writeln!(out, "  {range} [autopsy: {n} {frames} of its own]");
+            let noun = if n == 1 { "frame" } else { "frames" };
+            let _ = writeln!(out, "  {range} [autopsy: {n} {noun} of its own]");
         }
     }
 
