@@ -70,9 +70,17 @@ fn a_test_that_closes_or_redirects_fds_1_and_2_silences_no_later_test() {
             "test fd::a_closes_stdout_and_stderr ... ok",
             "test fd::b_points_them_at_dev_null ... ok",
             "test fd::c_fails_later ... FAILED",
+            "test fd::d_closes_them_and_fails ... FAILED",
         ]
     );
     contains(&run.normalized(), &later);
+    // The test that closed them keeps its output up to then, and its
+    // reason (which its stderr could no longer say) is noted.
+    contains(
+        &run.stdout,
+        "---- fd::d_closes_them_and_fails stdout ----\nd: before the damage\n\
+         note: the test panicked: d: its own reason\n",
+    );
 
     // --show-output: the damaging tests keep their output up to the damage.
     let run = fx.run(&["fd::", "--test-threads", "1", "--show-output"]);

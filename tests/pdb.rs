@@ -709,7 +709,7 @@ fn batch_frame_bt_full_up_down_counts() {
     );
     assert_eq!(ex[2].answer, "*** Oldest frame\n");
     // down 2 from the test: run_batch, then its closure.
-    assert_eq!(ex[3].answer, "> examples/batch/tests/batch.rs(<run>)run_batch()\n-> rows.iter().map(|row| transform(row, config)).collect()\n");
+    assert_eq!(ex[3].answer, "> examples/batch/tests/batch.rs(<run>)run_batch::{{closure}}()\n-> rows.iter().map(|row| transform(row, config)).collect()\n");
     // bt full: every frame, std's too, the selected one marked.
     let full = &ex[4].answer;
     let marked: Vec<&str> = full.lines().filter(|l| l.starts_with('>')).collect();

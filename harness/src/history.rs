@@ -32,15 +32,27 @@ pub(crate) fn binary_name() -> String {
     }
 }
 
+/// `target/<profile>/`, where cargo put this test binary (in `deps/`).
+fn profile_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let deps = exe
+        .ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "deps"))?;
+    deps.parent().map(Path::to_path_buf)
+}
+
+/// The name of cargo's output directory for the profile this binary was
+/// built with: `debug` (the dev and test profiles), `release` (release and
+/// bench), or a custom profile's own name.
+pub(crate) fn profile_dir_name() -> Option<String> {
+    let dir = profile_dir()?;
+    Some(dir.file_name()?.to_string_lossy().into_owned())
+}
+
 /// `target/<profile>/autopsy/`: beside cargo's own output, so `cargo clean`
 /// clears it. A binary outside a cargo target directory uses the temp dir.
 pub(crate) fn state_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap_or_default();
-    let profile = exe
-        .ancestors()
-        .find(|p| p.file_name().is_some_and(|n| n == "deps"))
-        .and_then(|deps| deps.parent());
-    match profile {
+    match profile_dir() {
         Some(dir) => dir.join("autopsy"),
         None => std::env::temp_dir().join("autopsy"),
     }

@@ -11,6 +11,7 @@
 //! The prompt reaches what hosts it (a test worker) only through
 //! [`Host`]: the debugger does not import the runner.
 
+mod frames;
 pub(crate) mod host;
 mod input;
 mod session;

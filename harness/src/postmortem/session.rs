@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use super::frames;
 use super::source::{simple_name, Sources};
 use crate::debuginfo::{DebugInfo, Frame, FrameKind};
 use crate::styles::Styles;
@@ -171,19 +172,6 @@ fn is_user(f: &Frame) -> bool {
     f.kind == FrameKind::User
 }
 
-/// The stop's `file:line[:col]` split into its file.
-fn stop_file(location: &str) -> &str {
-    let mut s = location;
-    for _ in 0..2 {
-        if let Some((head, tail)) = s.rsplit_once(':') {
-            if tail.chars().all(|c| c.is_ascii_digit()) {
-                s = head;
-            }
-        }
-    }
-    s
-}
-
 impl Session {
     /// `output` is `None` when output is not captured (`--nocapture`).
     pub fn new(
@@ -193,26 +181,8 @@ impl Session {
         output: Option<Vec<u8>>,
         styles: Styles,
     ) -> Session {
-        // The deepest frame of the user's own code; failing that, the first
-        // frame outside std and autopsy; failing that, the top.
-        let selected = frames
-            .iter()
-            .position(is_user)
-            .or_else(|| {
-                frames
-                    .iter()
-                    .position(|f| !matches!(f.kind, FrameKind::Std | FrameKind::Autopsy))
-            })
-            .unwrap_or(0);
-        let rel = stop_file(stop.location()).to_string();
-        let root = frames
-            .iter()
-            .filter_map(|f| f.file.as_deref())
-            .find_map(|abs| {
-                let head = abs.strip_suffix(rel.as_str())?;
-                (!rel.is_empty() && !rel.starts_with('/') && head.ends_with('/'))
-                    .then(|| head.to_string())
-            });
+        let selected = frames::opening_frame(&frames);
+        let root = frames::source_root(&frames, stop.location());
         Session {
             attempt: None,
             root,
@@ -325,10 +295,12 @@ impl Session {
         if std::mem::replace(&mut self.told_no_locals, true) {
             return String::new();
         }
-        "\nnote: this test binary has no debug info for locals, so `p`, `locals` and `args` cannot \
-         read values. Build the tests with debug info to get them back: remove `debug = false` / \
-         `strip` from [profile.dev] or [profile.test] (or set `debug = true` there).\n"
-            .to_string()
+        format!(
+            "\nnote: this test binary has no debug info for locals, so `p`, `locals` and `args` \
+             cannot read values. Build the tests with debug info to get them back: remove \
+             `debug = false` / `strip` from {} (or set `debug = true` there).\n",
+            frames::profiles_of(crate::history::profile_dir_name().as_deref())
+        )
     }
 
     /// `> file(line)function()` and `-> source`, as pdb prints them.
@@ -718,8 +690,29 @@ impl Session {
         if shown.is_empty() {
             out.push_str("(no frames)\n");
         }
-        for i in shown {
-            self.frame_line(i, out);
+        let folded = frames::folded(&self.frames, self.selected);
+        let folded = |i: usize| folded[i];
+        let mut k = 0;
+        while k < shown.len() {
+            let first = shown[k];
+            if !folded(first) {
+                self.frame_line(first, out);
+                k += 1;
+                continue;
+            }
+            let mut last = first;
+            while k < shown.len() && folded(shown[k]) {
+                last = shown[k];
+                k += 1;
+            }
+            let n = first - last + 1;
+            let range = if n == 1 {
+                format!("#{first:<2}")
+            } else {
+                format!("#{first}-#{last}")
+            };
+            let noun = if n == 1 { "frame" } else { "frames" };
+            let _ = writeln!(out, "  {range} [autopsy: {n} {noun} of its own]");
         }
     }
 

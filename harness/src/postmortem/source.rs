@@ -90,12 +90,23 @@ impl Sources {
 }
 
 /// `load` for `batch::load`, `run` for `<batch::Job as batch::Run>::run`,
-/// and the enclosing function's name for a closure.
-pub(crate) fn simple_name(function: &str) -> &str {
-    let mut segs: Vec<&str> = function.rsplit("::").collect();
-    segs.retain(|s| !s.starts_with('{') && !s.is_empty());
-    let s = segs.first().copied().unwrap_or("");
-    s.trim_end_matches('>')
+/// and `run_batch::{{closure}}` for a closure in `batch::run_batch`.
+pub(crate) fn simple_name(function: &str) -> String {
+    let segs: Vec<&str> = function.split("::").collect();
+    let Some(base) = segs
+        .iter()
+        .rposition(|s| !s.starts_with('{') && !s.is_empty())
+    else {
+        return String::new();
+    };
+    // A closure keeps its `::{{closure}}`: `up` from it to the function
+    // that made it must not show the same name twice.
+    let mut name = segs[base].trim_end_matches('>').to_string();
+    for s in &segs[base + 1..] {
+        name.push_str("::");
+        name.push_str(s);
+    }
+    name
 }
 
 #[cfg(test)]
@@ -105,7 +116,11 @@ mod tests {
     #[test]
     fn simple_names() {
         assert_eq!(simple_name("batch::load"), "load");
-        assert_eq!(simple_name("batch::main::{closure#0}"), "main");
+        assert_eq!(simple_name("batch::main::{closure#0}"), "main::{closure#0}");
+        assert_eq!(
+            simple_name("batch::run_batch::{{closure}}"),
+            "run_batch::{{closure}}"
+        );
         assert_eq!(simple_name("load"), "load");
     }
 

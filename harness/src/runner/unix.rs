@@ -237,6 +237,15 @@ impl Streams {
         self.point_at_tests()
     }
 
+    /// After a test: fds 0, 1 and 2 where tests' go again, the capture kept
+    /// (what the test wrote after damaging them went where it pointed them).
+    pub fn restore(&self) -> io::Result<()> {
+        if self.captures() {
+            flush_all();
+        }
+        self.point_at_tests()
+    }
+
     /// Everything captured since the last reset, read with `pread` so the
     /// shared offset stays where the test's writes left it. Empty without
     /// capture.

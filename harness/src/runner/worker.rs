@@ -216,10 +216,13 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
 
         let start = Instant::now();
         let ending = run_one(case.test, case.name);
-        let hook_replaced =
-            matches!(ending, Ending::Panicked(_)) && !HOOK_RAN.load(Ordering::Relaxed);
-        let verdict = verdict(case.test, ending);
         let duration = start.elapsed();
+        // What autopsy says about the test from here on goes into its
+        // output even if the test closed or redirected fds 1 and 2.
+        let _ = state.streams.restore();
+        let panicked = matches!(ending, Ending::Panicked(_));
+        let hook_replaced = panicked && !HOOK_RAN.load(Ordering::Relaxed);
+        let mut verdict = verdict(case.test, ending);
         let lost_post_mortem = pdb || args.showlocals;
         if hook_replaced && lost_post_mortem && verdict != Verdict::Passed {
             let _ = writeln!(
@@ -232,6 +235,15 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         PDB_ARMED.store(false, Ordering::Relaxed);
         crate::postmortem::trace::disarm();
         let output = state.output_so_far();
+        if let Verdict::Failed { message, note } = &mut verdict {
+            // The panic's message never reached the output (the test closed
+            // its stderr, or its own hook did not print it): the report
+            // still says why the test failed.
+            let unsaid = !String::from_utf8_lossy(&output).contains(message.as_str());
+            if panicked && note.is_empty() && state.streams.captures() && unsaid {
+                *note = format!("note: the test panicked: {message}");
+            }
+        }
         let report = Report::Finished {
             name: assignment.name,
             verdict,

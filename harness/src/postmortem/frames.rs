@@ -1,0 +1,141 @@
+//! Choices the prompt makes about the captured frames: which one it opens
+//! at, where paths are shown relative to, which are autopsy's own (folded
+//! by `bt full`), and which profiles to name when there is no debug info.
+
+use crate::debuginfo::{Frame, FrameKind};
+
+/// The profiles that built this binary, by cargo's output directory:
+/// `cargo test` builds tests with [profile.test], which inherits
+/// [profile.dev] (both in `debug/`); `cargo test --release` with
+/// [profile.bench], which inherits [profile.release] (in `release/`).
+pub(super) fn profiles_of(dir: Option<&str>) -> String {
+    match dir {
+        Some("debug") => "[profile.dev] or [profile.test]".into(),
+        Some("release") => "[profile.release] or [profile.bench]".into(),
+        Some(custom) => format!("[profile.{custom}]"),
+        None => "the profile that built it ([profile.test] under `cargo test`, \
+                 [profile.bench] under `cargo test --release`)"
+            .into(),
+    }
+}
+
+/// std's frames that raise a panic: `panic_fmt`, the handler, the hook's
+/// caller, and the cold `expect_failed`/`unwrap_failed` of `Option` and
+/// `Result`.
+fn panic_machinery(f: &Frame) -> bool {
+    let n = f.function.trim_start_matches('<');
+    n.starts_with("core::panicking::")
+        || n.starts_with("std::panicking::")
+        || n.contains("rust_begin_unwind")
+        || n.contains("__rust_end_short_backtrace")
+        || (n.starts_with("core::") && n.ends_with("_failed"))
+}
+
+/// A frame with a function name, not a bare address.
+fn named(f: &Frame) -> bool {
+    !f.function.is_empty() && !f.function.starts_with("0x")
+}
+
+/// The frame the prompt opens at: the deepest of the user's own code;
+/// failing that, the first outside std and autopsy that has a name (a bare
+/// address tells nothing); failing that (optimised code inlined into
+/// std's, no debug info), the first named one below the panic's own
+/// frames; the first named one; the top.
+pub(super) fn opening_frame(frames: &[Frame]) -> usize {
+    let below_panic = frames
+        .iter()
+        .position(panic_machinery)
+        .and_then(|start| (start..frames.len()).find(|&i| !panic_machinery(&frames[i])))
+        .unwrap_or(frames.len());
+    frames
+        .iter()
+        .position(|f| f.kind == FrameKind::User)
+        .or_else(|| {
+            frames
+                .iter()
+                .position(|f| !matches!(f.kind, FrameKind::Std | FrameKind::Autopsy) && named(f))
+        })
+        .or_else(|| {
+            (below_panic..frames.len())
+                .find(|&i| frames[i].kind != FrameKind::Autopsy && named(&frames[i]))
+        })
+        .or_else(|| {
+            frames
+                .iter()
+                .position(|f| f.kind != FrameKind::Autopsy && named(f))
+        })
+        .unwrap_or(0)
+}
+
+/// The stop's `file:line[:col]` split into its file.
+fn stop_file(location: &str) -> &str {
+    let mut s = location;
+    for _ in 0..2 {
+        if let Some((head, tail)) = s.rsplit_once(':') {
+            if tail.chars().all(|c| c.is_ascii_digit()) {
+                s = head;
+            }
+        }
+    }
+    s
+}
+
+/// Where cargo ran the compiler (the workspace root), which paths are shown
+/// relative to, as `file!()` and panic messages show them: found by
+/// matching such a path (the stop's; else a test's, when the stop is in
+/// std's code) against the frames' absolute paths.
+pub(super) fn source_root(frames: &[Frame], stop_location: &str) -> Option<String> {
+    let test_files: std::collections::BTreeSet<&str> = inventory::iter::<crate::__private::Test>
+        .into_iter()
+        .map(|t| t.file)
+        .collect();
+    std::iter::once(stop_file(stop_location))
+        .chain(test_files)
+        .filter(|rel| !rel.is_empty() && !rel.starts_with('/'))
+        .find_map(|rel| {
+            frames
+                .iter()
+                .filter_map(|f| f.file.as_deref())
+                .find_map(|abs| {
+                    let head = abs.strip_suffix(rel)?;
+                    head.ends_with('/').then(|| head.to_string())
+                })
+        })
+}
+
+/// Which frames `bt full` folds: autopsy's own (the harness around the
+/// test, the panic hook and the stack capture above it, `backtrace`'s
+/// included), unless selected.
+pub(super) fn folded(frames: &[Frame], selected: usize) -> Vec<bool> {
+    let own = |f: &Frame| f.kind == FrameKind::Autopsy;
+    let capture = |f: &Frame| own(f) || f.function.starts_with("backtrace::");
+    let top = frames.iter().take_while(|f| capture(f)).count();
+    (0..frames.len())
+        .map(|i| (i < top || own(&frames[i])) && i != selected)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_by_output_directory() {
+        assert_eq!(
+            profiles_of(Some("debug")),
+            "[profile.dev] or [profile.test]"
+        );
+        assert_eq!(
+            profiles_of(Some("release")),
+            "[profile.release] or [profile.bench]"
+        );
+        assert_eq!(profiles_of(Some("ci")), "[profile.ci]");
+    }
+
+    #[test]
+    fn stop_files() {
+        assert_eq!(stop_file("tests/a.rs:3:9"), "tests/a.rs");
+        assert_eq!(stop_file("tests/a.rs:3"), "tests/a.rs");
+        assert_eq!(stop_file("<unknown>"), "<unknown>");
+    }
+}
