@@ -203,3 +203,9 @@ fn main() {
     }
     assert_eq!(FIRSTS.load(Ordering::Relaxed), 1);
 }
+
+// What `autopsy::main!()` defines beside `main`: this file is compiled as a
+// `harness = false` target with a `main` of its own.
+#[doc(hidden)]
+pub struct __AutopsyMain;
+impl autopsy::__private::HasMain for __AutopsyMain {}
