@@ -35,6 +35,11 @@ struct Session {
 }
 
 fn session(opt: u8, test: &str, names: &[&str], extra: &[&str]) -> Session {
+    session_after(opt, test, &[], names, extra)
+}
+
+/// [`session`], with `pre` commands (`up`) before the first `p`.
+fn session_after(opt: u8, test: &str, pre: &[&str], names: &[&str], extra: &[&str]) -> Session {
     let f = fixture(opt);
     let truth_path = f.dir.join(format!("truth-{test}.txt"));
     let _ = std::fs::remove_file(&truth_path);
@@ -50,7 +55,7 @@ fn session(opt: u8, test: &str, names: &[&str], extra: &[&str]) -> Session {
     assert!(!killed, "the run hung:\n{}\n{}", run.stdout, run.stderr);
     let truth = read_truth(&truth_path);
     let _ = std::fs::remove_file(&truth_path);
-    let mut cmds: Vec<String> = Vec::new();
+    let mut cmds: Vec<String> = pre.iter().map(|c| c.to_string()).collect();
     let mut all: Vec<String> = truth.iter().map(|t| t.0.clone()).collect();
     all.extend(names.iter().map(|n| n.to_string()));
     for n in &all {
@@ -284,4 +289,15 @@ fn types_without_a_known_debug_are_marked() {
     let got = s.answer("p regex");
     assert!(got.starts_with("<fields> Regex { "), "{got}");
     assert_ne!(got, s.truth[0].1);
+}
+
+#[test]
+fn locals_in_registers_of_a_caller_frame_o1() {
+    // At opt-level 1 the test's locals live in callee-saved registers
+    // across the call that fails; `up` there and print them.
+    for opt in [0, 1] {
+        let s = session_after(opt, "registers", &["up"], &[], &[]);
+        let (exact, total) = s.assert_exact(false);
+        assert_eq!(exact, total);
+    }
 }

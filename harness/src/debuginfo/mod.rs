@@ -47,6 +47,7 @@ mod eval;
 mod grid;
 mod mem;
 mod place;
+mod regs;
 mod render;
 #[path = "stdtypes/mod.rs"]
 mod stdtypes;
@@ -80,6 +81,8 @@ pub struct RawFrame {
 /// Unwinds the current stack (no symbolisation), innermost first.
 #[inline(never)]
 pub fn capture_stack() -> Vec<RawFrame> {
+    // The frames' callee-saved registers, for locals kept in registers.
+    regs::capture();
     let mut out = Vec::with_capacity(64);
     backtrace::trace(|f| {
         out.push(RawFrame {
