@@ -48,6 +48,8 @@ pub(super) struct Cu {
     index: OnceLock<CuIndex>,
     lines: OnceLock<Lines>,
     pub types: Mutex<HashMap<usize, Arc<Type>>>,
+    /// Struct types looked up by qualified name (rare; see `find_type`).
+    pub named: Mutex<HashMap<String, Option<usize>>>,
 }
 
 #[derive(Default)]
@@ -186,6 +188,7 @@ impl Binary {
             index: OnceLock::new(),
             lines: OnceLock::new(),
             types: Mutex::new(HashMap::new()),
+            named: Mutex::new(HashMap::new()),
         });
         self.units.lock().ok()?.insert(off, cu.clone());
         Some(cu)

@@ -139,6 +139,34 @@ impl Binary {
         Some(t)
     }
 
+    /// A struct type of the unit by qualified name (`alloc::string::String`),
+    /// for a trait object whose concrete type has no vtable variable. One
+    /// pass over the unit's entries, once per name.
+    pub fn find_type(&self, cu_off: usize, qual: &str) -> Option<TypeRef> {
+        let cu = self.cu(cu_off)?;
+        if let Some(found) = cu.named.lock().ok()?.get(qual) {
+            return found.map(|die| TypeRef { cu: cu_off, die });
+        }
+        let (ns, name) = qual.rsplit_once("::")?;
+        let mut found = None;
+        let mut entries = cu.unit.entries();
+        while let Ok(Some(e)) = entries.next_dfs() {
+            if e.tag() != dw::DW_TAG_structure_type || e.attr_value(dw::DW_AT_declaration).is_some()
+            {
+                continue;
+            }
+            let n = e
+                .attr_value(dw::DW_AT_name)
+                .and_then(|v| self.attr_str(&cu, v));
+            if n.as_deref() == Some(name) && self.namespace_of(&cu, e.offset().0) == Some(ns) {
+                found = Some(e.offset().0);
+                break;
+            }
+        }
+        cu.named.lock().ok()?.insert(qual.to_string(), found);
+        found.map(|die| TypeRef { cu: cu_off, die })
+    }
+
     fn parse_type(&self, cu: &Arc<Cu>, die: usize, hops: u32) -> Option<Type> {
         let e = self.entry(cu, die)?;
         let name = e
