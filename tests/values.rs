@@ -200,13 +200,20 @@ fn zero_sized_values_need_no_memory_o1() {
 
 #[test]
 fn sizes_print_in_full_and_say_what_is_left_out() {
-    let s = exact_with(0, "sizes", &["huge", "cyclic"]);
+    let s = exact_with(0, "sizes", &["huge", "huge_text", "cyclic"]);
     // Past the limits: how much was left out, and cycles stopped.
     let huge = s.answer("p huge");
     assert!(
         huge.ends_with(", .. 50000 more]"),
         "{}",
         &huge[huge.len().saturating_sub(100)..]
+    );
+    let text = s.answer("p huge_text");
+    assert_eq!(text.len(), (1 << 20) + 2 + r#".. (10 more bytes)"#.len());
+    assert!(
+        text.ends_with(r#"xx".. (10 more bytes)"#),
+        "{}",
+        &text[text.len() - 40..]
     );
     let cyclic = s.answer("p cyclic");
     assert!(
@@ -299,5 +306,17 @@ fn locals_in_registers_of_a_caller_frame_o1() {
         let s = session_after(opt, "registers", &["up"], &[], &[]);
         let (exact, total) = s.assert_exact(false);
         assert_eq!(exact, total);
+    }
+}
+
+#[test]
+fn release_code_never_shows_a_wrong_value_o3() {
+    // opt-level 3: whatever the prompt can still read is exact; the rest
+    // says it is optimized out.
+    for test in ["wrong_data", "std_debug", "zero_sized", "registers"] {
+        let pre: &[&str] = if test == "registers" { &["up"] } else { &[] };
+        let s = session_after(3, test, pre, &[], &[]);
+        let (exact, total) = s.assert_exact(true);
+        eprintln!("{test} at opt-level 3: {exact} of {total} exact");
     }
 }
