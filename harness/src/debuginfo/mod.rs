@@ -51,6 +51,7 @@ mod regs;
 mod render;
 #[path = "stdtypes/mod.rs"]
 mod stdtypes;
+mod symbols;
 mod types;
 mod value;
 mod vars;

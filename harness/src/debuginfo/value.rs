@@ -97,6 +97,12 @@ impl Value {
         s
     }
 
+    /// `{:?}` cut after `max` characters, saying how many were left out
+    /// (`locals`, `--showlocals`: one line per variable; `p` prints all).
+    pub fn debug_abbreviated(&self, max: usize) -> String {
+        abbreviate(self.debug(), max)
+    }
+
     /// The value as `{:#?}` prints it.
     pub fn debug_pretty(&self) -> String {
         let mut s = String::new();
@@ -245,6 +251,16 @@ impl Node {
     }
 }
 
+/// `s` cut after `max` characters: `..[N more chars]` marks the cut.
+fn abbreviate(s: String, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s;
+    }
+    let cut: String = s.chars().take(max).collect();
+    format!("{cut}..[{} more chars]", n - max)
+}
+
 fn seq(out: &mut String, open: char, close: char, items: &[Node], more: More) {
     out.push(open);
     for (i, v) in items.iter().enumerate() {
@@ -388,6 +404,12 @@ mod tests {
         };
         assert_eq!(v.debug(), format!("{real:?}"));
         assert_eq!(v.debug_pretty(), format!("{real:#?}"));
+    }
+
+    #[test]
+    fn abbreviates_long_values() {
+        assert_eq!(abbreviate("[1, 2, 3]".into(), 20), "[1, 2, 3]");
+        assert_eq!(abbreviate("[1, 2, 3]".into(), 4), "[1, ..[5 more chars]");
     }
 
     #[test]

@@ -8,6 +8,9 @@ use super::source::{simple_name, Sources};
 use crate::debuginfo::{DebugInfo, Frame, FrameKind};
 use crate::styles::Styles;
 
+/// Longest value `locals` prints (characters); `p` prints values in full.
+const LOCALS_WIDTH: usize = 4096;
+
 /// Why the thread stopped.
 #[derive(Debug, Clone)]
 pub(crate) enum Stop {
@@ -922,7 +925,8 @@ impl Session {
         }
     }
 
-    /// `locals` and `args`: one `name = value` per line.
+    /// `locals` and `args`: one `name = value` per line, each value cut at
+    /// [`LOCALS_WIDTH`] characters (`p` prints one in full).
     pub fn locals(&mut self, args_only: bool, out: &mut String) {
         let Some((info, frame)) = self.locals_available(out) else {
             return;
@@ -945,7 +949,7 @@ impl Session {
                         out,
                         "{} = {}",
                         Styles::paint(self.styles.name, &v.name),
-                        v.value.debug()
+                        v.value.debug_abbreviated(LOCALS_WIDTH)
                     );
                 }
             }
