@@ -407,6 +407,29 @@ mod tests {
     }
 
     #[test]
+    fn pointers_ranges_and_cut_lists_render_like_std() {
+        let x = 5u8;
+        let p: *const u8 = &x;
+        let v = |node| Value {
+            type_name: String::new(),
+            node,
+        };
+        let ptr = v(Node::Ptr(p as u64));
+        assert_eq!(ptr.debug(), format!("{p:?}"));
+        assert_eq!(ptr.debug_pretty(), format!("{p:#?}"));
+        let r = 3..7;
+        let range = v(Node::Concat(vec![a("3"), a(".."), a("7")]));
+        assert_eq!(range.debug(), format!("{r:?}"));
+        assert_eq!(range.debug_pretty(), format!("{r:#?}"));
+        let cut = v(Node::List {
+            items: vec![a("1")],
+            more: More::Left(9),
+        });
+        assert_eq!(cut.debug(), "[1, .. 9 more]");
+        assert_eq!(cut.debug_pretty(), "[\n    1,\n    .. 9 more\n]");
+    }
+
+    #[test]
     fn abbreviates_long_values() {
         assert_eq!(abbreviate("[1, 2, 3]".into(), 20), "[1, 2, 3]");
         assert_eq!(abbreviate("[1, 2, 3]".into(), 4), "[1, ..[5 more chars]");
