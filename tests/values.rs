@@ -285,7 +285,7 @@ fn invalid_values_are_shown_as_invalid() {
 }
 
 #[test]
-fn types_without_a_known_debug_are_marked() {
+fn types_whose_debug_is_not_known_are_marked() {
     let s = session(0, "fallback", &[], &[]);
     // The user's own derived Debug is exact; regex's hand-written one is
     // not known (until it can be called): its fields, marked.
@@ -296,6 +296,10 @@ fn types_without_a_known_debug_are_marked() {
     let got = s.answer("p regex");
     assert!(got.starts_with("<fields> Regex { "), "{got}");
     assert_ne!(got, s.truth[0].1);
+    // The user's own hand-written Debug is not its fields either.
+    assert_eq!(s.truth[2].1, "Secret(****)");
+    assert_eq!(s.answer("p secret"), r#"<fields> Secret("hunter2")"#);
+    assert_eq!(s.answer("p derived_around_secret"), s.truth[3].1);
 }
 
 #[test]

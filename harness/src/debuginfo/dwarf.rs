@@ -387,6 +387,12 @@ impl Binary {
         })
     }
 
+    /// The link-time address of the first function whose symbol name
+    /// contains `needle`.
+    pub fn function_named_like(&self, needle: &str) -> Option<u64> {
+        self.symbols().address_of_containing(needle.as_bytes())
+    }
+
     /// Name of the function symbol containing the link-time `addr` (used
     /// for frames without DWARF).
     pub fn symbol(&self, addr: u64) -> Option<&'static str> {

@@ -91,6 +91,34 @@ impl Symbols {
         }
     }
 
+    /// The address of the first function symbol whose name contains
+    /// `needle` (ELF64 tables only; one `memmem` over the string table).
+    pub(super) fn address_of_containing(&self, needle: &[u8]) -> Option<u64> {
+        let SymbolNames::Raw { syms, strs } = &self.names else {
+            return None;
+        };
+        // SAFETY: both ranges are valid for their lengths; memmem only reads.
+        let hit = unsafe {
+            libc::memmem(
+                strs.as_ptr().cast(),
+                strs.len(),
+                needle.as_ptr().cast(),
+                needle.len(),
+            )
+        };
+        if hit.is_null() {
+            return None;
+        }
+        let at = hit as usize - strs.as_ptr() as usize;
+        let start = strs[..at]
+            .iter()
+            .rposition(|&b| b == 0)
+            .map_or(0, |i| i + 1) as u64;
+        (0..syms.len() / 3)
+            .find(|&i| syms[3 * i] & 0xffff_ffff == start && syms[3 * i + 1] != 0)
+            .map(|i| syms[3 * i + 1])
+    }
+
     pub(super) fn at(&self, addr: u64) -> Option<&'static str> {
         let i = self.grid.innermost(addr)?;
         match &self.names {
