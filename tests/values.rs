@@ -324,3 +324,48 @@ fn release_code_never_shows_a_wrong_value_o3() {
         eprintln!("{test} at opt-level 3: {exact} of {total} exact");
     }
 }
+
+#[test]
+fn expressions_read_std_types_through_the_same_providers() {
+    let s = session(
+        0,
+        "std_debug",
+        &[],
+        &[
+            "p deque[0]",
+            "p deque[3]",
+            "p deque[4]",
+            "p list[2]",
+            "p guard_of_locked[1]",
+            "p cell_ref",
+            "p *pinned",
+            "p sock4",
+        ],
+    );
+    for (cmd, want) in [
+        ("p deque[0]", "2"),
+        ("p deque[3]", "5"),
+        ("p deque[4]", "*** index 4 out of range for VecDeque of length 4"),
+        ("p list[2]", "\"c\""),
+        ("p guard_of_locked[1]", "2"),
+        ("p cell_ref", "10"),
+        ("p *pinned", "41"),
+        ("p sock4", "127.0.0.1:8080"),
+    ] {
+        assert_eq!(s.answer(cmd), want, "{cmd}");
+    }
+    let s = session(
+        0,
+        "wrong_data",
+        &[],
+        &["p rc_u16[2]", "p nested[1]", "p arc_dyn.name", "p *rc_dyn"],
+    );
+    for (cmd, want) in [
+        ("p rc_u16[2]", "9"),
+        ("p nested[1]", "\"yz\""),
+        ("p arc_dyn.name", "\"rex\""),
+        ("p *rc_dyn", "Dog { name: \"fido\", age: 5 }"),
+    ] {
+        assert_eq!(s.answer(cmd), want, "{cmd}");
+    }
+}
