@@ -118,7 +118,8 @@ impl Ctx<'_> {
             };
             items.push(self.render(&et, depth + 1));
             if self.bytes_left == 0 {
-                return Ok((items.clone(), More::left(total - items.len() as u64)));
+                let left = total - items.len() as u64;
+                return Ok((items, More::left(left)));
             }
         }
         Ok((items, More::left(left)))
@@ -374,7 +375,10 @@ pub(super) fn is_foreign(qual: &str) -> bool {
     let Some((krate, _)) = qual.split_once("::") else {
         return false;
     };
-    if matches!(krate, "std" | "core" | "alloc") || krate.starts_with('{') {
+    if matches!(krate, "std" | "core" | "alloc")
+        || super::STD_CRATES.contains(&krate)
+        || krate.starts_with('{')
+    {
         return false;
     }
     super::is_user_crate(krate).is_some_and(|user| !user)
