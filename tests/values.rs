@@ -345,7 +345,10 @@ fn expressions_read_std_types_through_the_same_providers() {
     for (cmd, want) in [
         ("p deque[0]", "2"),
         ("p deque[3]", "5"),
-        ("p deque[4]", "*** index 4 out of range for VecDeque of length 4"),
+        (
+            "p deque[4]",
+            "*** index 4 out of range for VecDeque of length 4",
+        ),
         ("p list[2]", "\"c\""),
         ("p guard_of_locked[1]", "2"),
         ("p cell_ref", "10"),

@@ -40,6 +40,11 @@ pub(super) static PROVIDERS: &[Provider] = &[
         shape: read_guard,
     },
     Provider {
+        types: &["std::sync::lazy_lock::LazyLock"],
+        rustc: "1.80..=1.95 (futex Once: COMPLETE = 0)",
+        shape: lazy_lock,
+    },
+    Provider {
         types: &["std::sync::once_lock::OnceLock"],
         rustc: "1.70..=1.95 (futex Once: COMPLETE = 0)",
         shape: once_lock,
@@ -161,6 +166,21 @@ fn read_guard(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
         Some(v) => Ok(Shape::Inner(v)),
         None => Err(unsupported(&t.ty)),
     }
+}
+
+/// `LazyLock(value)` once forced, `LazyLock(<uninit>)` before: the value
+/// is at the start of `data: UnsafeCell<Data<T, F>>` once `once` is
+/// complete.
+fn lazy_lock(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
+    let state = ctx.scalar_at(t, &["once", "inner", "state_and_queued"])?;
+    let part = if state & 3 == 0 {
+        let cell = ctx.field(t, "data").ok_or_else(|| unsupported(&t.ty))?;
+        let (r, _) = ctx.param(t, "T").ok_or_else(|| unsupported(&t.ty))?;
+        Part::Value(ctx.typed(r, cell.place).ok_or_else(|| unsupported(&t.ty))?)
+    } else {
+        Part::Atom("<uninit>".into())
+    };
+    Ok(Shape::Tuple("LazyLock".into(), vec![part]))
 }
 
 /// `OnceLock(value)` or `OnceLock(<uninit>)`: the value is there once the
