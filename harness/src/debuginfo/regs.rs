@@ -94,3 +94,23 @@ pub(super) fn of_frame(ip: u64, cfa: u64) -> Option<(Regs, Option<Regs>)> {
     }
     None
 }
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registers_are_kept_for_the_frames_backtrace_sees() {
+        let raw = super::super::capture_stack();
+        // The frames both unwinders saw (all but each one's own innermost).
+        let found = raw
+            .iter()
+            .filter(|f| of_frame(f.ip as u64, f.cfa as u64).is_some())
+            .count();
+        assert!(found + 3 >= raw.len(), "{found} of {}", raw.len());
+        let f = raw[raw.len() / 2];
+        let (regs, caller) = of_frame(f.ip as u64, f.cfa as u64).unwrap();
+        assert!(CALLEE_SAVED.iter().all(|&r| regs[r as usize].is_some()));
+        assert!(regs[0].is_none() && caller.is_some());
+    }
+}
