@@ -238,8 +238,18 @@ fn invalid_values_are_shown_as_invalid() {
             "bad_char",
             "bad_color",
             "bad_shape",
+            "vec_misaligned",
         ];
         let s = session(opt, "invalid", &names, &[]);
+        let skewed = s.answer("p vec_misaligned");
+        let re = regex::Regex::new(
+            r"^<invalid: moved-from or uninitialised Vec \(data pointer 0x[0-9a-f]*[13579bdf] for 4-aligned elements\)>$",
+        )
+        .unwrap();
+        assert!(
+            re.is_match(skewed) || (opt > 0 && is_unavailable(skewed)),
+            "{skewed}"
+        );
         s.assert_exact(opt > 0);
         let expect = [
             (

@@ -20,6 +20,8 @@ pub(super) struct Type {
     /// Fully qualified name (e.g. `alloc::vec::Vec<i32, alloc::alloc::Global>`).
     pub qual: String,
     pub size: u64,
+    /// `DW_AT_alignment` when given (structs, enums); 0 when not.
+    pub align: u64,
     pub kind: Kind,
 }
 
@@ -93,6 +95,21 @@ impl Type {
             .find(|p| p.0 == name)
             .or(s.params.first())
             .map(|p| p.1)
+    }
+
+    /// The alignment a value of this type has for sure: `DW_AT_alignment`,
+    /// else a primitive's or pointer's size (at most 8, the least any
+    /// x86_64 or aarch64 ABI gives them); 1 when unknown.
+    pub fn align(&self) -> u64 {
+        if self.align > 0 {
+            return self.align;
+        }
+        match self.kind {
+            Kind::Base(_) | Kind::Pointer(_) | Kind::CEnum(_) if self.size.is_power_of_two() => {
+                self.size.min(8)
+            }
+            _ => 1,
+        }
     }
 
     /// The qualified name without generic arguments (`alloc::vec::Vec`).
@@ -265,10 +282,12 @@ impl Binary {
                 } else {
                     size
                 };
+                let align = target.and_then(|t| self.ty(t)).map_or(0, |t| t.align());
                 return Some(Type {
                     qual: name.clone(),
                     name,
                     size,
+                    align,
                     kind: Kind::Array {
                         elem: target,
                         count,
@@ -310,10 +329,15 @@ impl Binary {
             Kind::Struct(_) | Kind::CEnum(_) => qualify(&name),
             _ => name.clone(),
         };
+        let align = e
+            .attr_value(dw::DW_AT_alignment)
+            .and_then(udata)
+            .unwrap_or(0);
         Some(Type {
             name,
             qual,
             size,
+            align,
             kind,
         })
     }

@@ -50,8 +50,14 @@ pub(super) static PROVIDERS: &[Provider] = &[
 ];
 
 /// A `Vec`'s data pointer and length, after its invariants: `len <= cap`
-/// (for sized elements) and data that can be read.
-fn raw_vec(ctx: &mut Ctx, v: &Typed, elem_size: u64, what: &str) -> Result<(u64, u64), Node> {
+/// (for sized elements), a pointer aligned for the elements, and data that
+/// can be read.
+fn raw_vec(
+    ctx: &mut Ctx,
+    v: &Typed,
+    (elem_size, align): (u64, u64),
+    what: &str,
+) -> Result<(u64, u64), Node> {
     let len = ctx.scalar_at(v, &["len"])?;
     let ptr = ctx.scalar(
         &ctx.any_path(v, &[&["buf", "inner", "ptr"], &["buf", "ptr"]])
@@ -66,6 +72,15 @@ fn raw_vec(ctx: &mut Ctx, v: &Typed, elem_size: u64, what: &str) -> Result<(u64,
         if elem_size > 0 && len > cap {
             return Err(invalid(what, format!("length {len} > capacity {cap}")));
         }
+        if elem_size > 0 && cap.saturating_mul(elem_size) > isize::MAX as u64 {
+            return Err(invalid(what, format!("capacity {cap}")));
+        }
+    }
+    if ptr.0 == 0 || (align > 1 && ptr.0 % align != 0) {
+        return Err(invalid(
+            what,
+            format!("data pointer {:#x} for {align}-aligned elements", ptr.0),
+        ));
     }
     check_data(ctx, ptr.0, len.saturating_mul(elem_size), what)?;
     Ok((ptr.0, len))
@@ -88,13 +103,13 @@ fn check_data(ctx: &mut Ctx, ptr: u64, bytes: u64, what: &str) -> Result<(), Nod
 
 fn vec(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
     let elem = ctx.param(t, "T").ok_or_else(|| unsupported(&t.ty))?;
-    let (ptr, len) = raw_vec(ctx, t, elem.1.size, "Vec")?;
+    let (ptr, len) = raw_vec(ctx, t, (elem.1.size, elem.1.align()), "Vec")?;
     Ok(Shape::Slice { elem, ptr, len })
 }
 
 fn string(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
     let v = ctx.field(t, "vec").ok_or_else(|| unsupported(&t.ty))?;
-    let (ptr, len) = raw_vec(ctx, &v, 1, "String")?;
+    let (ptr, len) = raw_vec(ctx, &v, (1, 1), "String")?;
     Ok(Shape::Text {
         ptr,
         len,
@@ -117,7 +132,7 @@ fn os_string(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
     } else {
         "OsString"
     };
-    let (ptr, len) = raw_vec(ctx, &v, 1, what)?;
+    let (ptr, len) = raw_vec(ctx, &v, (1, 1), what)?;
     Ok(Shape::Text {
         ptr,
         len,
