@@ -229,6 +229,10 @@ fn sizes_o1() {
 
 #[test]
 fn invalid_values_are_shown_as_invalid() {
+    let re = regex::Regex::new(
+        r"^<invalid: moved-from or uninitialised Vec \(data pointer 0x[0-9a-f]*[13579bdf] for 4-aligned elements\)>$",
+    )
+    .unwrap();
     for opt in [0, 1] {
         let names = [
             "vec_len_over_cap",
@@ -242,10 +246,6 @@ fn invalid_values_are_shown_as_invalid() {
         ];
         let s = session(opt, "invalid", &names, &[]);
         let skewed = s.answer("p vec_misaligned");
-        let re = regex::Regex::new(
-            r"^<invalid: moved-from or uninitialised Vec \(data pointer 0x[0-9a-f]*[13579bdf] for 4-aligned elements\)>$",
-        )
-        .unwrap();
         assert!(
             re.is_match(skewed) || (opt > 0 && is_unavailable(skewed)),
             "{skewed}"
