@@ -169,14 +169,12 @@ pub(super) fn fat(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
     let len = ctx.scalar_at(t, &["length"])?;
     let dp = ctx.field(t, "data_ptr").ok_or_else(|| unsupported(ty))?;
     let (ptr, target) = ctx.scalar(&dp)?;
-    let os = ty.name.ends_with("Path") || ty.name.ends_with("OsStr");
-    let is_str = os || ty.name.ends_with("str") || ty.name.contains("<str");
-    if is_str {
+    if let Some(kind) = text_kind(&ty.name) {
         check_data(ctx, ptr, len, "str")?;
         return Ok(Shape::Text {
             ptr,
             len,
-            kind: if os { Text::OsStr } else { Text::Str },
+            kind,
             what: "str",
         });
     }
@@ -185,6 +183,21 @@ pub(super) fn fat(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
         .ok_or_else(|| unsupported(ty))?;
     check_data(ctx, ptr, len.saturating_mul(elem.1.size), "slice")?;
     Ok(Shape::Slice { elem, ptr, len })
+}
+
+/// Whether a pointer to unsized data (`&str`, `Box<Path>`, `Rc<OsStr>`,
+/// named by rustc) points at text, and which.
+pub(super) fn text_kind(name: &str) -> Option<Text> {
+    let os = ["Path", "OsStr"].iter().any(|t| {
+        name.ends_with(&format!("::{t}"))
+            || name.contains(&format!("::{t},"))
+            || name.contains(&format!("::{t}>"))
+    });
+    if os {
+        return Some(Text::OsStr);
+    }
+    let s = name == "&str" || name == "&mut str" || name.contains("<str") || name.ends_with(" str");
+    s.then_some(Text::Str)
 }
 
 /// VecDeque: element `i` at `(head + i) % cap`.
@@ -323,4 +336,40 @@ fn linked_list(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
         places,
         left: len - n,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_text_pointers_by_name() {
+        for (name, want) in [
+            ("&str", Some(Text::Str)),
+            ("&mut str", Some(Text::Str)),
+            (
+                "alloc::boxed::Box<str, alloc::alloc::Global>",
+                Some(Text::Str),
+            ),
+            ("alloc::rc::Rc<str, alloc::alloc::Global>", Some(Text::Str)),
+            ("&std::path::Path", Some(Text::OsStr)),
+            (
+                "alloc::boxed::Box<std::path::Path, alloc::alloc::Global>",
+                Some(Text::OsStr),
+            ),
+            (
+                "alloc::sync::Arc<std::ffi::os_str::OsStr, alloc::alloc::Global>",
+                Some(Text::OsStr),
+            ),
+            ("&[u8]", None),
+            ("&[&str]", None),
+            (
+                "alloc::boxed::Box<[alloc::string::String], alloc::alloc::Global>",
+                None,
+            ),
+            ("&my::PathLike", None),
+        ] {
+            assert!(text_kind(name) == want, "{name}");
+        }
+    }
 }
