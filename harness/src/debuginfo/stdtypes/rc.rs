@@ -3,7 +3,7 @@
 //! unsized `T` the pointer is fat: `(data_ptr, length)` for `str`/`[T]`,
 //! `(pointer, vtable)` for `dyn Trait`.
 
-use super::{Provider, Shape, Text};
+use super::{Provider, Shape};
 use crate::debuginfo::dyns;
 use crate::debuginfo::place::{unsupported, Ctx, Place, Typed};
 use crate::debuginfo::types::Kind;
