@@ -17,9 +17,23 @@ const LIMIT: u64 = 180;
 /// The fixture, its own crate built at `opt` (its dependencies at 0).
 fn fixture(opt: u8) -> Fixture {
     let name = format!("values_o{opt}");
-    let extra = format!(
-        "\n[dev-dependencies.regex]\nversion = \"1\"\n\n[profile.dev.package.{name}]\nopt-level = {opt}\n"
-    );
+    let mut extra = String::new();
+    for (krate, version) in [
+        ("regex", "1"),
+        ("smallvec", "1"),
+        ("indexmap", "2"),
+        ("uuid", "1"),
+        ("bytes", "1"),
+        ("serde_json", "1"),
+        ("chrono", "0.4"),
+    ] {
+        extra.push_str(&format!(
+            "\n[dev-dependencies.{krate}]\nversion = \"{version}\"\n"
+        ));
+    }
+    extra.push_str(&format!(
+        "\n[profile.dev.package.{name}]\nopt-level = {opt}\n"
+    ));
     Fixture::with_source(&name, "values", &extra)
 }
 
@@ -380,5 +394,23 @@ fn expressions_read_std_types_through_the_same_providers() {
         ("p *rc_dyn", "Dog { name: \"fido\", age: 5 }"),
     ] {
         assert_eq!(s.answer(cmd), want, "{cmd}");
+    }
+}
+
+#[test]
+fn crates_types_are_their_fields_marked_never_passed_off_as_debug() {
+    // Until their own Debug can be called, a dependency's types print their
+    // fields, marked; never as if that were their Debug, never garbage.
+    let s = session(0, "crates", &[], &[]);
+    assert_eq!(s.truth.len(), 6);
+    for (name, debug, _) in &s.truth {
+        for cmd in [format!("p {name}"), format!("pp {name}")] {
+            let got = s.answer(&cmd);
+            assert!(got == debug || got.starts_with("<fields> "), "{cmd}: {got}");
+            assert!(
+                !got.contains("<unsupported") && !got.contains("<invalid"),
+                "{cmd}: {got}"
+            );
+        }
     }
 }
