@@ -10,9 +10,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use gimli::{constants as dw, AttributeValue};
-use object::{Object, ObjectSection, ObjectSymbol};
+use object::{Object, ObjectSection};
 
 use super::grid::RangeGrid;
+use super::symbols::Symbols;
 use super::types::{Type, TypeRef};
 
 pub(super) type R = gimli::EndianSlice<'static, gimli::RunTimeEndian>;
@@ -48,6 +49,8 @@ pub(super) struct Cu {
     index: OnceLock<CuIndex>,
     lines: OnceLock<Lines>,
     pub types: Mutex<HashMap<usize, Arc<Type>>>,
+    /// Struct types looked up by qualified name (rare; see `find_type`).
+    pub named: Mutex<HashMap<String, Option<usize>>>,
 }
 
 #[derive(Default)]
@@ -186,6 +189,7 @@ impl Binary {
             index: OnceLock::new(),
             lines: OnceLock::new(),
             types: Mutex::new(HashMap::new()),
+            named: Mutex::new(HashMap::new()),
         });
         self.units.lock().ok()?.insert(off, cu.clone());
         Some(cu)
@@ -386,6 +390,12 @@ impl Binary {
     /// The parsed object file (for lookups by symbol name).
     pub fn object(&self) -> &object::File<'static, &'static [u8]> {
         &self.obj
+    }
+
+    /// The link-time address of the first function whose symbol name
+    /// contains `needle`.
+    pub fn function_named_like(&self, needle: &str) -> Option<u64> {
+        self.symbols().address_of_containing(needle.as_bytes())
     }
 
     /// Name of the function symbol containing the link-time `addr` (used
@@ -793,105 +803,5 @@ pub(super) fn demangle(s: &str) -> String {
     match rustc_demangle::try_demangle(s) {
         Ok(d) => format!("{d:#}"),
         Err(_) => s.to_string(),
-    }
-}
-
-/// The executable's function symbols, by address.
-pub(super) struct Symbols {
-    /// Value: index into the symbol table (or into `names`).
-    grid: RangeGrid,
-    names: SymbolNames,
-}
-
-enum SymbolNames {
-    /// ELF64 little-endian: the raw table as words, and its string table.
-    Raw {
-        syms: &'static [u64],
-        strs: &'static [u8],
-    },
-    Listed(Vec<&'static str>),
-}
-
-impl Symbols {
-    /// The common case (64-bit little-endian ELF, the table aligned in the
-    /// mapping): `Elf64_Sym` read as three words, no per-symbol calls.
-    fn elf64_le(
-        obj: &object::File<'static, &'static [u8]>,
-        syms: &'static [u8],
-        strs: &'static [u8],
-    ) -> Option<Symbols> {
-        if !obj.is_64() || !obj.is_little_endian() || obj.format() != object::BinaryFormat::Elf {
-            return None;
-        }
-        // SAFETY: any bytes are valid u64s; `align_to` only yields aligned
-        // whole words.
-        let (head, words, _) = unsafe { syms.align_to::<u64>() };
-        if !head.is_empty() || !syms.len().is_multiple_of(24) {
-            return None;
-        }
-        let n = words.len() / 3;
-        let mut ranges = vec![(0u64, 0u64, 0usize); n];
-        let out: &mut [(u64, u64, usize)] = &mut ranges;
-        let mut m = 0usize;
-        let mut i = 0usize;
-        while i < n {
-            // st_name: u32, st_info: u8, st_other: u8, st_shndx: u16.
-            let (w0, value, size) = (words[3 * i], words[3 * i + 1], words[3 * i + 2]);
-            let ty = (w0 >> 32) & 0xf;
-            let shndx = w0 >> 48;
-            // STT_FUNC or STT_GNU_IFUNC, defined.
-            if (ty == 2 || ty == 10) && shndx != 0 && value != 0 {
-                out[m] = (value, value.saturating_add(size.max(1)), i);
-                m += 1;
-            }
-            i += 1;
-        }
-        ranges.truncate(m);
-        Some(Symbols {
-            grid: RangeGrid::new(&ranges),
-            names: SymbolNames::Raw { syms: words, strs },
-        })
-    }
-
-    /// Any other object file, through `object` (slow at opt-level 0).
-    fn generic(obj: &object::File<'static, &'static [u8]>) -> Symbols {
-        let mut ranges = Vec::new();
-        let mut names = Vec::new();
-        let mut tables = [obj.symbols(), obj.dynamic_symbols()];
-        for it in &mut tables {
-            for s in it {
-                if !s.is_definition() || s.kind() != object::SymbolKind::Text || s.address() == 0 {
-                    continue;
-                }
-                if let Ok(name) = s.name() {
-                    ranges.push((
-                        s.address(),
-                        s.address().saturating_add(s.size().max(1)),
-                        names.len(),
-                    ));
-                    names.push(name);
-                }
-            }
-            if !names.is_empty() {
-                break;
-            }
-        }
-        Symbols {
-            grid: RangeGrid::new(&ranges),
-            names: SymbolNames::Listed(names),
-        }
-    }
-
-    fn at(&self, addr: u64) -> Option<&'static str> {
-        let i = self.grid.innermost(addr)?;
-        match &self.names {
-            SymbolNames::Raw { syms, strs } => {
-                let off = (*syms.get(3 * i)? & 0xffff_ffff) as usize;
-                let tail = strs.get(off..)?;
-                let len = tail.iter().position(|&b| b == 0)?;
-                std::str::from_utf8(&tail[..len]).ok()
-            }
-            SymbolNames::Listed(names) => names.get(i).copied(),
-        }
     }
 }

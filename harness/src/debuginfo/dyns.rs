@@ -35,6 +35,34 @@ pub(super) fn vtable_type(ctx: &Ctx, vt: u64) -> Option<TypeRef> {
     ctx.bin.ty(vty)?.strukt()?.containing
 }
 
+/// Without a vtable variable (a vtable made in std, whose debug info has
+/// none): the type its drop glue (`vtable[0]`) is named after, when that
+/// is `String` or std's `StringError(String)` (`Box<dyn Error>` from a
+/// string), found in the unit of the trait object's type.
+fn by_drop_glue(ctx: &mut Ctx, t: &Typed, vt: u64) -> Option<TypeRef> {
+    let drop = ctx.read_uint(&Place::Mem(vt), 8).ok()?;
+    let sym = ctx.bin.symbol(drop.wrapping_sub(ctx.bin.bias))?;
+    if !drops_a_string(&super::dwarf::demangle(sym)) {
+        return None;
+    }
+    ctx.bin.find_type(t.tref.cu, "alloc::string::String")
+}
+
+/// Whether drop glue named `name` drops a `String` or a `StringError`.
+fn drops_a_string(name: &str) -> bool {
+    // Legacy mangling demangles `drop_in_place<T>`, v0 `drop_in_place::<T>`.
+    let Some(inner) = name
+        .strip_prefix("core::ptr::drop_in_place")
+        .map(|n| n.trim_start_matches("::"))
+        .and_then(|n| n.strip_prefix('<')?.strip_suffix('>'))
+    else {
+        return false;
+    };
+    inner == "alloc::string::String"
+        || (inner.contains("alloc::boxed::Box<dyn core::error::Error")
+            && inner.ends_with(">::from::StringError"))
+}
+
 /// For `&dyn Trait` / `Box<dyn Trait>` (a `{ pointer, vtable }` struct):
 /// the concrete value.
 pub(super) fn dyn_target(ctx: &mut Ctx, t: &Typed) -> Result<Option<Typed>, Node> {
@@ -64,7 +92,7 @@ pub(super) fn dyn_target_after(
         }
         header.div_ceil(align) * align
     };
-    match vtable_type(ctx, vt) {
+    match vtable_type(ctx, vt).or_else(|| by_drop_glue(ctx, t, vt)) {
         Some(c) => Ok(ctx.typed(c, Place::Mem(data.wrapping_add(off)))),
         None => Err(Node::Atom(format!(
             "<unknown concrete type of {} (vtable {vt:#x})>",
@@ -89,6 +117,18 @@ pub(super) fn is_dyn_any_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recognises_string_drop_glue() {
+        assert!(drops_a_string("core::ptr::drop_in_place::<<alloc::boxed::Box<dyn core::error::Error + core::marker::Sync + core::marker::Send> as core::convert::From<alloc::string::String>>::from::StringError>"));
+        assert!(drops_a_string(
+            "core::ptr::drop_in_place<alloc::string::String>"
+        ));
+        assert!(!drops_a_string(
+            "core::ptr::drop_in_place<alloc::vec::Vec<u8>>"
+        ));
+        assert!(!drops_a_string("my::StringError"));
+    }
 
     #[test]
     fn recognises_dyn_any() {

@@ -32,10 +32,11 @@
 //!   that is no scalar value, a discriminant no variant has) is never shown
 //!   as data: `<invalid: moved-from or uninitialised Vec (length 9 >
 //!   capacity 4)>`;
-//! - a type from a dependency (neither std's nor the user's crates), whose
-//!   own `Debug` may be hand-written, prints its fields derive-style marked
-//!   `<fields> ` ([`render::is_foreign`]); std's hand-written `Debug`s are
-//!   reproduced exactly by their providers;
+//! - a type whose own `Debug` may print otherwise prints its fields
+//!   derive-style marked `<fields> `: a dependency's type (neither std's
+//!   nor the user's crates, [`render::is_foreign`]) and a user's type whose
+//!   `Debug` impl in the binary is hand-written ([`handwritten`]); std's
+//!   hand-written `Debug`s are reproduced exactly by their providers;
 //! - zero-sized values (`()`, unit structs, `PhantomData`, `[T; 0]`) print
 //!   without a memory read, even where the compiler kept no place;
 //! - values that cannot be shown say why inline: `<optimized out>`,
@@ -46,11 +47,14 @@ mod dwarf;
 mod dyns;
 mod eval;
 mod grid;
+mod handwritten;
 mod mem;
 mod place;
+mod regs;
 mod render;
 #[path = "stdtypes/mod.rs"]
 mod stdtypes;
+mod symbols;
 mod types;
 mod value;
 mod vars;
@@ -80,6 +84,8 @@ pub struct RawFrame {
 /// Unwinds the current stack (no symbolisation), innermost first.
 #[inline(never)]
 pub fn capture_stack() -> Vec<RawFrame> {
+    // The frames' callee-saved registers, for locals kept in registers.
+    regs::capture();
     let mut out = Vec::with_capacity(64);
     backtrace::trace(|f| {
         out.push(RawFrame {

@@ -3,8 +3,9 @@
 //! std's types are described by their providers ([`super::stdtypes`]) as a
 //! [`Shape`], rendered here; everything else is rendered structurally like
 //! `#[derive(Debug)]` would. A type outside std and the user's crates,
-//! whose `Debug` is not known, is rendered the same way but marked
-//! `<fields> ` (see [`is_foreign`]): its own `Debug` may print otherwise.
+//! whose `Debug` is not known, and a user's type whose `Debug` is
+//! hand-written, are rendered the same way but marked `<fields> ` (see
+//! [`is_foreign`]): their own `Debug` may print otherwise.
 
 use std::sync::Arc;
 
@@ -117,7 +118,8 @@ impl Ctx<'_> {
             };
             items.push(self.render(&et, depth + 1));
             if self.bytes_left == 0 {
-                return Ok((items.clone(), More::left(total - items.len() as u64)));
+                let left = total - items.len() as u64;
+                return Ok((items, More::left(left)));
             }
         }
         Ok((items, More::left(left)))
@@ -154,7 +156,7 @@ impl Ctx<'_> {
                 None => Err(unsupported(&ty)),
             };
         }
-        let mark = if is_foreign(&ty.qual) {
+        let mark = if is_foreign(&ty.qual) || self.user_hand_written(&ty.qual) {
             FIELDS_MARK
         } else {
             ""
@@ -164,6 +166,16 @@ impl Ctx<'_> {
             return Ok(self.plain_struct(&v, format!("{mark}{name}"), depth));
         }
         Ok(self.plain_struct(t, format!("{mark}{short}"), depth))
+    }
+
+    /// Whether a type of the user's crates has a hand-written `Debug`
+    /// (its fields are then not what `{:?}` prints).
+    fn user_hand_written(&self, qual: &str) -> bool {
+        let Some((krate, _)) = qual.split_once("::") else {
+            return false;
+        };
+        super::is_user_crate(krate) == Some(true)
+            && super::handwritten::is_hand_written(self.bin, qual)
     }
 
     /// Renders what a std provider described.
@@ -363,7 +375,10 @@ pub(super) fn is_foreign(qual: &str) -> bool {
     let Some((krate, _)) = qual.split_once("::") else {
         return false;
     };
-    if matches!(krate, "std" | "core" | "alloc") || krate.starts_with('{') {
+    if matches!(krate, "std" | "core" | "alloc")
+        || super::STD_CRATES.contains(&krate)
+        || krate.starts_with('{')
+    {
         return false;
     }
     super::is_user_crate(krate).is_some_and(|user| !user)

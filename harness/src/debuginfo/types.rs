@@ -20,6 +20,8 @@ pub(super) struct Type {
     /// Fully qualified name (e.g. `alloc::vec::Vec<i32, alloc::alloc::Global>`).
     pub qual: String,
     pub size: u64,
+    /// `DW_AT_alignment` when given (structs, enums); 0 when not.
+    pub align: u64,
     pub kind: Kind,
 }
 
@@ -95,6 +97,21 @@ impl Type {
             .map(|p| p.1)
     }
 
+    /// The alignment a value of this type has for sure: `DW_AT_alignment`,
+    /// else a primitive's or pointer's size (at most 8, the least any
+    /// x86_64 or aarch64 ABI gives them); 1 when unknown.
+    pub fn align(&self) -> u64 {
+        if self.align > 0 {
+            return self.align;
+        }
+        match self.kind {
+            Kind::Base(_) | Kind::Pointer(_) | Kind::CEnum(_) if self.size.is_power_of_two() => {
+                self.size.min(8)
+            }
+            _ => 1,
+        }
+    }
+
     /// The qualified name without generic arguments (`alloc::vec::Vec`).
     pub fn base(&self) -> &str {
         base_name(&self.qual)
@@ -137,6 +154,34 @@ impl Binary {
         let t = Arc::new(self.parse_type(&cu, r.die, 0)?);
         cu.types.lock().ok()?.insert(r.die, t.clone());
         Some(t)
+    }
+
+    /// A struct type of the unit by qualified name (`alloc::string::String`),
+    /// for a trait object whose concrete type has no vtable variable. One
+    /// pass over the unit's entries, once per name.
+    pub fn find_type(&self, cu_off: usize, qual: &str) -> Option<TypeRef> {
+        let cu = self.cu(cu_off)?;
+        if let Some(found) = cu.named.lock().ok()?.get(qual) {
+            return found.map(|die| TypeRef { cu: cu_off, die });
+        }
+        let (ns, name) = qual.rsplit_once("::")?;
+        let mut found = None;
+        let mut entries = cu.unit.entries();
+        while let Ok(Some(e)) = entries.next_dfs() {
+            if e.tag() != dw::DW_TAG_structure_type || e.attr_value(dw::DW_AT_declaration).is_some()
+            {
+                continue;
+            }
+            let n = e
+                .attr_value(dw::DW_AT_name)
+                .and_then(|v| self.attr_str(&cu, v));
+            if n.as_deref() == Some(name) && self.namespace_of(&cu, e.offset().0) == Some(ns) {
+                found = Some(e.offset().0);
+                break;
+            }
+        }
+        cu.named.lock().ok()?.insert(qual.to_string(), found);
+        found.map(|die| TypeRef { cu: cu_off, die })
     }
 
     fn parse_type(&self, cu: &Arc<Cu>, die: usize, hops: u32) -> Option<Type> {
@@ -237,10 +282,12 @@ impl Binary {
                 } else {
                     size
                 };
+                let align = target.and_then(|t| self.ty(t)).map_or(0, |t| t.align());
                 return Some(Type {
                     qual: name.clone(),
                     name,
                     size,
+                    align,
                     kind: Kind::Array {
                         elem: target,
                         count,
@@ -282,10 +329,15 @@ impl Binary {
             Kind::Struct(_) | Kind::CEnum(_) => qualify(&name),
             _ => name.clone(),
         };
+        let align = e
+            .attr_value(dw::DW_AT_alignment)
+            .and_then(udata)
+            .unwrap_or(0);
         Some(Type {
             name,
             qual,
             size,
+            align,
             kind,
         })
     }

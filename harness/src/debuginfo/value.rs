@@ -100,6 +100,12 @@ impl Value {
         s
     }
 
+    /// `{:?}` cut after `max` characters, saying how many were left out
+    /// (`locals`, `--showlocals`: one line per variable; `p` prints all).
+    pub fn debug_abbreviated(&self, max: usize) -> String {
+        abbreviate(self.debug(), max)
+    }
+
     /// The value as `{:#?}` prints it.
     pub fn debug_pretty(&self) -> String {
         let mut s = String::new();
@@ -256,6 +262,16 @@ impl Node {
     }
 }
 
+/// `s` cut after `max` characters: `..[N more chars]` marks the cut.
+fn abbreviate(s: String, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s;
+    }
+    let cut: String = s.chars().take(max).collect();
+    format!("{cut}..[{} more chars]", n - max)
+}
+
 fn seq(out: &mut String, open: char, close: char, items: &[Node], more: More) {
     out.push(open);
     for (i, v) in items.iter().enumerate() {
@@ -399,6 +415,35 @@ mod tests {
         };
         assert_eq!(v.debug(), format!("{real:?}"));
         assert_eq!(v.debug_pretty(), format!("{real:#?}"));
+    }
+
+    #[test]
+    fn pointers_ranges_and_cut_lists_render_like_std() {
+        let x = 5u8;
+        let p: *const u8 = &x;
+        let v = |node| Value {
+            type_name: String::new(),
+            node,
+        };
+        let ptr = v(Node::Ptr(p as u64));
+        assert_eq!(ptr.debug(), format!("{p:?}"));
+        assert_eq!(ptr.debug_pretty(), format!("{p:#?}"));
+        let r = 3..7;
+        let range = v(Node::Concat(vec![a("3"), a(".."), a("7")]));
+        assert_eq!(range.debug(), format!("{r:?}"));
+        assert_eq!(range.debug_pretty(), format!("{r:#?}"));
+        let cut = v(Node::List {
+            items: vec![a("1")],
+            more: More::Left(9),
+        });
+        assert_eq!(cut.debug(), "[1, .. 9 more]");
+        assert_eq!(cut.debug_pretty(), "[\n    1,\n    .. 9 more\n]");
+    }
+
+    #[test]
+    fn abbreviates_long_values() {
+        assert_eq!(abbreviate("[1, 2, 3]".into(), 20), "[1, 2, 3]");
+        assert_eq!(abbreviate("[1, 2, 3]".into(), 4), "[1, ..[5 more chars]");
     }
 
     #[test]

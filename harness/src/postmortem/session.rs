@@ -919,7 +919,8 @@ impl Session {
         }
     }
 
-    /// `locals` and `args`: one `name = value` per line.
+    /// `locals` and `args`: one `name = value` per line, each value cut at
+    /// [`LOCALS_WIDTH`] characters (`p` prints one in full).
     pub fn locals(&mut self, args_only: bool, out: &mut String) {
         let Some((info, frame)) = self.locals_available(out) else {
             return;
@@ -942,7 +943,7 @@ impl Session {
                         out,
                         "{} = {}",
                         Styles::paint(self.styles.name, &v.name),
-                        clip(&v.value.debug(), LOCALS_WIDTH)
+                        v.value.debug_abbreviated(LOCALS_WIDTH)
                     );
                 }
             }
@@ -953,33 +954,8 @@ impl Session {
     }
 }
 
-/// The longest value `locals` and `args` print, as pytest's `saferepr`
-/// cuts a local's repr: a runtime handle or a large buffer stays one
-/// readable line; `p NAME` prints it whole.
+/// The longest value `locals` and `args` print (characters), about where
+/// pytest's `saferepr` cuts a local's repr: a runtime handle or a large
+/// buffer stays one readable line, which says how much it left out; `p NAME`
+/// prints it whole.
 const LOCALS_WIDTH: usize = 240;
-
-/// `text` cut in the middle to `width` characters (`...` marks the cut).
-fn clip(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
-    let chars = text.chars().count();
-    if chars <= width {
-        return text.into();
-    }
-    let keep = width - 3;
-    let head: String = text.chars().take(keep / 2).collect();
-    let tail: String = text.chars().skip(chars - (keep - keep / 2)).collect();
-    format!("{head}...{tail}").into()
-}
-
-#[cfg(test)]
-mod clip_tests {
-    use super::clip;
-
-    #[test]
-    fn long_values_are_cut_in_the_middle() {
-        assert_eq!(clip("short", 240), "short");
-        let long = format!("[{}]", "7, ".repeat(200));
-        let cut = clip(&long, 20);
-        assert_eq!(cut.chars().count(), 20);
-        assert_eq!(cut, "[7, 7, 7..., 7, 7, ]");
-    }
-}

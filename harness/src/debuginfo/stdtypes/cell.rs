@@ -31,6 +31,11 @@ pub(super) static PROVIDERS: &[Provider] = &[
         rustc: "1.70..=1.95",
         shape: once_cell,
     },
+    Provider {
+        types: &["core::cell::lazy::LazyCell"],
+        rustc: "1.80..=1.95 (state: UnsafeCell<State<T, F>>)",
+        shape: lazy_cell,
+    },
 ];
 
 /// `Cell { value: .. }`.
@@ -100,4 +105,20 @@ fn once_cell(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
         None => return Err(unsupported(&t.ty)),
     };
     Ok(Shape::Tuple("OnceCell".into(), vec![part]))
+}
+
+/// `LazyCell(value)` once forced, `LazyCell(<uninit>)` before: the
+/// `Init` variant of `state: UnsafeCell<State<T, F>>`.
+fn lazy_cell(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
+    let state = ctx
+        .path(t, &["state", "value"])
+        .ok_or_else(|| unsupported(&t.ty))?;
+    let part = match ctx.variant(&state)? {
+        Some((name, init)) if name == "Init" => {
+            Part::Value(ctx.field(&init, "__0").ok_or_else(|| unsupported(&t.ty))?)
+        }
+        Some(_) => Part::Atom("<uninit>".into()),
+        None => return Err(unsupported(&t.ty)),
+    };
+    Ok(Shape::Tuple("LazyCell".into(), vec![part]))
 }

@@ -6,13 +6,15 @@
 //! evaluation (`v[1]`, `m["k"]`, auto-deref) both read std's types only
 //! through here, so each layout is written once.
 //!
-//! Layouts change between releases (`RawVecInner` in 1.84, the poison
-//! module in 1.87, `TypeId` as pointer words in 1.91...). Each provider is
-//! tagged with the rustc versions whose layout it reads and verified
-//! against (`rustc` in [`Provider`]), like the toolchain's own
-//! `lib/rustlib/etc/gdb_providers.py`; members are looked up by name with
-//! the older names as fallbacks, and a layout that does not match reports
-//! `<unsupported type ...>` rather than guessing.
+//! Layouts change between releases (`RawVecInner`, the `poison` module,
+//! `TypeId` as pointer words, `ManuallyDrop` over `MaybeDangling`...). Each
+//! provider is tagged with the rustc releases whose layout it reads
+//! (`rustc` in [`Provider`]), like the toolchain's own
+//! `lib/rustlib/etc/gdb_providers.py`: the upper bound is the toolchain the
+//! end-to-end tests verify it on (1.95), the lower bound where that layout
+//! appeared as far as std's history tells. Members are looked up by name,
+//! with older names as fallbacks, and a layout that does not match reports
+//! `<unsupported layout of T (read as rustc ...)>` rather than guessing.
 
 mod btree;
 mod cell;

@@ -3,7 +3,7 @@
 //! unsized `T` the pointer is fat: `(data_ptr, length)` for `str`/`[T]`,
 //! `(pointer, vtable)` for `dyn Trait`.
 
-use super::{Provider, Shape, Text};
+use super::{Provider, Shape};
 use crate::debuginfo::dyns;
 use crate::debuginfo::place::{unsupported, Ctx, Place, Typed};
 use crate::debuginfo::types::Kind;
@@ -53,16 +53,11 @@ fn rc(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
         let vty = m.ty.and_then(|r| ctx.bin.ty(r));
         let data = addr + m.offset.max(HEADER);
         // The value member is typed as the element (`u8` for `str`).
-        let name = &ty.name;
-        let shape = if name.contains("<str") || name.contains("<std::ffi::os_str::OsStr") {
+        let shape = if let Some(kind) = super::vec::text_kind(&ty.name) {
             Shape::Text {
                 ptr: data,
                 len,
-                kind: if name.contains("<str") {
-                    Text::Str
-                } else {
-                    Text::OsStr
-                },
+                kind,
                 what: "str",
             }
         } else {

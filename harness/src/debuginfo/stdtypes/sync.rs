@@ -40,6 +40,11 @@ pub(super) static PROVIDERS: &[Provider] = &[
         shape: read_guard,
     },
     Provider {
+        types: &["std::sync::lazy_lock::LazyLock"],
+        rustc: "1.80..=1.95 (futex Once: COMPLETE = 0)",
+        shape: lazy_lock,
+    },
+    Provider {
         types: &["std::sync::once_lock::OnceLock"],
         rustc: "1.70..=1.95 (futex Once: COMPLETE = 0)",
         shape: once_lock,
@@ -106,16 +111,17 @@ fn data(ctx: &Ctx, t: &Typed) -> Result<Typed, Node> {
         .ok_or_else(|| unsupported(&t.ty))
 }
 
-fn lock_shape(name: &str, locked: bool, data: Typed, poisoned: bool) -> Shape {
+/// `locked` is what std writes for the data while locked: `Mutex` writes
+/// the string `"<locked>"`, `RwLock` the bare `<locked>` (1.95).
+fn lock_shape(name: &str, locked: Option<&str>, data: Typed, poisoned: bool) -> Shape {
     Shape::Struct {
         name: name.into(),
         fields: vec![
             (
                 "data".into(),
-                if locked {
-                    Part::Atom("\"<locked>\"".into())
-                } else {
-                    Part::Value(data)
+                match locked {
+                    Some(text) => Part::Atom(text.into()),
+                    None => Part::Value(data),
                 },
             ),
             ("poisoned".into(), Part::Atom(poisoned.to_string())),
@@ -129,7 +135,8 @@ fn lock_shape(name: &str, locked: bool, data: Typed, poisoned: bool) -> Shape {
 fn mutex(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
     let futex = ctx.scalar_at(t, &["inner", "futex"])?;
     let p = poisoned(ctx, t)?;
-    Ok(lock_shape("Mutex", futex != 0, data(ctx, t)?, p))
+    let locked = (futex != 0).then_some("\"<locked>\"");
+    Ok(lock_shape("Mutex", locked, data(ctx, t)?, p))
 }
 
 /// `RwLock { data: .., poisoned: false, .. }`: `try_read` fails when write
@@ -141,7 +148,8 @@ fn rwlock(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
     let state = ctx.scalar_at(t, &["inner", "state"])?;
     let readable = state & MASK < MAX_READERS && state & WAITING == 0;
     let p = poisoned(ctx, t)?;
-    Ok(lock_shape("RwLock", !readable, data(ctx, t)?, p))
+    let locked = (!readable).then_some("<locked>");
+    Ok(lock_shape("RwLock", locked, data(ctx, t)?, p))
 }
 
 /// `MutexGuard` and `RwLockWriteGuard` print the guarded value.
@@ -158,6 +166,21 @@ fn read_guard(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
         Some(v) => Ok(Shape::Inner(v)),
         None => Err(unsupported(&t.ty)),
     }
+}
+
+/// `LazyLock(value)` once forced, `LazyLock(<uninit>)` before: the value
+/// is at the start of `data: UnsafeCell<Data<T, F>>` once `once` is
+/// complete.
+fn lazy_lock(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
+    let state = ctx.scalar_at(t, &["once", "inner", "state_and_queued"])?;
+    let part = if state & 3 == 0 {
+        let cell = ctx.field(t, "data").ok_or_else(|| unsupported(&t.ty))?;
+        let (r, _) = ctx.param(t, "T").ok_or_else(|| unsupported(&t.ty))?;
+        Part::Value(ctx.typed(r, cell.place).ok_or_else(|| unsupported(&t.ty))?)
+    } else {
+        Part::Atom("<uninit>".into())
+    };
+    Ok(Shape::Tuple("LazyLock".into(), vec![part]))
 }
 
 /// `OnceLock(value)` or `OnceLock(<uninit>)`: the value is there once the

@@ -50,8 +50,14 @@ pub(super) static PROVIDERS: &[Provider] = &[
 ];
 
 /// A `Vec`'s data pointer and length, after its invariants: `len <= cap`
-/// (for sized elements) and data that can be read.
-fn raw_vec(ctx: &mut Ctx, v: &Typed, elem_size: u64, what: &str) -> Result<(u64, u64), Node> {
+/// (for sized elements), a pointer aligned for the elements, and data that
+/// can be read.
+fn raw_vec(
+    ctx: &mut Ctx,
+    v: &Typed,
+    (elem_size, align): (u64, u64),
+    what: &str,
+) -> Result<(u64, u64), Node> {
     let len = ctx.scalar_at(v, &["len"])?;
     let ptr = ctx.scalar(
         &ctx.any_path(v, &[&["buf", "inner", "ptr"], &["buf", "ptr"]])
@@ -66,6 +72,15 @@ fn raw_vec(ctx: &mut Ctx, v: &Typed, elem_size: u64, what: &str) -> Result<(u64,
         if elem_size > 0 && len > cap {
             return Err(invalid(what, format!("length {len} > capacity {cap}")));
         }
+        if elem_size > 0 && cap.saturating_mul(elem_size) > isize::MAX as u64 {
+            return Err(invalid(what, format!("capacity {cap}")));
+        }
+    }
+    if ptr.0 == 0 || (align > 1 && ptr.0 % align != 0) {
+        return Err(invalid(
+            what,
+            format!("data pointer {:#x} for {align}-aligned elements", ptr.0),
+        ));
     }
     check_data(ctx, ptr.0, len.saturating_mul(elem_size), what)?;
     Ok((ptr.0, len))
@@ -88,13 +103,13 @@ fn check_data(ctx: &mut Ctx, ptr: u64, bytes: u64, what: &str) -> Result<(), Nod
 
 fn vec(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
     let elem = ctx.param(t, "T").ok_or_else(|| unsupported(&t.ty))?;
-    let (ptr, len) = raw_vec(ctx, t, elem.1.size, "Vec")?;
+    let (ptr, len) = raw_vec(ctx, t, (elem.1.size, elem.1.align()), "Vec")?;
     Ok(Shape::Slice { elem, ptr, len })
 }
 
 fn string(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
     let v = ctx.field(t, "vec").ok_or_else(|| unsupported(&t.ty))?;
-    let (ptr, len) = raw_vec(ctx, &v, 1, "String")?;
+    let (ptr, len) = raw_vec(ctx, &v, (1, 1), "String")?;
     Ok(Shape::Text {
         ptr,
         len,
@@ -117,7 +132,7 @@ fn os_string(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
     } else {
         "OsString"
     };
-    let (ptr, len) = raw_vec(ctx, &v, 1, what)?;
+    let (ptr, len) = raw_vec(ctx, &v, (1, 1), what)?;
     Ok(Shape::Text {
         ptr,
         len,
@@ -154,14 +169,12 @@ pub(super) fn fat(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
     let len = ctx.scalar_at(t, &["length"])?;
     let dp = ctx.field(t, "data_ptr").ok_or_else(|| unsupported(ty))?;
     let (ptr, target) = ctx.scalar(&dp)?;
-    let os = ty.name.ends_with("Path") || ty.name.ends_with("OsStr");
-    let is_str = os || ty.name.ends_with("str") || ty.name.contains("<str");
-    if is_str {
+    if let Some(kind) = text_kind(&ty.name) {
         check_data(ctx, ptr, len, "str")?;
         return Ok(Shape::Text {
             ptr,
             len,
-            kind: if os { Text::OsStr } else { Text::Str },
+            kind,
             what: "str",
         });
     }
@@ -170,6 +183,21 @@ pub(super) fn fat(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
         .ok_or_else(|| unsupported(ty))?;
     check_data(ctx, ptr, len.saturating_mul(elem.1.size), "slice")?;
     Ok(Shape::Slice { elem, ptr, len })
+}
+
+/// Whether a pointer to unsized data (`&str`, `Box<Path>`, `Rc<OsStr>`,
+/// named by rustc) points at text, and which.
+pub(super) fn text_kind(name: &str) -> Option<Text> {
+    let os = ["Path", "OsStr"].iter().any(|t| {
+        name.ends_with(&format!("::{t}"))
+            || name.contains(&format!("::{t},"))
+            || name.contains(&format!("::{t}>"))
+    });
+    if os {
+        return Some(Text::OsStr);
+    }
+    let s = name == "&str" || name == "&mut str" || name.contains("<str") || name.ends_with(" str");
+    s.then_some(Text::Str)
 }
 
 /// VecDeque: element `i` at `(head + i) % cap`.
@@ -308,4 +336,40 @@ fn linked_list(ctx: &mut Ctx, t: &Typed) -> Result<Shape, Node> {
         places,
         left: len - n,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_text_pointers_by_name() {
+        for (name, want) in [
+            ("&str", Some(Text::Str)),
+            ("&mut str", Some(Text::Str)),
+            (
+                "alloc::boxed::Box<str, alloc::alloc::Global>",
+                Some(Text::Str),
+            ),
+            ("alloc::rc::Rc<str, alloc::alloc::Global>", Some(Text::Str)),
+            ("&std::path::Path", Some(Text::OsStr)),
+            (
+                "alloc::boxed::Box<std::path::Path, alloc::alloc::Global>",
+                Some(Text::OsStr),
+            ),
+            (
+                "alloc::sync::Arc<std::ffi::os_str::OsStr, alloc::alloc::Global>",
+                Some(Text::OsStr),
+            ),
+            ("&[u8]", None),
+            ("&[&str]", None),
+            (
+                "alloc::boxed::Box<[alloc::string::String], alloc::alloc::Global>",
+                None,
+            ),
+            ("&my::PathLike", None),
+        ] {
+            assert!(text_kind(name) == want, "{name}");
+        }
+    }
 }
