@@ -169,13 +169,13 @@ fn a_panic_in_stds_code_still_shows_the_users_files_relative() {
     );
     assert!(
         out.contains(&format!(
-            "Traceback (most recent call last):\n  tests/hostile.rs:{test} in hostile::std_panic::in_stds_code\n"
+            "Traceback (most recent call last):\n  File \"tests/hostile.rs\", line {test}, in hostile::std_panic::in_stds_code\n"
         )),
         "{out}"
     );
     assert!(
         out.contains(&format!(
-            "  tests/hostile.rs:{helper} in hostile::std_panic::negative\n"
+            "  File \"tests/hostile.rs\", line {helper}, in hostile::std_panic::negative\n"
         )),
         "{out}"
     );
