@@ -84,6 +84,7 @@ mod isolate;
 mod libtest_mode;
 mod list;
 mod postmortem;
+mod program;
 mod reporter;
 mod runner;
 mod styles;

@@ -10,7 +10,7 @@ pub mod libtest {
 }
 
 /// `autopsy::install!()`'s constructor.
-pub use crate::libtest_mode::{install, Installed};
+pub use crate::libtest_mode::{install, install_in, Installed};
 
 /// Drives an `async fn` test that names no runtime.
 pub use crate::executor::block_on;

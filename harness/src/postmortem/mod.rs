@@ -25,6 +25,7 @@ use crate::debuginfo::{self, DebugInfo, RawFrame};
 use crate::styles::Styles;
 use crate::traceback::Traceback;
 pub(crate) use host::{set_host, Host};
+pub(crate) use input::prompt_input;
 use input::{Completion, Input, Lines};
 pub(crate) use session::{Action, Session, Stop};
 
