@@ -78,6 +78,7 @@ pub mod __private;
 
 mod cli;
 mod debuginfo;
+mod dump;
 mod executor;
 mod history;
 mod isolate;

@@ -12,6 +12,11 @@ pub mod libtest {
 /// `autopsy::install!()`'s constructor.
 pub use crate::libtest_mode::{install, install_in, Installed};
 
+/// `cargo-autopsy`'s `main`: runs its command line, returns the status.
+pub fn cargo_autopsy(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
+    crate::dump::cli::main(args)
+}
+
 /// Drives an `async fn` test that names no runtime.
 pub use crate::executor::block_on;
 

@@ -8,8 +8,10 @@
 //! - the program has a terminal (stdin is one), or `AUTOPSY_PDB=1` with
 //!   commands piped on stdin: a panic in any thread opens the prompt in the
 //!   failing frame, on that thread, before unwinding;
-//! - otherwise (cron, a service, CI), nobody can answer a prompt: the panic
-//!   goes on as without autopsy.
+//! - otherwise (cron, a service, CI), nobody can answer a prompt: a panic
+//!   writes a post-mortem dump (see [`crate::dump`]) and one line on
+//!   stderr, after std's message, saying where; `cargo autopsy open`
+//!   reopens the prompt from it later.
 //!
 //! After the prompt the panic goes on as usual: std's hook prints its
 //! message, and the exit status is what it would have been. `q(uit)` ends
@@ -50,6 +52,8 @@ enum Mode {
     Off,
     /// The prompt.
     Prompt,
+    /// A post-mortem dump, and a line saying where.
+    Dump,
 }
 
 fn mode(wish: Wish, terminal: bool, commands: bool) -> Mode {
@@ -57,7 +61,7 @@ fn mode(wish: Wish, terminal: bool, commands: bool) -> Mode {
         Wish::Off => Mode::Off,
         Wish::Auto if terminal => Mode::Prompt,
         Wish::On if commands => Mode::Prompt,
-        Wish::Auto | Wish::On => Mode::Off,
+        Wish::Auto | Wish::On => Mode::Dump,
     }
 }
 
@@ -98,8 +102,18 @@ pub(crate) fn install() {
     let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     // The program's output went to its terminal: nothing is captured.
     postmortem::configure_with(color, false, false, false);
-    crate::__private::PDB_ARMED.store(true, Ordering::Relaxed);
     let default = std::panic::take_hook();
+    if mode == Mode::Dump {
+        std::panic::set_hook(Box::new(move |info| {
+            let written = postmortem::dump_panic(info, String::new());
+            default(info);
+            if let Some(w) = written {
+                eprintln!("{}", crate::dump::write::line(&w));
+            }
+        }));
+        return;
+    }
+    crate::__private::PDB_ARMED.store(true, Ordering::Relaxed);
     std::panic::set_hook(Box::new(move |info| {
         if postmortem::wants_panics() {
             postmortem::on_panic(info);
@@ -144,9 +158,9 @@ mod tests {
     #[test]
     fn the_terminal_decides_unless_autopsy_pdb_says() {
         assert_eq!(mode(Wish::Auto, true, true), Mode::Prompt);
-        assert_eq!(mode(Wish::Auto, false, true), Mode::Off);
+        assert_eq!(mode(Wish::Auto, false, true), Mode::Dump);
         assert_eq!(mode(Wish::On, false, true), Mode::Prompt);
-        assert_eq!(mode(Wish::On, false, false), Mode::Off);
+        assert_eq!(mode(Wish::On, false, false), Mode::Dump);
         assert_eq!(mode(Wish::Off, true, true), Mode::Off);
     }
 }

@@ -83,7 +83,7 @@ fn user_crates() -> Vec<String> {
     crates
 }
 
-fn styles() -> Styles {
+pub(crate) fn styles() -> Styles {
     Styles::new(COLOR.load(Ordering::Relaxed))
 }
 
@@ -101,6 +101,51 @@ fn on_debugger_thread() -> bool {
 /// Whether the panic hook has anything to do for this process.
 pub(crate) fn wants_panics() -> bool {
     SHOWLOCALS.load(Ordering::Relaxed) || crate::__private::PDB_ARMED.load(Ordering::Relaxed)
+}
+
+/// Writes a post-mortem dump of a panic (no prompt can open), from the
+/// panic hook on the panicking thread; `None` when the panic is one the
+/// code catches or expects, or the dump could not be written (said on
+/// stderr).
+pub(crate) fn dump_panic(
+    info: &std::panic::PanicHookInfo<'_>,
+    test: String,
+) -> Option<crate::dump::write::Written> {
+    if on_debugger_thread() || crate::isolate::in_child() {
+        return None;
+    }
+    let raw = debuginfo::capture_stack();
+    if caught_by_the_test(&raw) {
+        return None;
+    }
+    let message = info.payload_as_str().unwrap_or("Box<dyn Any>").to_string();
+    let host = host::host();
+    if host.is_some_and(|h| h.expects_panic(&message)) {
+        return None;
+    }
+    let location = info
+        .location()
+        .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+        .unwrap_or_else(|| "<unknown>".into());
+    let failure = crate::dump::write::Failure {
+        kind: crate::dump::format::StopKind::Panic,
+        message,
+        location,
+        thread: thread_name(),
+        test,
+        attempt: host.and_then(|h| h.attempt()),
+        output: host
+            .filter(|_| CAPTURED.load(Ordering::Relaxed))
+            .map(|h| h.output_so_far()),
+    };
+    let dir = crate::dump::write::default_dir();
+    match on_helper_thread(move || crate::dump::write::write(failure, &raw, dir))? {
+        Ok(w) => Some(w),
+        Err(e) => {
+            eprintln!("autopsy: no post-mortem dump: {e}");
+            None
+        }
+    }
 }
 
 /// Called from the worker's panic hook, on the panicking thread.
@@ -375,7 +420,7 @@ fn question_value(info: &DebugInfo, frames: &[debuginfo::Frame]) -> String {
     }
 }
 
-fn run_prompt(session: &mut Session) -> Action {
+pub(crate) fn run_prompt(session: &mut Session) -> Action {
     let mut stdout = std::io::stdout();
     let header = match session.stop {
         Stop::Trace { .. } => {
