@@ -223,18 +223,6 @@ fn autopsy_pdb_0_turns_the_prompt_off_even_on_a_terminal() {
     assert!(normalize(&all).contains(PANIC_LINE), "{all}");
 }
 
-#[test]
-fn with_no_terminal_the_job_fails_as_without_autopsy() {
-    let run = run_job(&[], None);
-    assert!(!run.stdout.contains(">>> autopsy"), "{}", run.stdout);
-    assert!(
-        normalize(&run.stderr).contains(PANIC_LINE),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(run.code, Some(101));
-}
-
 /// A program whose worker thread panics: the prompt opens on that thread.
 #[test]
 fn a_panic_in_another_thread_opens_on_that_thread() {

@@ -1,0 +1,367 @@
+//! Post-mortem dumps and `cargo autopsy` (issue 10 §1-§4): the batch job
+//! run with no terminal writes a dump; `cargo autopsy open` reopens the
+//! same prompt from it (through a pipe and a pseudo-terminal, with the
+//! source moved away), and refuses a rebuilt, missing or stripped binary
+//! with an error that names it; mutated dumps never crash it.
+//!
+//! The live prompt of the same program is the truth for the header and the
+//! navigation; the dumped run's own `{:?}` line is the truth for `p config`
+//! (a `HashMap`'s order is its process's own).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use autopsy_e2e::{normalize, run_killed_after, Fixture, Run};
+
+/// No run may hang: everything is killed after this many seconds.
+const LIMIT: u64 = 120;
+
+/// The example package, laid out as in the repository, in its own
+/// directory: tests here move its source away for a while.
+fn batch() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| Fixture::from_example("batch-dumps", "examples/batch", "batch"))
+}
+
+/// Builds `bin` of `package` in the fixture's workspace.
+fn build(f: &Fixture, args: &[&str]) {
+    let out = f.cargo().args(["build", "-q"]).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The batch job's program, built once.
+fn program() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            build(batch(), &["-p", "batch-job", "--bin", "batch-job"]);
+            autopsy_e2e::target_dir().join("debug/batch-job")
+        })
+        .clone()
+}
+
+/// `cargo-autopsy`, built once.
+fn cargo_autopsy() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            build(batch(), &["-p", "autopsy", "--bin", "cargo-autopsy"]);
+            autopsy_e2e::target_dir().join("debug/cargo-autopsy")
+        })
+        .clone()
+}
+
+/// A command with the environment of a user's shell, without autopsy's
+/// variables or backtraces.
+fn clean(program: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .env("NO_COLOR", "1");
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("AUTOPSY_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+/// Runs `cmd` with `stdin` (`None`: /dev/null).
+fn run(mut cmd: Command, stdin: Option<&str>) -> Run {
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let (run, killed) = run_killed_after(cmd, stdin, LIMIT);
+    assert!(!killed, "hung:\n{}\n{}", run.stdout, run.stderr);
+    run
+}
+
+/// The job `binary` on the example's input, from the fixture's root.
+fn job(binary: &Path, env: &[(&str, &str)]) -> Command {
+    let mut cmd = clean(binary);
+    cmd.current_dir(&batch().dir)
+        .arg("examples/batch/data/nightly.txt")
+        .envs(env.iter().copied());
+    cmd
+}
+
+/// Runs the job with no terminal, dumps into `dir`; the run and the dump.
+fn dumped_run(binary: &Path, dir: &Path) -> (Run, PathBuf) {
+    let r = run(
+        job(binary, &[("AUTOPSY_DUMP", dir.to_str().unwrap())]),
+        None,
+    );
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}\n{}", dir.display(), r.stderr))
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}\n{}", r.stderr);
+    (r, files[0].clone())
+}
+
+/// `cargo autopsy open DUMP` with `args`, commands piped, from `cwd`.
+fn open(dump: &Path, args: &[&str], commands: &str, cwd: &Path) -> Run {
+    let mut cmd = clean(&cargo_autopsy());
+    cmd.current_dir(cwd)
+        .arg("autopsy")
+        .arg("open")
+        .arg(dump)
+        .args(args);
+    run(cmd, Some(commands))
+}
+
+/// The header: from `>>> autopsy` to the first prompt.
+fn header(stdout: &str) -> String {
+    let start = stdout
+        .find("\n>>> autopsy")
+        .unwrap_or_else(|| panic!("no prompt opened:\n{stdout}"));
+    let rest = &stdout[start..];
+    normalize(&rest[..rest.find("(autopsy) ").expect("a prompt")])
+}
+
+/// What each piped command printed, in order.
+fn answers(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .split("(autopsy) ")
+        .skip(1)
+        .map(|chunk| {
+            let (c, a) = chunk.split_once('\n').unwrap_or((chunk, ""));
+            (c.to_string(), a.to_string())
+        })
+        .collect()
+}
+
+/// The settings map of the job's `batch-job: config Config { .. }` line.
+fn printed_settings(stdout: &str) -> String {
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("batch-job: config "))
+        .unwrap_or_else(|| panic!("no config line in:\n{stdout}"));
+    let start = line.find("settings: ").expect("settings") + "settings: ".len();
+    line[start..line.len() - 2].to_string()
+}
+
+/// The commands both prompts answer; `p config` first.
+const COMMANDS: &str = "p config\np key\nup\np row\nwhere\nll\nargs\nc\n";
+
+#[test]
+fn no_terminal_writes_a_dump_and_open_shows_the_live_prompt() {
+    let scratch = autopsy_e2e::scratch("dumps-open");
+    let dir = scratch.join("dumps");
+    let (dumped, dump) = dumped_run(&program(), &dir);
+
+    // The job failed as it would have, and said where its dump is.
+    assert_eq!(dumped.code, Some(101));
+    let path = dump.display();
+    assert_eq!(
+        normalize(&dumped.stderr),
+        format!(
+            "\nthread 'main' panicked at examples/batch/src/main.rs:{}:11:\n\
+             no entry found for key\n\
+             note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\
+             autopsy: post-mortem dump written to {path} (it holds this process's memory: \
+             readable by you only; `cargo autopsy open {path}` reopens the prompt)\n",
+            line("    config[key]")
+        )
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dump), 0o600);
+    assert_eq!(mode(&dir), 0o700);
+
+    // The live prompt of the same program, piped.
+    let live = run(job(&program(), &[("AUTOPSY_PDB", "1")]), Some(COMMANDS));
+    // The dump, reopened elsewhere.
+    let opened = open(&dump, &[], COMMANDS, &scratch);
+    assert_eq!(opened.code, Some(0), "{}", opened.stderr);
+    assert_eq!(header(&opened.stdout), header(&live.stdout));
+    let (want, got) = (answers(&live.stdout), answers(&opened.stdout));
+    assert_eq!(got.len(), COMMANDS.lines().count());
+    // `p config` is the dumped process's own `{:?}`.
+    assert_eq!(
+        got[0],
+        (
+            "p config".into(),
+            format!("{}\n", printed_settings(&dumped.stdout))
+        )
+    );
+    // Everything else as the live prompt answers it.
+    assert_eq!(got[1..], want[1..]);
+    assert_eq!(got[3].1, "Row { id: 2, key: \"timeout\", amount: 0.25 }\n");
+
+    // With the source moved away, the same: the lines travel in the dump.
+    let source = batch().dir.join("examples/batch/src/main.rs");
+    let moved = scratch.join("main.rs.moved");
+    std::fs::rename(&source, &moved).unwrap();
+    let away = open(&dump, &[], COMMANDS, &scratch);
+    std::fs::rename(&moved, &source).unwrap();
+    assert_eq!(away.stdout, opened.stdout, "{}", away.stderr);
+
+    // `open` with no argument opens the newest; `list` names it.
+    let mut newest = clean(&cargo_autopsy());
+    newest
+        .current_dir(&scratch)
+        .args(["autopsy", "open"])
+        .env("AUTOPSY_DUMP", &dir);
+    let newest = run(newest, Some(COMMANDS));
+    assert_eq!(newest.stdout, opened.stdout, "{}", newest.stderr);
+    let mut list = clean(&cargo_autopsy());
+    list.args(["autopsy", "list", "--dir"]).arg(&dir);
+    let list = run(list, None);
+    let re = regex::Regex::new(
+        r"^(\S+)  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  batch-job  no entry found for key\n$",
+    )
+    .unwrap();
+    let caps = re
+        .captures(&list.stdout)
+        .unwrap_or_else(|| panic!("{}", list.stdout));
+    assert_eq!(&caps[1], dump.to_str().unwrap());
+}
+
+#[test]
+fn open_through_a_terminal() {
+    let scratch = autopsy_e2e::scratch("dumps-pty");
+    let (dumped, dump) = dumped_run(&program(), &scratch.join("dumps"));
+    let settings = printed_settings(&dumped.stdout);
+    let mut cmd = clean(&cargo_autopsy());
+    cmd.current_dir(&scratch)
+        .args(["autopsy", "open"])
+        .arg(&dump)
+        .env("TERM", "xterm");
+    let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
+    p.exp_string(">>> autopsy post-mortem: main").unwrap();
+    p.exp_string("-> config[key]").unwrap();
+    p.exp_string("(autopsy) ").unwrap();
+    p.send_line("p config").unwrap();
+    let got = p.exp_string("(autopsy) ").expect("p config");
+    assert!(got.contains(&format!("\n{settings}\r\n")), "{got:?}");
+    p.send_line("up").unwrap();
+    p.exp_string("transform()").unwrap();
+    p.exp_string("(autopsy) ").unwrap();
+    p.send_line("p row").unwrap();
+    p.exp_string("Row { id: 2, key: \"timeout\", amount: 0.25 }")
+        .unwrap();
+    p.exp_string("(autopsy) ").unwrap();
+    p.send_line("q").unwrap();
+    p.exp_eof().expect("open ends");
+}
+
+/// The line of examples/batch/src/main.rs that contains `needle`.
+fn line(needle: &str) -> usize {
+    let src =
+        std::fs::read_to_string(autopsy_e2e::root().join("examples/batch/src/main.rs")).unwrap();
+    src.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no {needle:?} in main.rs"))
+        + 1
+}
+
+/// The GNU build id of `binary`, from `readelf -n`.
+fn build_id(binary: &Path) -> String {
+    let out = Command::new("readelf")
+        .arg("-n")
+        .arg(binary)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("Build ID: "))
+        .unwrap_or_else(|| panic!("no build id:\n{text}"))
+        .to_string()
+}
+
+#[test]
+fn a_rebuilt_missing_or_stripped_binary_is_a_clear_error() {
+    let scratch = autopsy_e2e::scratch("dumps-binary");
+    // A copy of the job's binary writes the dump: the copy is what the
+    // dump names, so it can be rebuilt, stripped and removed here.
+    let binary = scratch.join("batch-job");
+    std::fs::copy(program(), &binary).unwrap();
+    let (_, dump) = dumped_run(&binary, &scratch.join("dumps"));
+    let want = build_id(&binary);
+
+    // Another build (a changed source) in its place.
+    let other = scratch.join("other.rs");
+    std::fs::write(&other, "fn main() { println!(\"{}\", 42); }\n").unwrap();
+    let status = Command::new("rustc")
+        .args(["-g", "-o"])
+        .arg(&binary)
+        .arg(&other)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let found = build_id(&binary);
+    assert_ne!(found, want);
+    let r = open(&dump, &[], "c\n", &scratch);
+    assert_eq!(r.code, Some(1));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "cargo autopsy: {} is not the binary that wrote the dump: its build id is {found}, \
+             the dump needs {want} (it was rebuilt since); `--binary PATH` points at the \
+             original, with debug info\n",
+            binary.display()
+        )
+    );
+    assert!(!r.stdout.contains(">>> autopsy"), "{}", r.stdout);
+
+    // Missing.
+    std::fs::remove_file(&binary).unwrap();
+    let r = open(&dump, &[], "c\n", &scratch);
+    assert_eq!(r.code, Some(1));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "cargo autopsy: the dump needs the binary {} (build id {want}), which is missing; \
+             `--binary PATH` points at a copy with debug info\n",
+            binary.display()
+        )
+    );
+
+    // Stripped, through --binary.
+    let stripped = scratch.join("batch-job-stripped");
+    let status = Command::new("objcopy")
+        .arg("--strip-debug")
+        .arg(program())
+        .arg(&stripped)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let r = open(
+        &dump,
+        &["--binary", stripped.to_str().unwrap()],
+        "c\n",
+        &scratch,
+    );
+    assert_eq!(
+        r.stderr,
+        format!(
+            "cargo autopsy: {} has no debug info (stripped?): the dump needs it to show frames \
+             and values; `--binary PATH` points at a copy with debug info\n",
+            stripped.display()
+        )
+    );
+
+    // The original, through --binary: the prompt.
+    let r = open(
+        &dump,
+        &["--binary", program().to_str().unwrap()],
+        "p key\nc\n",
+        &scratch,
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("(autopsy) p key\n\"timeout\"\n"),
+        "{}",
+        r.stdout
+    );
+}
