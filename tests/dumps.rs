@@ -279,6 +279,26 @@ fn build_id(binary: &Path) -> String {
         .to_string()
 }
 
+/// Waits until `binary`, just written by this process, can be started: a
+/// thread of this test process that forks meanwhile holds the written file
+/// open in its child until that child execs (`ETXTBSY`).
+fn settle(binary: &Path) {
+    for _ in 0..100 {
+        let started = clean(binary)
+            .arg("/nonexistent/input")
+            .env("AUTOPSY_PDB", "0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        match started {
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
+            _ => return,
+        }
+    }
+}
+
 #[test]
 fn a_rebuilt_missing_or_stripped_binary_is_a_clear_error() {
     let scratch = autopsy_e2e::scratch("dumps-binary");
@@ -286,6 +306,7 @@ fn a_rebuilt_missing_or_stripped_binary_is_a_clear_error() {
     // dump names, so it can be rebuilt, stripped and removed here.
     let binary = scratch.join("batch-job");
     std::fs::copy(program(), &binary).unwrap();
+    settle(&binary);
     let (_, dump) = dumped_run(&binary, &scratch.join("dumps"));
     let want = build_id(&binary);
 
@@ -364,4 +385,131 @@ fn a_rebuilt_missing_or_stripped_binary_is_a_clear_error() {
         "{}",
         r.stdout
     );
+}
+
+// --- tests: `--dump DIR`, and `--pdb` with nobody at the prompt -------------
+
+/// The example's test suite, in a directory of its own (the tests above
+/// move the program's source away for a while).
+fn suite() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| Fixture::from_example("batch-dumps-suite", "examples/batch", "batch"))
+}
+
+/// The `.autopsy` files of `dir`, by name.
+fn dumps_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn dump_writes_a_dump_per_failing_test_named_in_the_report_and_junit() {
+    let scratch = autopsy_e2e::scratch("dumps-suite");
+    let dir = scratch.join("dumps");
+    let junit = scratch.join("junit.xml");
+    let f = suite();
+    let (r, killed) = f.run_timeout(
+        &[
+            "--dump",
+            dir.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+        &[],
+        None,
+        LIMIT,
+    );
+    assert!(!killed);
+    assert_eq!(r.code, Some(101), "{}", r.stderr);
+    let files = dumps_in(&dir);
+    assert_eq!(files.len(), 2, "{files:?}\n{}", r.stdout);
+    let named = |test: &str| {
+        files
+            .iter()
+            .find(|p| p.to_string_lossy().ends_with(&format!("-{test}.autopsy")))
+            .unwrap_or_else(|| panic!("no dump of {test}: {files:?}"))
+            .clone()
+    };
+    let nightly = named("nightly_batch");
+    let rows = named("parses_rows");
+    // Each failure's report names its dump, under the panic's message.
+    let out = normalize(&r.stdout);
+    for (test, dump) in [("nightly_batch", &nightly), ("parses_rows", &rows)] {
+        let report = out
+            .split(&format!("---- {test} stdout ----\n"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no report of {test}:\n{out}"));
+        let report = &report[..report.find("\n\n").unwrap_or(report.len())];
+        let path = dump.display();
+        assert!(
+            report.ends_with(&format!(
+                "autopsy: post-mortem dump written to {path} (it holds this process's memory: \
+                 readable by you only; `cargo autopsy open {path}` reopens the prompt)"
+            )),
+            "{report}"
+        );
+    }
+    // The JUnit file attaches it, in the test's system-out.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let case = xml
+        .split("<testcase name=\"nightly_batch\"")
+        .nth(1)
+        .expect("a nightly_batch testcase");
+    let case = &case[..case.find("</testcase>").unwrap()];
+    let system_out = case
+        .split("<system-out>")
+        .nth(1)
+        .and_then(|s| s.split("</system-out>").next())
+        .unwrap_or_else(|| panic!("no system-out:\n{case}"));
+    assert!(
+        system_out.ends_with(&format!("[[ATTACHMENT|{}]]\n", nightly.display())),
+        "{system_out}"
+    );
+
+    // The dump reopens the prompt the live `--pdb` opens.
+    let commands = "p config\np key\nup\np row\nc\n";
+    let (live, _) = f.run_timeout(
+        &["--pdb", "nightly_batch", "--exact"],
+        &[],
+        Some(commands),
+        LIMIT,
+    );
+    let opened = open(&nightly, &[], commands, &scratch);
+    assert_eq!(opened.code, Some(0), "{}", opened.stderr);
+    assert_eq!(header(&opened.stdout), header(&live.stdout));
+    let (want, got) = (answers(&live.stdout), answers(&opened.stdout));
+    assert_eq!(got[1..4], want[1..4]);
+    assert_eq!(got[0].0, "p config");
+}
+
+#[test]
+fn pdb_with_nobody_at_the_prompt_writes_dumps() {
+    let scratch = autopsy_e2e::scratch("dumps-pdb-ci");
+    let f = suite();
+    // CI: stdin is /dev/null; dumps go to the default place.
+    let (r, killed) = f.run_timeout(
+        &["--pdb"],
+        &[("XDG_STATE_HOME", scratch.to_str().unwrap())],
+        None,
+        LIMIT,
+    );
+    assert!(!killed);
+    assert_eq!(r.code, Some(101));
+    assert!(!r.stdout.contains("(autopsy) "), "{}", r.stdout);
+    let dir = scratch.join("autopsy/dumps");
+    let files = dumps_in(&dir);
+    assert_eq!(files.len(), 2, "{}", r.stdout);
+    for f in &files {
+        assert!(
+            r.stdout.contains(&format!(
+                "autopsy: post-mortem dump written to {} (",
+                f.display()
+            )),
+            "{}",
+            r.stdout
+        );
+    }
 }

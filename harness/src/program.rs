@@ -105,7 +105,8 @@ pub(crate) fn install() {
     let default = std::panic::take_hook();
     if mode == Mode::Dump {
         std::panic::set_hook(Box::new(move |info| {
-            let written = postmortem::dump_panic(info, String::new());
+            let written =
+                postmortem::dump_panic(info, String::new(), crate::dump::write::default_dir());
             default(info);
             if let Some(w) = written {
                 eprintln!("{}", crate::dump::write::line(&w));

@@ -10,3 +10,27 @@ pub mod cli;
 pub mod format;
 pub mod open;
 pub(crate) mod write;
+
+/// The first words of the line that names a written dump.
+pub(crate) const WRITTEN: &str = "autopsy: post-mortem dump written to ";
+
+/// The dump's path, if `line` is the line that names a written dump.
+pub(crate) fn dump_named_in(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix(WRITTEN)?;
+    rest.split_once(" (it holds this process's memory")
+        .map(|(p, _)| p)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_line_names_the_dump() {
+        let w = super::write::Written {
+            path: "/tmp/d/x y.autopsy".into(),
+            left_out: 0,
+        };
+        let line = super::write::line(&w);
+        assert_eq!(super::dump_named_in(&line), Some("/tmp/d/x y.autopsy"));
+        assert_eq!(super::dump_named_in("autopsy: other"), None);
+    }
+}

@@ -250,8 +250,9 @@ fn save(dump: &Dump, dir: PathBuf) -> Result<PathBuf, WriteError> {
 /// The line that names a written dump, printed next to the panic's message.
 pub(crate) fn line(written: &Written) -> String {
     let mut line = format!(
-        "autopsy: post-mortem dump written to {} (it holds this process's memory: \
+        "{}{} (it holds this process's memory: \
          readable by you only; `cargo autopsy open {}` reopens the prompt)",
+        super::WRITTEN,
         written.path.display(),
         written.path.display()
     );

@@ -110,6 +110,7 @@ pub(crate) fn wants_panics() -> bool {
 pub(crate) fn dump_panic(
     info: &std::panic::PanicHookInfo<'_>,
     test: String,
+    dir: std::path::PathBuf,
 ) -> Option<crate::dump::write::Written> {
     if on_debugger_thread() || crate::isolate::in_child() {
         return None;
@@ -138,7 +139,6 @@ pub(crate) fn dump_panic(
             .filter(|_| CAPTURED.load(Ordering::Relaxed))
             .map(|h| h.output_so_far()),
     };
-    let dir = crate::dump::write::default_dir();
     match on_helper_thread(move || crate::dump::write::write(failure, &raw, dir))? {
         Ok(w) => Some(w),
         Err(e) => {
