@@ -408,7 +408,14 @@ pub fn run_killed_after_bytes(mut cmd: Command, stdin: Option<&[u8]>, secs: u64)
     cmd.process_group(0);
     let mut child = cmd.spawn().unwrap();
     if let (Some(bytes), Some(mut input)) = (stdin, child.stdin.take()) {
-        input.write_all(bytes).unwrap();
+        // A process may end without reading its input (an error at once).
+        if let Err(e) = input.write_all(bytes) {
+            assert_eq!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe,
+                "writing stdin: {e}"
+            );
+        }
     }
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();

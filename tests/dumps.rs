@@ -513,3 +513,133 @@ fn pdb_with_nobody_at_the_prompt_writes_dumps() {
         );
     }
 }
+
+// --- hostile input: `cargo autopsy` never crashes, hangs or balloons ---------
+
+/// A small deterministic generator (xorshift64*), so a failure replays.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// `bytes` with `flips` random bytes replaced by random values.
+fn flipped(bytes: &[u8], rng: &mut Rng, flips: usize) -> Vec<u8> {
+    let mut m = bytes.to_vec();
+    for _ in 0..flips {
+        let i = rng.below(m.len());
+        m[i] = rng.next() as u8;
+    }
+    m
+}
+
+/// Whether `r` ended as `cargo autopsy` may end on bad input: the prompt
+/// (0) or one clear error line (1), never a signal, a panic or a hang.
+fn ended_cleanly(r: &Run) -> Result<(), String> {
+    let ok = match r.code {
+        Some(0) => !r.stderr.contains("panicked"),
+        Some(1) => r.stderr.starts_with("cargo autopsy: ") && r.stderr.lines().count() == 1,
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "status {:?}\n--- stderr\n{}\n--- stdout\n{}",
+            r.code, r.stderr, r.stdout
+        ))
+    }
+}
+
+#[test]
+fn thousands_of_flipped_and_truncated_dumps_are_clear_errors() {
+    let scratch = autopsy_e2e::scratch("dumps-mutated");
+    let (_, dump) = dumped_run(&program(), &scratch.join("real"));
+    let bytes = std::fs::read(&dump).unwrap();
+    let dir = scratch.join("mutants");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut count = 0;
+    // Every truncation (one in 7 bytes), and 3000 dumps with 1 to 16 bytes
+    // flipped: each decoded by `list`, in one process.
+    for n in (0..bytes.len()).step_by(7) {
+        std::fs::write(dir.join(format!("cut-{n:06}.autopsy")), &bytes[..n]).unwrap();
+        count += 1;
+    }
+    for i in 0..3000 {
+        let flips = 1 + rng.below(16);
+        let m = flipped(&bytes, &mut rng, flips);
+        std::fs::write(dir.join(format!("flip-{i:04}.autopsy")), m).unwrap();
+        count += 1;
+    }
+    let mut list = clean(&cargo_autopsy());
+    list.args(["autopsy", "list", "--dir"]).arg(&dir);
+    let r = run(list, None);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+    assert_eq!(r.stdout.lines().count(), count);
+    // Every cut dump is refused; flips in the metadata are too.
+    let cut_refused = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains("/cut-") && l.contains("(unreadable: "))
+        .count();
+    assert_eq!(cut_refused, bytes.len().div_ceil(7), "{}", r.stdout);
+
+    // A sample opened through the whole prompt: flips land in memory,
+    // frames and sources, and the renderer meets the garbage.
+    let commands = "where\np config\np key\nup\np row\nll\nargs\nbt full\nc\n";
+    let mut failures = Vec::new();
+    let mut prompts = 0;
+    for i in 0..150 {
+        let flips = 1 + rng.below(64);
+        let path = scratch.join(format!("open-{i:03}.autopsy"));
+        std::fs::write(&path, flipped(&bytes, &mut rng, flips)).unwrap();
+        let r = open(&path, &[], commands, &scratch);
+        prompts += usize::from(r.stdout.contains("(autopsy) c\n"));
+        if let Err(e) = ended_cleanly(&r) {
+            failures.push(format!("{}: {e}", path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    // Most flips land in memory: those dumps open, garbage and all.
+    assert!(prompts > 50, "only {prompts} of 150 reached the prompt");
+}
+
+#[test]
+fn a_corrupted_binary_is_an_error_not_a_crash() {
+    let scratch = autopsy_e2e::scratch("dumps-bad-binary");
+    let (_, dump) = dumped_run(&program(), &scratch.join("real"));
+    let original = std::fs::read(program()).unwrap();
+    let bad = scratch.join("batch-job-corrupted");
+    let mut rng = Rng(0x0123_4567_89ab_cdef);
+    let mut failures = Vec::new();
+    for round in 0..6 {
+        let m = match round {
+            // Cut short.
+            0 => original[..original.len() / 3].to_vec(),
+            1 => original[..64].to_vec(),
+            // Thousands of flips across the file (its DWARF, mostly).
+            _ => flipped(&original, &mut rng, 5000),
+        };
+        std::fs::write(&bad, m).unwrap();
+        let r = open(
+            &dump,
+            &["--binary", bad.to_str().unwrap()],
+            "where\np config\nup\np row\nc\n",
+            &scratch,
+        );
+        if let Err(e) = ended_cleanly(&r) {
+            failures.push(format!("round {round}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -64,11 +64,27 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
 }
 
 fn open_path(path: &Path, binary: Option<&Path>) -> i32 {
-    let result = open::read(path).and_then(|dump| open::open(dump, binary));
+    // Dump and binary are untrusted: a bug they reach is an error that
+    // names them, not a crash.
+    std::panic::set_hook(Box::new(|_| {}));
+    let result =
+        std::panic::catch_unwind(|| open::read(path).and_then(|dump| open::open(dump, binary)));
     match result {
-        Ok(()) => 0,
-        Err(e) => {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => {
             eprintln!("cargo autopsy: {e}");
+            1
+        }
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            eprintln!(
+                "cargo autopsy: internal error reading {} or its binary: {msg}",
+                path.display()
+            );
             1
         }
     }
@@ -92,15 +108,17 @@ fn newest(dir: &Path) -> Option<PathBuf> {
 }
 
 fn list(dir: &Path) -> i32 {
+    std::panic::set_hook(Box::new(|_| {}));
     let all = dumps(dir);
     if all.is_empty() {
         println!("no dumps in {}", dir.display());
         return 0;
     }
     for (_, path) in all {
-        match open::read(&path) {
-            Ok(d) => println!("{}", summary(&path, &d)),
-            Err(e) => println!("{}  (unreadable: {e})", path.display()),
+        match std::panic::catch_unwind(|| open::read(&path)) {
+            Ok(Ok(d)) => println!("{}", summary(&path, &d)),
+            Ok(Err(e)) => println!("{}  (unreadable: {e})", path.display()),
+            Err(_) => println!("{}  (unreadable: internal error)", path.display()),
         }
     }
     0
