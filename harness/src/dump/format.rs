@@ -1,5 +1,15 @@
 //! The dump file: autopsy's own small versioned format.
 //!
+//! Why not a minidump (the `minidump-writer` / `minidump` crates): they
+//! were not in this build's offline crate cache, and adding them (with
+//! their dependency trees) was more than the time this first version had.
+//! What the prompt needs is mostly autopsy's own data anyway (the frames'
+//! pc and CFA as the debugger uses them, the memory its renderings read,
+//! the source files, the test and its output), which a minidump would
+//! carry in a custom stream too. Moving to a minidump container with this
+//! data as its own stream, so that crash tools can open dumps as well,
+//! remains to do; the version field makes that change detectable.
+//!
 //! ```text
 //! "AUTOPSY-DUMP\n" u32 version
 //! sections: u32 tag, u64 length, payload (length bytes)
