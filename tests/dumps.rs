@@ -643,3 +643,83 @@ fn a_corrupted_binary_is_an_error_not_a_crash() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+// --- fatal signals ------------------------------------------------------------
+
+#[test]
+fn a_segfault_leaves_a_dump_that_opens_at_the_faulting_frame() {
+    let pkg = autopsy_e2e::Package::new(
+        "program-segv",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"program-segv\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+                 publish = false\n\n[workspace]\n\n[dependencies]\nautopsy = { path = \"{harness}\" }\n",
+            ),
+            (
+                "src/main.rs",
+                r#"autopsy::install!();
+
+fn poke(table: &[u32], index: usize) -> u32 {
+    let slot = 0x10 as *const u32;
+    let base = table[index];
+    base + unsafe { *slot }
+}
+
+fn main() {
+    let table = vec![4u32, 5, 6];
+    println!("{}", poke(&table, 1));
+}
+"#,
+            ),
+        ],
+    );
+    let lock = std::fs::read_to_string(autopsy_e2e::root().join("Cargo.lock")).unwrap();
+    std::fs::write(pkg.dir.join("Cargo.lock"), lock).unwrap();
+    let built = pkg.cargo(&["build", "-q"], &[], None);
+    assert_eq!(built.code, Some(0), "{}", built.stderr);
+    let binary = autopsy_e2e::target_dir().join("debug/program-segv");
+    let scratch = autopsy_e2e::scratch("dumps-segv");
+    let dir = scratch.join("dumps");
+    let mut cmd = clean(&binary);
+    cmd.current_dir(&pkg.dir).env("AUTOPSY_DUMP", &dir);
+    let r = run(cmd, None);
+    // Killed by the signal, as without autopsy.
+    assert_eq!(r.code, None, "{}", r.stderr);
+    let files = dumps_in(&dir);
+    assert_eq!(files.len(), 1, "{}", r.stderr);
+    let path = files[0].display();
+    assert_eq!(
+        r.stderr,
+        format!(
+            "\nthread 'main' received a fatal signal: SIGSEGV (invalid memory reference) at \
+             address 0x10\nautopsy: post-mortem dump written to {path} (it holds this \
+             process's memory: readable by you only; `cargo autopsy open {path}` reopens the \
+             prompt)\n"
+        )
+    );
+    let opened = open(
+        &files[0],
+        &[],
+        "p index\np table\np base\nup\np table\nc\n",
+        &scratch,
+    );
+    assert_eq!(opened.code, Some(0), "{}", opened.stderr);
+    let head = header(&opened.stdout);
+    assert!(
+        head.starts_with(
+            "\n>>> autopsy post-mortem: main\nthread 'main' received a fatal signal at \
+             src/main.rs:6:\nSIGSEGV (invalid memory reference) at address 0x10\n"
+        ),
+        "{head}"
+    );
+    assert!(
+        head.ends_with("> src/main.rs(6)poke()\n-> base + unsafe { *slot }\n"),
+        "{head}"
+    );
+    let ex = answers(&opened.stdout);
+    assert_eq!(ex[0].1, "1\n");
+    assert_eq!(ex[1].1, "[4, 5, 6]\n");
+    assert_eq!(ex[2].1, "5\n");
+    assert_eq!(ex[4].1, "[4, 5, 6]\n");
+}

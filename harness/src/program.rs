@@ -104,6 +104,7 @@ pub(crate) fn install() {
     postmortem::configure_with(color, false, false, false);
     let default = std::panic::take_hook();
     if mode == Mode::Dump {
+        crate::dump::signal::install();
         std::panic::set_hook(Box::new(move |info| {
             let written =
                 postmortem::dump_panic(info, String::new(), crate::dump::write::default_dir());

@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod format;
 pub mod open;
+pub(crate) mod signal;
 pub(crate) mod write;
 
 /// The first words of the line that names a written dump.

@@ -138,8 +138,13 @@ pub fn open(dump: Dump, binary: Option<&Path>) -> Result<(), OpenError> {
         })
         .collect();
     let stop = match dump.kind {
-        StopKind::Panic | StopKind::Signal => Stop::Panic {
+        StopKind::Panic => Stop::Panic {
             message: dump.message.clone(),
+            location: dump.location.clone(),
+            thread: dump.thread.clone(),
+        },
+        StopKind::Signal => Stop::Signal {
+            signal: dump.message.clone(),
             location: dump.location.clone(),
             thread: dump.thread.clone(),
         },

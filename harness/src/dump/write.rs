@@ -157,6 +157,25 @@ fn collect(failure: Failure, raw: &[RawFrame], cap: u64) -> Result<Dump, WriteEr
         }
     }
     let recording = mem::stop_recording();
+    // A signal has no `file!()`: where the deepest user frame stopped,
+    // relative to the working directory when below it (as rustc names
+    // files of the workspace).
+    let mut location = failure.location;
+    if location.is_empty() {
+        if let Some(f) = frames.iter().find(|f| f.kind == FrameKind::User) {
+            let file = f.file.clone().unwrap_or_else(|| "<unknown>".into());
+            let rel = std::env::current_dir()
+                .ok()
+                .and_then(|cwd| {
+                    std::path::Path::new(&file)
+                        .strip_prefix(cwd)
+                        .ok()
+                        .map(|p| p.display().to_string())
+                })
+                .unwrap_or(file);
+            location = format!("{rel}:{}", f.line.unwrap_or(0));
+        }
+    }
     let frames = raw
         .iter()
         .map(|r| {
@@ -177,7 +196,7 @@ fn collect(failure: Failure, raw: &[RawFrame], cap: u64) -> Result<Dump, WriteEr
         user_crates: debuginfo::user_crates(),
         kind: failure.kind,
         message: failure.message,
-        location: failure.location,
+        location,
         thread: failure.thread,
         test: failure.test,
         attempt: failure.attempt.unwrap_or((0, 0)),
