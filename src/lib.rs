@@ -544,3 +544,27 @@ pub fn prompts(out: &str) -> Vec<String> {
     }
     found
 }
+
+/// `cargo-autopsy`, built once per test process into the fixtures' target
+/// directory.
+pub fn cargo_autopsy() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let _guard = build_lock().lock().unwrap_or_else(|e| e.into_inner());
+            let out = Command::new(env!("CARGO"))
+                .current_dir(root())
+                .env("CARGO_TARGET_DIR", target_dir())
+                .env("CARGO_TERM_PROGRESS_WHEN", "never")
+                .args(["build", "-q", "-p", "autopsy", "--bin", "cargo-autopsy"])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "building cargo-autopsy failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            target_dir().join("debug/cargo-autopsy")
+        })
+        .clone()
+}

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use autopsy_e2e::{normalize, run_killed_after, Fixture, Run};
+use autopsy_e2e::{cargo_autopsy, normalize, run_killed_after, Fixture, Run};
 
 /// No run may hang: everything is killed after this many seconds.
 const LIMIT: u64 = 120;
@@ -41,17 +41,6 @@ fn program() -> PathBuf {
         .get_or_init(|| {
             build(batch(), &["-p", "batch-job", "--bin", "batch-job"]);
             autopsy_e2e::target_dir().join("debug/batch-job")
-        })
-        .clone()
-}
-
-/// `cargo-autopsy`, built once.
-fn cargo_autopsy() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            build(batch(), &["-p", "autopsy", "--bin", "cargo-autopsy"]);
-            autopsy_e2e::target_dir().join("debug/cargo-autopsy")
         })
         .clone()
 }

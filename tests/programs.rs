@@ -278,3 +278,94 @@ fn main() {
     assert!(out.ends_with("joined: true\n"), "{out}");
     assert_eq!(run.code, Some(0));
 }
+
+/// `post_mortem!(&err)` in a program with no terminal: the traceback, and a
+/// dump that reopens the prompt at the macro, showing the error.
+#[test]
+fn post_mortem_with_no_terminal_writes_a_dump() {
+    let pkg = Package::new(
+        "program-caught",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"program-caught\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+                 publish = false\n\n[workspace]\n\n[dependencies]\nautopsy = { path = \"{harness}\" }\n",
+            ),
+            (
+                "src/main.rs",
+                r#"autopsy::install!();
+
+fn parse(field: &str) -> Result<u32, std::num::ParseIntError> {
+    field.trim().parse()
+}
+
+fn main() {
+    let field = " 12x";
+    if let Err(err) = parse(field) {
+        autopsy::post_mortem!(&err);
+    }
+    println!("went on");
+}
+"#,
+            ),
+        ],
+    );
+    let lock = std::fs::read_to_string(autopsy_e2e::root().join("Cargo.lock")).unwrap();
+    std::fs::write(pkg.dir.join("Cargo.lock"), lock).unwrap();
+    let scratch = autopsy_e2e::scratch("program-caught");
+    let dir = scratch.join("dumps");
+    let run = pkg.cargo(
+        &["run", "-q"],
+        &[("AUTOPSY_DUMP", dir.to_str().unwrap())],
+        None,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, "went on\n");
+    let dump: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(dump.len(), 1);
+    let path = dump[0].display();
+    assert!(
+        run.stderr.starts_with(
+            "autopsy: post_mortem!() at src/main.rs:10 (no prompt: no terminal)\n\
+             Traceback (most recent call last):\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.ends_with(&format!(
+            "Error: ParseIntError {{ kind: InvalidDigit }}\n\
+             autopsy: post-mortem dump written to {path} (it holds this process's memory: \
+             readable by you only; `cargo autopsy open {path}` reopens the prompt)\n"
+        )),
+        "{}",
+        run.stderr
+    );
+    let mut open = Command::new(autopsy_e2e::cargo_autopsy());
+    open.current_dir(&scratch)
+        .args(["autopsy", "open"])
+        .arg(&dump[0])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let (opened, killed) = run_killed_after(open, Some("p field\nc\n"), LIMIT);
+    assert!(!killed);
+    assert!(
+        opened.stdout.starts_with(
+            "\n>>> autopsy post-mortem: main\nthread 'main' caught an error at src/main.rs:10:\n\
+             ParseIntError { kind: InvalidDigit }\n"
+        ),
+        "{}\n{}",
+        opened.stdout,
+        opened.stderr
+    );
+    assert!(
+        opened.stdout.contains("(autopsy) p field\n\" 12x\"\n"),
+        "{}",
+        opened.stdout
+    );
+}

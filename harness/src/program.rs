@@ -11,7 +11,8 @@
 //! - otherwise (cron, a service, CI), nobody can answer a prompt: a panic
 //!   writes a post-mortem dump (see [`crate::dump`]) and one line on
 //!   stderr, after std's message, saying where; `cargo autopsy open`
-//!   reopens the prompt from it later.
+//!   reopens the prompt from it later. So does `post_mortem!(&err)`, and a
+//!   fatal signal ([`crate::dump::signal`]).
 //!
 //! After the prompt the panic goes on as usual: std's hook prints its
 //! message, and the exit status is what it would have been. `q(uit)` ends
@@ -97,14 +98,13 @@ pub(crate) fn install() {
         // empty in a program.
         crate::debuginfo::set_user_crates(vec![k.to_string()]);
     }
-    static HOST: ProgramHost = ProgramHost;
-    postmortem::set_host(&HOST);
     let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     // The program's output went to its terminal: nothing is captured.
     postmortem::configure_with(color, false, false, false);
     let default = std::panic::take_hook();
     if mode == Mode::Dump {
         crate::dump::signal::install();
+        postmortem::dump_caught_errors(crate::dump::write::default_dir());
         std::panic::set_hook(Box::new(move |info| {
             let written =
                 postmortem::dump_panic(info, String::new(), crate::dump::write::default_dir());
@@ -115,6 +115,10 @@ pub(crate) fn install() {
         }));
         return;
     }
+    // Only a program that can prompt hosts the prompt: in dump mode its
+    // stdin stays its own, also for `post_mortem!()` and `breakpoint!()`.
+    static HOST: ProgramHost = ProgramHost;
+    postmortem::set_host(&HOST);
     crate::__private::PDB_ARMED.store(true, Ordering::Relaxed);
     std::panic::set_hook(Box::new(move |info| {
         if postmortem::wants_panics() {

@@ -313,7 +313,9 @@ pub(crate) fn on_caught(error: String, file: &'static str, line: u32) {
     }
     let raw = debuginfo::capture_stack();
     let location = format!("{file}:{line}");
-    let why = if host::host().is_none() {
+    let why = if CAUGHT_DUMPS.get().is_some() {
+        "no terminal"
+    } else if host::host().is_none() {
         "not running under the autopsy harness"
     } else if trace::input_ended() || !input::prompt_input() {
         "no terminal or piped commands"
@@ -326,10 +328,42 @@ pub(crate) fn on_caught(error: String, file: &'static str, line: u32) {
         open(stop, raw);
         return;
     };
+    let written = CAUGHT_DUMPS.get().cloned().and_then(|dir| {
+        let failure = crate::dump::write::Failure {
+            kind: crate::dump::format::StopKind::Caught,
+            message: error.clone(),
+            location: location.clone(),
+            thread: thread_name(),
+            test: String::new(),
+            attempt: None,
+            output: None,
+        };
+        let raw = raw.clone();
+        match on_helper_thread(move || crate::dump::write::write(failure, &raw, dir))? {
+            Ok(w) => Some(w),
+            Err(e) => {
+                eprintln!("autopsy: no post-mortem dump: {e}");
+                None
+            }
+        }
+    });
     let tb = Traceback::from_raw(raw, file).with_locals();
-    let text =
+    let mut text =
         format!("autopsy: post_mortem!() at {location} (no prompt: {why})\n{tb}Error: {error}\n");
+    if let Some(w) = written {
+        text.push_str(&crate::dump::write::line(&w));
+        text.push('\n');
+    }
     let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+/// Where `post_mortem!()` writes a dump when no prompt can open: set in a
+/// program with no terminal.
+static CAUGHT_DUMPS: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Makes `post_mortem!()` write dumps into `dir` when no prompt can open.
+pub(crate) fn dump_caught_errors(dir: std::path::PathBuf) {
+    let _ = CAUGHT_DUMPS.set(dir);
 }
 
 /// Opens the prompt for `stop` over the captured stack; returns when the
