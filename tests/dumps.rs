@@ -712,3 +712,36 @@ fn main() {
     assert_eq!(ex[2].1, "5\n");
     assert_eq!(ex[4].1, "[4, 5, 6]\n");
 }
+
+#[test]
+fn a_test_failing_through_question_mark_writes_a_dump_with_its_output() {
+    let scratch = autopsy_e2e::scratch("dumps-question");
+    let dir = scratch.join("dumps");
+    let f = Fixture::with_source("dumps_pdb", "pdb", "");
+    let args = ["flow::question_mark", "--exact"];
+    let mut with_dump = vec!["--dump", dir.to_str().unwrap()];
+    with_dump.extend(args);
+    let (r, killed) = f.run_timeout(&with_dump, &[], None, LIMIT);
+    assert!(!killed);
+    let files = dumps_in(&dir);
+    assert_eq!(files.len(), 1, "{}", r.stdout);
+    let path = files[0].display();
+    assert!(
+        r.stdout.contains(&format!(
+            "---- flow::question_mark stdout ----\nparsing \"12x\"\n\
+             autopsy: post-mortem dump written to {path} (it holds"
+        )),
+        "{}",
+        r.stdout
+    );
+    let commands = "locals\np input\nout\nc\n";
+    let mut live = vec!["--pdb"];
+    live.extend(args);
+    let (live, _) = f.run_timeout(&live, &[], Some(commands), LIMIT);
+    let opened = open(&files[0], &[], commands, &scratch);
+    assert_eq!(opened.code, Some(0), "{}", opened.stderr);
+    // The header (the test's output so far, the error, where) and every
+    // answer are the live prompt's.
+    assert_eq!(header(&opened.stdout), header(&live.stdout));
+    assert_eq!(answers(&opened.stdout)[..3], answers(&live.stdout)[..3]);
+}

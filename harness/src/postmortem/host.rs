@@ -17,6 +17,10 @@ pub(crate) trait Host: Sync {
     fn expects_panic(&self, _message: &str) -> bool {
         false
     }
+    /// The name of the running test, if any.
+    fn test_name(&self) -> Option<String> {
+        None
+    }
     /// `(attempt, total attempts)` of the current test, if any.
     fn attempt(&self) -> Option<(u32, u32)>;
     /// The user typed `q(uit)`: tell whoever waits, and end the process.

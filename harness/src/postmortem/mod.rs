@@ -224,14 +224,57 @@ pub(crate) fn on_question(file: &'static str, line: u32) {
         return;
     }
     let location = format!("{file}:{line}");
-    let stop = Stop::Question {
-        error: String::new(),
+    let kept = raw.clone();
+    if !crate::__private::PDB_ARMED.load(Ordering::Relaxed) {
+        dump_question(location, raw);
+    } else {
+        let stop = Stop::Question {
+            error: String::new(),
+            location,
+            thread: thread_name(),
+        };
+        open(stop, raw);
+    }
+    LAST_QUESTION.with(|last| *last.borrow_mut() = kept);
+}
+
+/// Where a failing `?` writes its dump under `--dump` (no prompt).
+static QUESTION_DUMPS: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Makes a failing `?` write a dump into `dir` when no prompt opens.
+pub(crate) fn dump_questions_to(dir: std::path::PathBuf) {
+    let _ = QUESTION_DUMPS.set(dir);
+}
+
+/// A failing `?` under `--dump`: a dump of the error where it arose, and
+/// the line naming it in the test's output.
+fn dump_question(location: String, raw: Vec<RawFrame>) {
+    let Some(dir) = QUESTION_DUMPS.get().cloned() else {
+        return;
+    };
+    let host = host::host();
+    let mut failure = crate::dump::write::Failure {
+        kind: crate::dump::format::StopKind::Question,
+        message: String::new(),
         location,
         thread: thread_name(),
+        test: host.and_then(|h| h.test_name()).unwrap_or_default(),
+        attempt: host.and_then(|h| h.attempt()),
+        output: host
+            .filter(|_| CAPTURED.load(Ordering::Relaxed))
+            .map(|h| h.output_so_far()),
     };
-    let kept = raw.clone();
-    open(stop, raw);
-    LAST_QUESTION.with(|last| *last.borrow_mut() = kept);
+    let written = on_helper_thread(move || {
+        if let Ok(info) = DebugInfo::get() {
+            failure.message = question_value(info, &info.frames(&raw));
+        }
+        crate::dump::write::write(failure, &raw, dir)
+    });
+    match written {
+        Some(Ok(w)) => eprintln!("{}", crate::dump::write::line(&w)),
+        Some(Err(e)) => eprintln!("autopsy: no post-mortem dump: {e}"),
+        None => {}
+    }
 }
 
 thread_local! {

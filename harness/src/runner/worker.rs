@@ -52,6 +52,14 @@ impl crate::postmortem::Host for WorkerState {
         WorkerState::output_so_far(self)
     }
 
+    fn test_name(&self) -> Option<String> {
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|a| a.name.clone())
+    }
+
     fn attempt(&self) -> Option<(u32, u32)> {
         self.current
             .lock()
@@ -219,6 +227,11 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         (args.pdb && !PROMPT_INPUT.get().copied().unwrap_or(false))
             .then(crate::dump::write::default_dir)
     }));
+    if let Some(Some(dir)) = DUMP_DIR.get() {
+        // A test that fails through `?` writes its dump there too.
+        crate::postmortem::dump_questions_to(dir.clone());
+        crate::__private::DUMP_ARMED.store(true, Ordering::Relaxed);
+    }
     let tests: std::collections::HashMap<&str, TestCase> = crate::list::all_tests()
         .into_iter()
         .map(|c| (c.name, c))
