@@ -408,7 +408,14 @@ pub fn run_killed_after_bytes(mut cmd: Command, stdin: Option<&[u8]>, secs: u64)
     cmd.process_group(0);
     let mut child = cmd.spawn().unwrap();
     if let (Some(bytes), Some(mut input)) = (stdin, child.stdin.take()) {
-        input.write_all(bytes).unwrap();
+        // A process may end without reading its input (an error at once).
+        if let Err(e) = input.write_all(bytes) {
+            assert_eq!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe,
+                "writing stdin: {e}"
+            );
+        }
     }
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
@@ -536,4 +543,28 @@ pub fn prompts(out: &str) -> Vec<String> {
         }
     }
     found
+}
+
+/// `cargo-autopsy`, built once per test process into the fixtures' target
+/// directory.
+pub fn cargo_autopsy() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let _guard = build_lock().lock().unwrap_or_else(|e| e.into_inner());
+            let out = Command::new(env!("CARGO"))
+                .current_dir(root())
+                .env("CARGO_TARGET_DIR", target_dir())
+                .env("CARGO_TERM_PROGRESS_WHEN", "never")
+                .args(["build", "-q", "-p", "autopsy", "--bin", "cargo-autopsy"])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "building cargo-autopsy failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            target_dir().join("debug/cargo-autopsy")
+        })
+        .clone()
 }

@@ -102,6 +102,10 @@ pub fn in_child() -> bool {
 
 /// Whether calls are allowed ([`ENABLE_ENV`] is not `0`/`off`/`false`).
 pub fn enabled() -> bool {
+    // Offline (a dump's memory), the binary's code is not this process's.
+    if crate::debuginfo::mem::offline() {
+        return false;
+    }
     static ON: OnceLock<bool> = OnceLock::new();
     *ON.get_or_init(|| {
         !matches!(

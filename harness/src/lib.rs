@@ -78,12 +78,14 @@ pub mod __private;
 
 mod cli;
 mod debuginfo;
+mod dump;
 mod executor;
 mod history;
 mod isolate;
 mod libtest_mode;
 mod list;
 mod postmortem;
+mod program;
 mod reporter;
 mod runner;
 mod styles;

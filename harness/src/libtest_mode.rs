@@ -65,6 +65,26 @@ pub enum Installed {
     Program,
 }
 
+/// [`install`] from the constructor `autopsy::install!()` plants, which
+/// also names its crate (`CARGO_CRATE_NAME`): in a program, the user's
+/// own code when frames have no source path to tell it by, and the types
+/// whose `Debug` is derived there.
+///
+/// # Safety
+/// As [`install`].
+pub unsafe fn install_in(
+    kind: Installed,
+    krate: Option<&'static str>,
+    argc: c_int,
+    argv: *mut *mut c_char,
+) {
+    if kind == Installed::Program {
+        crate::program::set_crate(krate);
+    }
+    // SAFETY: the caller's promise.
+    unsafe { install(kind, argc, argv) }
+}
+
 /// The constructor's work. Runs once, however many constructors call it.
 ///
 /// # Safety
@@ -72,10 +92,11 @@ pub enum Installed {
 /// an `.init_array` entry, before `main`.
 pub unsafe fn install(kind: Installed, argc: c_int, argv: *mut *mut c_char) {
     static ONCE: AtomicBool = AtomicBool::new(false);
-    if kind != Installed::Libtest || ONCE.swap(true, Ordering::SeqCst) {
-        // A program gets the post-mortem of programs once it exists (the
-        // unattended post-mortem); until then `install!()` there does
-        // nothing.
+    if kind == Installed::Harness || ONCE.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    if kind == Installed::Program {
+        crate::program::install();
         return;
     }
     let mut armed = Armed {

@@ -10,7 +10,12 @@ pub mod libtest {
 }
 
 /// `autopsy::install!()`'s constructor.
-pub use crate::libtest_mode::{install, Installed};
+pub use crate::libtest_mode::{install, install_in, Installed};
+
+/// `cargo-autopsy`'s `main`: runs its command line, returns the status.
+pub fn cargo_autopsy(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
+    crate::dump::cli::main(args)
+}
 
 /// Drives an `async fn` test that names no runtime.
 pub use crate::executor::block_on;
@@ -123,6 +128,9 @@ pub static TRACING: AtomicBool = AtomicBool::new(false);
 /// [`question`] so that a `?` costs one load when nobody is debugging.
 pub static PDB_ARMED: AtomicBool = AtomicBool::new(false);
 
+/// Set while a failing `?` should write a post-mortem dump (`--dump`).
+pub static DUMP_ARMED: AtomicBool = AtomicBool::new(false);
+
 /// Whether trace stops are wanted. Must stay as cheap as one relaxed load and
 /// a branch at every opt-level: it runs once per iteration of every loop in
 /// instrumented code (and before each statement off x86_64).
@@ -211,7 +219,7 @@ impl<T> Question for Option<T> {
 /// `Debug` bound: the value is rendered from debug info.
 #[inline(never)]
 pub fn question<T: Question>(value: T, file: &'static str, line: u32) -> T {
-    if PDB_ARMED.load(Ordering::Relaxed) && value.fails() {
+    if (PDB_ARMED.load(Ordering::Relaxed) || DUMP_ARMED.load(Ordering::Relaxed)) && value.fails() {
         crate::postmortem::on_question(file, line);
     }
     value

@@ -164,7 +164,14 @@ pub(crate) fn install(input: TokenStream) -> TokenStream {
             ) {
                 // SAFETY: glibc calls `.init_array` entries with the
                 // process's own argc/argv, before `main`.
-                unsafe { ::autopsy::__private::install(#kind, argc, argv) }
+                unsafe {
+                    ::autopsy::__private::install_in(
+                        #kind,
+                        ::core::option_env!("CARGO_CRATE_NAME"),
+                        argc,
+                        argv,
+                    )
+                }
             }
             #[used]
             #[unsafe(link_section = ".init_array")]

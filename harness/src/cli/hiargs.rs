@@ -105,6 +105,8 @@ pub struct HiArgs {
     pub last_failed: bool,
     pub failed_first: bool,
     pub junit: Option<PathBuf>,
+    /// `--dump DIR`: every failing test writes a post-mortem dump there.
+    pub dump: Option<PathBuf>,
     /// `--shuffle` / `--shuffle-seed`: the seed of the order, when shuffled.
     pub shuffle_seed: Option<u64>,
     /// `--report-time` (or `--ensure-time`): each test's duration is printed.
@@ -239,6 +241,7 @@ impl HiArgs {
             last_failed: low.last_failed,
             failed_first: low.failed_first,
             junit: low.junit,
+            dump: low.dump.filter(|d| !d.as_os_str().is_empty()),
             report_time: low.report_time || low.ensure_time,
             partition: low
                 .partition

@@ -146,6 +146,10 @@ pub struct LowArgs {
     #[arg(long, value_name = "count:K/N|hash:K/N", env = "AUTOPSY_PARTITION")]
     pub partition: Option<String>,
 
+    /// Write a post-mortem dump of every failing test into DIR (`cargo autopsy open` reopens it).
+    #[arg(long, value_name = "DIR", env = "AUTOPSY_DUMP")]
+    pub dump: Option<std::path::PathBuf>,
+
     /// Write a JUnit XML report to PATH.
     #[arg(long, value_name = "PATH", env = "AUTOPSY_JUNIT")]
     pub junit: Option<std::path::PathBuf>,

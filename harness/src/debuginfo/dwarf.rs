@@ -122,7 +122,14 @@ fn main_bias() -> u64 {
 }
 
 impl Binary {
+    /// This process's executable at `path`, at its own load bias.
     pub fn load(path: &str) -> Result<Binary, String> {
+        Binary::load_at(path, None)
+    }
+
+    /// The executable at `path`; `bias`: where it was loaded in the
+    /// process its addresses come from (`None`: this one).
+    pub fn load_at(path: &str, bias: Option<u64>) -> Result<Binary, String> {
         let file = std::fs::File::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;
         // SAFETY: the executable is not modified while we run.
         let map =
@@ -156,7 +163,7 @@ impl Binary {
         }
         Ok(Binary {
             dwarf,
-            bias: main_bias(),
+            bias: bias.unwrap_or_else(main_bias),
             aranges,
             arange_index: OnceLock::new(),
             symbols: OnceLock::new(),
@@ -168,6 +175,12 @@ impl Binary {
             has_info,
             has_vars: OnceLock::new(),
         })
+    }
+
+    /// The GNU build id (`.note.gnu.build-id`), in hex.
+    pub fn build_id(&self) -> Option<String> {
+        let id = self.obj.build_id().ok()??;
+        Some(id.iter().map(|b| format!("{b:02x}")).collect())
     }
 
     /// The unit at a given `.debug_info` offset (parsed once).

@@ -6,8 +6,15 @@
 //! if the kernel refuses that call (`EPERM`/`ENOSYS`, e.g. in some
 //! sandboxes) it falls back to `write(2)`-ing the bytes into a pipe, which
 //! also fails with `EFAULT` on bad memory.
+//!
+//! The memory-source seam: where the bytes come from. By default this
+//! process; `cargo autopsy open` sets a [`MemorySource`] (a dump's memory)
+//! with [`set_source`] before anything is read. While a dump is being
+//! written, [`Recording`] keeps a copy of every byte read, so that the
+//! dump holds exactly the memory the prompt's renderings need.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// A read failed: the first address that could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,8 +63,89 @@ pub fn le_uint(b: &[u8]) -> u64 {
     v
 }
 
+/// Memory that is not this process's: a dump's.
+pub trait MemorySource: Send + Sync {
+    /// Copies as many bytes as it holds from `addr` on into `buf` (0: none).
+    fn read_some(&self, addr: u64, buf: &mut [u8]) -> usize;
+}
+
+static SOURCE: OnceLock<Box<dyn MemorySource>> = OnceLock::new();
+
+/// Makes every later read come from `source` instead of this process. Set
+/// once, before anything is read (`cargo autopsy open`).
+pub fn set_source(source: Box<dyn MemorySource>) {
+    let _ = SOURCE.set(source);
+}
+
+/// Whether reads come from a [`MemorySource`] (a dump), not this process.
+pub fn offline() -> bool {
+    SOURCE.get().is_some()
+}
+
+/// What a dump's writer keeps of the reads made while it renders the
+/// frames' locals: address and bytes, up to a cap.
+#[derive(Debug, Default)]
+pub struct Recording {
+    /// Chunks read, in order.
+    pub chunks: Vec<(u64, Vec<u8>)>,
+    /// Bytes kept.
+    pub kept: u64,
+    /// Bytes read but not kept (over the cap).
+    pub left_out: u64,
+    cap: u64,
+}
+
+static RECORDING_ON: AtomicBool = AtomicBool::new(false);
+static RECORDING: Mutex<Option<Recording>> = Mutex::new(None);
+
+/// Starts keeping a copy of every byte read, up to `cap` bytes.
+pub fn start_recording(cap: u64) {
+    *RECORDING.lock().unwrap_or_else(|e| e.into_inner()) = Some(Recording {
+        cap,
+        ..Recording::default()
+    });
+    RECORDING_ON.store(true, Ordering::SeqCst);
+}
+
+/// Stops keeping reads; what was kept.
+pub fn stop_recording() -> Recording {
+    RECORDING_ON.store(false, Ordering::SeqCst);
+    RECORDING
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .unwrap_or_default()
+}
+
+/// Keeps `bytes` read at `addr`, if a recording is on.
+fn record(addr: u64, bytes: &[u8]) {
+    if !RECORDING_ON.load(Ordering::Relaxed) || bytes.is_empty() {
+        return;
+    }
+    let mut r = RECORDING.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(r) = r.as_mut() {
+        let n = bytes.len() as u64;
+        if r.kept + n > r.cap {
+            r.left_out += n;
+        } else {
+            r.kept += n;
+            r.chunks.push((addr, bytes.to_vec()));
+        }
+    }
+}
+
 /// Reads as many bytes as possible at `addr` into `buf` (0 on failure).
 fn read_some(addr: u64, buf: &mut [u8]) -> usize {
+    if let Some(source) = SOURCE.get() {
+        return source.read_some(addr, buf).min(buf.len());
+    }
+    let n = read_live(addr, buf);
+    record(addr, &buf[..n]);
+    n
+}
+
+/// Copies this process's own memory (`read_some` without the seam).
+pub fn read_live(addr: u64, buf: &mut [u8]) -> usize {
     let mode = MODE.load(Ordering::Relaxed);
     if mode != MODE_PIPE {
         match vm_readv(addr, buf) {

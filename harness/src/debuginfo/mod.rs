@@ -48,7 +48,7 @@ mod dyns;
 mod eval;
 mod grid;
 mod handwritten;
-mod mem;
+pub mod mem;
 mod place;
 mod regs;
 mod render;
@@ -140,7 +140,7 @@ pub struct Variable {
 
 #[derive(thiserror::Error, Debug, Clone)]
 pub enum DebugInfoError {
-    #[error("cannot read /proc/self/exe: {0}")]
+    #[error("cannot read the executable's debug info: {0}")]
     Load(String),
     #[error("no debug info for `{0}`")]
     NoFrameInfo(String),
@@ -180,8 +180,24 @@ pub fn set_autopsy_dir(dir: &'static str) {
     let _ = AUTOPSY_DIR.set(dir);
 }
 
-/// Symbol name of an address in a shared library (`dladdr`).
-fn shared_symbol(ip: usize) -> Option<String> {
+/// Names of frames outside the executable, as a dump recorded them
+/// (offline, `dladdr` would name this process's libraries instead).
+static FOREIGN_NAMES: OnceLock<HashMap<usize, String>> = OnceLock::new();
+
+/// Sets the names of frames outside the executable, by address (offline).
+pub fn set_foreign_names(names: HashMap<usize, String>) {
+    let _ = FOREIGN_NAMES.set(names);
+}
+
+/// Symbol name of an address in a shared library (`dladdr`); offline, the
+/// name the dump recorded.
+pub fn shared_symbol(ip: usize) -> Option<String> {
+    if let Some(names) = FOREIGN_NAMES.get() {
+        return names.get(&ip).cloned();
+    }
+    if mem::offline() {
+        return None;
+    }
     // SAFETY: dladdr only inspects the loader's tables and fills `info`.
     let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
     if unsafe { libc::dladdr(ip as *const libc::c_void, &mut info) } == 0
@@ -201,6 +217,16 @@ static USER_CRATES: OnceLock<Vec<String>> = OnceLock::new();
 /// Only needed where there is no DWARF to tell by source path.
 pub fn set_user_crates(crates: Vec<String>) {
     let _ = USER_CRATES.set(crates);
+}
+
+/// The user's crates, as [`set_user_crates`] named them.
+pub fn user_crates() -> Vec<String> {
+    USER_CRATES.get().cloned().unwrap_or_default()
+}
+
+/// autopsy's own source directory, as [`set_autopsy_dir`] set it.
+pub fn autopsy_dir() -> Option<&'static str> {
+    AUTOPSY_DIR.get().copied()
 }
 
 /// Whether `krate` is one of the user's crates (`None`: nobody said).
@@ -369,6 +395,38 @@ impl DebugInfo {
             })
             .as_ref()
             .map_err(|e| e.clone())
+    }
+
+    /// Loads the debug info of the executable at `path`, loaded at `bias`
+    /// in the process a dump came from, in place of `/proc/self/exe`:
+    /// [`get`](Self::get) returns it from then on. Call before anything
+    /// else reads debug info, after [`mem::set_source`].
+    pub fn open_offline(path: &str, bias: u64) -> Result<&'static DebugInfo, DebugInfoError> {
+        INSTANCE
+            .get_or_init(|| {
+                let bin = Binary::load_at(path, Some(bias)).map_err(DebugInfoError::Load)?;
+                Ok(DebugInfo {
+                    bin,
+                    symbolised: Mutex::new(HashMap::new()),
+                })
+            })
+            .as_ref()
+            .map_err(|e| e.clone())
+    }
+
+    /// The executable's GNU build id, in hex.
+    pub fn build_id(&self) -> Option<String> {
+        self.bin.build_id()
+    }
+
+    /// The executable's load bias (runtime minus link-time address).
+    pub fn bias(&self) -> u64 {
+        self.bin.bias
+    }
+
+    /// Whether the runtime address `ip` is in the executable's code.
+    pub fn in_executable(&self, ip: usize) -> bool {
+        self.bin.in_text((ip as u64).wrapping_sub(self.bin.bias))
     }
 
     /// Whether the binary has variable locations (false for line tables

@@ -1,9 +1,9 @@
 //! Who hosts the prompt: the seam between the debugger and what runs it.
-//! A test worker registers itself at start ([`set_host`]); a user's program
-//! and `cargo autopsy open` are the hosts to come. The debugger reaches its
+//! A test worker registers itself at start ([`set_host`]), as do libtest
+//! mode and a user's program (`autopsy::install!()`). The debugger reaches its
 //! host only through [`Host`], never the runner's modules.
 
-use std::sync::OnceLock;
+use std::sync::RwLock;
 
 /// What the prompt needs from its host.
 pub(crate) trait Host: Sync {
@@ -17,22 +17,30 @@ pub(crate) trait Host: Sync {
     fn expects_panic(&self, _message: &str) -> bool {
         false
     }
+    /// The name of the running test, if any.
+    fn test_name(&self) -> Option<String> {
+        None
+    }
     /// `(attempt, total attempts)` of the current test, if any.
     fn attempt(&self) -> Option<(u32, u32)>;
     /// The user typed `q(uit)`: tell whoever waits, and end the process.
     fn quit(&self) -> !;
 }
 
-static HOST: OnceLock<&'static dyn Host> = OnceLock::new();
+static HOST: RwLock<Option<&'static dyn Host>> = RwLock::new(None);
 
-/// Makes `host` the prompt's host for the rest of the process.
+/// Makes `host` the prompt's host for the rest of the process. The last
+/// one set wins: `autopsy::install!()` sets the program's host from a
+/// constructor, before `main`; if that binary turns out to be autopsy's
+/// runner or one of its workers (a `harness = false` target), the worker's
+/// own host replaces it.
 pub(crate) fn set_host(host: &'static dyn Host) {
-    let _ = HOST.set(host);
+    *HOST.write().unwrap_or_else(|e| e.into_inner()) = Some(host);
 }
 
 /// The prompt's host, when something hosts it.
 pub(crate) fn host() -> Option<&'static dyn Host> {
-    HOST.get().copied()
+    *HOST.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// [`Host::interactive`] for a closure that returns a value.

@@ -26,6 +26,7 @@ use crate::debuginfo::{self, DebugInfo, RawFrame};
 use crate::styles::Styles;
 use crate::traceback::Traceback;
 pub(crate) use host::{set_host, Host};
+pub(crate) use input::prompt_input;
 use input::{Completion, Input, Lines};
 pub(crate) use session::{Action, Session, Stop};
 
@@ -83,7 +84,7 @@ fn user_crates() -> Vec<String> {
     crates
 }
 
-fn styles() -> Styles {
+pub(crate) fn styles() -> Styles {
     Styles::new(COLOR.load(Ordering::Relaxed))
 }
 
@@ -101,6 +102,51 @@ fn on_debugger_thread() -> bool {
 /// Whether the panic hook has anything to do for this process.
 pub(crate) fn wants_panics() -> bool {
     SHOWLOCALS.load(Ordering::Relaxed) || crate::__private::PDB_ARMED.load(Ordering::Relaxed)
+}
+
+/// Writes a post-mortem dump of a panic (no prompt can open), from the
+/// panic hook on the panicking thread; `None` when the panic is one the
+/// code catches or expects, or the dump could not be written (said on
+/// stderr).
+pub(crate) fn dump_panic(
+    info: &std::panic::PanicHookInfo<'_>,
+    test: String,
+    dir: std::path::PathBuf,
+) -> Option<crate::dump::write::Written> {
+    if on_debugger_thread() || crate::isolate::in_child() {
+        return None;
+    }
+    let raw = debuginfo::capture_stack();
+    if caught_by_the_test(&raw) {
+        return None;
+    }
+    let message = info.payload_as_str().unwrap_or("Box<dyn Any>").to_string();
+    let host = host::host();
+    if host.is_some_and(|h| h.expects_panic(&message)) {
+        return None;
+    }
+    let location = info
+        .location()
+        .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+        .unwrap_or_else(|| "<unknown>".into());
+    let failure = crate::dump::write::Failure {
+        kind: crate::dump::format::StopKind::Panic,
+        message,
+        location,
+        thread: thread_name(),
+        test,
+        attempt: host.and_then(|h| h.attempt()),
+        output: host
+            .filter(|_| CAPTURED.load(Ordering::Relaxed))
+            .map(|h| h.output_so_far()),
+    };
+    match on_helper_thread(move || crate::dump::write::write(failure, &raw, dir))? {
+        Ok(w) => Some(w),
+        Err(e) => {
+            eprintln!("autopsy: no post-mortem dump: {e}");
+            None
+        }
+    }
 }
 
 /// Called from the worker's panic hook, on the panicking thread.
@@ -179,14 +225,57 @@ pub(crate) fn on_question(file: &'static str, line: u32) {
         return;
     }
     let location = format!("{file}:{line}");
-    let stop = Stop::Question {
-        error: String::new(),
+    let kept = raw.clone();
+    if !crate::__private::PDB_ARMED.load(Ordering::Relaxed) {
+        dump_question(location, raw);
+    } else {
+        let stop = Stop::Question {
+            error: String::new(),
+            location,
+            thread: thread_name(),
+        };
+        open(stop, raw);
+    }
+    LAST_QUESTION.with(|last| *last.borrow_mut() = kept);
+}
+
+/// Where a failing `?` writes its dump under `--dump` (no prompt).
+static QUESTION_DUMPS: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Makes a failing `?` write a dump into `dir` when no prompt opens.
+pub(crate) fn dump_questions_to(dir: std::path::PathBuf) {
+    let _ = QUESTION_DUMPS.set(dir);
+}
+
+/// A failing `?` under `--dump`: a dump of the error where it arose, and
+/// the line naming it in the test's output.
+fn dump_question(location: String, raw: Vec<RawFrame>) {
+    let Some(dir) = QUESTION_DUMPS.get().cloned() else {
+        return;
+    };
+    let host = host::host();
+    let mut failure = crate::dump::write::Failure {
+        kind: crate::dump::format::StopKind::Question,
+        message: String::new(),
         location,
         thread: thread_name(),
+        test: host.and_then(|h| h.test_name()).unwrap_or_default(),
+        attempt: host.and_then(|h| h.attempt()),
+        output: host
+            .filter(|_| CAPTURED.load(Ordering::Relaxed))
+            .map(|h| h.output_so_far()),
     };
-    let kept = raw.clone();
-    open(stop, raw);
-    LAST_QUESTION.with(|last| *last.borrow_mut() = kept);
+    let written = on_helper_thread(move || {
+        if let Ok(info) = DebugInfo::get() {
+            failure.message = question_value(info, &info.frames(&raw));
+        }
+        crate::dump::write::write(failure, &raw, dir)
+    });
+    match written {
+        Some(Ok(w)) => eprintln!("{}", crate::dump::write::line(&w)),
+        Some(Err(e)) => eprintln!("autopsy: no post-mortem dump: {e}"),
+        None => {}
+    }
 }
 
 thread_local! {
@@ -261,7 +350,7 @@ fn show_locals(raw: &[RawFrame], file: &str) {
 /// Whether the prompt would have commands to read: asked where the prompt
 /// reads them, with the host's terminal in place (a worker gives its tests
 /// an empty stdin).
-fn prompt_input(host: &'static dyn Host) -> bool {
+fn host_has_prompt_input(host: &'static dyn Host) -> bool {
     let mut has = false;
     host.interactive(&mut || has = input::prompt_input());
     has
@@ -277,9 +366,11 @@ pub(crate) fn on_caught(error: String, file: &'static str, line: u32) {
     }
     let raw = debuginfo::capture_stack();
     let location = format!("{file}:{line}");
-    let why = if host::host().is_none() {
+    let why = if CAUGHT_DUMPS.get().is_some() {
+        "no terminal"
+    } else if host::host().is_none() {
         "not running under the autopsy harness"
-    } else if trace::input_ended() || !host::host().is_some_and(prompt_input) {
+    } else if trace::input_ended() || !host::host().is_some_and(host_has_prompt_input) {
         "no terminal or piped commands"
     } else {
         let stop = Stop::Caught {
@@ -290,10 +381,42 @@ pub(crate) fn on_caught(error: String, file: &'static str, line: u32) {
         open(stop, raw);
         return;
     };
+    let written = CAUGHT_DUMPS.get().cloned().and_then(|dir| {
+        let failure = crate::dump::write::Failure {
+            kind: crate::dump::format::StopKind::Caught,
+            message: error.clone(),
+            location: location.clone(),
+            thread: thread_name(),
+            test: String::new(),
+            attempt: None,
+            output: None,
+        };
+        let raw = raw.clone();
+        match on_helper_thread(move || crate::dump::write::write(failure, &raw, dir))? {
+            Ok(w) => Some(w),
+            Err(e) => {
+                eprintln!("autopsy: no post-mortem dump: {e}");
+                None
+            }
+        }
+    });
     let tb = Traceback::from_raw(raw, file).with_locals();
-    let text =
+    let mut text =
         format!("autopsy: post_mortem!() at {location} (no prompt: {why})\n{tb}Error: {error}\n");
+    if let Some(w) = written {
+        text.push_str(&crate::dump::write::line(&w));
+        text.push('\n');
+    }
     let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+/// Where `post_mortem!()` writes a dump when no prompt can open: set in a
+/// program with no terminal.
+static CAUGHT_DUMPS: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Makes `post_mortem!()` write dumps into `dir` when no prompt can open.
+pub(crate) fn dump_caught_errors(dir: std::path::PathBuf) {
+    let _ = CAUGHT_DUMPS.set(dir);
 }
 
 /// Opens the prompt for `stop` over the captured stack; returns when the
@@ -384,7 +507,7 @@ fn question_value(info: &DebugInfo, frames: &[debuginfo::Frame]) -> String {
     }
 }
 
-fn run_prompt(session: &mut Session) -> Action {
+pub(crate) fn run_prompt(session: &mut Session) -> Action {
     let mut stdout = std::io::stdout();
     let header = match session.stop {
         Stop::Trace { .. } => {

@@ -34,6 +34,12 @@ pub(crate) enum Stop {
     Breakpoint { location: String, thread: String },
     /// A trace stop under `--trace`: stepping or a breakpoint set with `b`.
     Trace { location: String, thread: String },
+    /// A fatal signal (a dump's, reopened): its description, where.
+    Signal {
+        signal: String,
+        location: String,
+        thread: String,
+    },
 }
 
 impl Stop {
@@ -44,6 +50,7 @@ impl Stop {
     fn thread(&self) -> &str {
         match self {
             Stop::Panic { thread, .. }
+            | Stop::Signal { thread, .. }
             | Stop::Question { thread, .. }
             | Stop::Caught { thread, .. }
             | Stop::Breakpoint { thread, .. }
@@ -54,6 +61,7 @@ impl Stop {
     fn location(&self) -> &str {
         match self {
             Stop::Panic { location, .. }
+            | Stop::Signal { location, .. }
             | Stop::Question { location, .. }
             | Stop::Caught { location, .. }
             | Stop::Breakpoint { location, .. }
@@ -92,6 +100,11 @@ impl Stop {
                 format!("thread '{thread}' stopped at breakpoint!() in {location}")
             }
             Stop::Trace { location, thread } => format!("thread '{thread}' stopped at {location}"),
+            Stop::Signal {
+                signal,
+                location,
+                thread,
+            } => format!("thread '{thread}' received a fatal signal at {location}:\n{signal}"),
         }
     }
 }

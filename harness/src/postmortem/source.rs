@@ -25,12 +25,30 @@ fn resolve(file: &str) -> Option<PathBuf> {
     bases.into_iter().map(|b| b.join(p)).find(|c| c.exists())
 }
 
+/// Source files that travelled in a dump, by the debug info's path: used
+/// instead of the disk when set (`cargo autopsy open`).
+static CARRIED: std::sync::OnceLock<HashMap<String, String>> = std::sync::OnceLock::new();
+
+/// Makes `files` the only source text sessions read.
+pub(crate) fn set_carried(files: HashMap<String, String>) {
+    let _ = CARRIED.set(files);
+}
+
+/// The text of the source file the debug info calls `file`: a carried copy
+/// (offline), else the file on disk.
+pub(crate) fn read_source(file: &str) -> Option<String> {
+    if let Some(carried) = CARRIED.get() {
+        return carried.get(file).cloned();
+    }
+    std::fs::read_to_string(resolve(file)?).ok()
+}
+
 impl Sources {
     pub fn lines(&mut self, file: &str) -> Option<&[String]> {
         self.files
             .entry(file.to_string())
             .or_insert_with(|| {
-                let text = std::fs::read_to_string(resolve(file)?).ok()?;
+                let text = read_source(file)?;
                 Some(text.lines().map(|l| l.replace('\t', "    ")).collect())
             })
             .as_deref()

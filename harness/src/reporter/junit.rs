@@ -22,7 +22,24 @@ fn text(s: &str) -> String {
 fn output(attempt: &Attempt) -> String {
     // A test's stdout and stderr are captured together, interleaved as they
     // were written; they go to system-out whole (no separate system-err).
-    text(&String::from_utf8_lossy(&attempt.output))
+    let out = text(&String::from_utf8_lossy(&attempt.output));
+    // A post-mortem dump the attempt wrote (`--dump`): CI servers (Jenkins,
+    // GitLab, Azure) attach the file a `[[ATTACHMENT|path]]` line names.
+    let mut attachments = String::new();
+    for line in out.lines() {
+        if let Some(path) = crate::dump::dump_named_in(line) {
+            attachments.push_str(&format!("[[ATTACHMENT|{path}]]\n"));
+        }
+    }
+    if attachments.is_empty() {
+        return out;
+    }
+    let sep = if out.is_empty() || out.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    format!("{out}{sep}{attachments}")
 }
 
 /// The `type` attribute: how the attempt ended.

@@ -52,6 +52,14 @@ impl crate::postmortem::Host for WorkerState {
         WorkerState::output_so_far(self)
     }
 
+    fn test_name(&self) -> Option<String> {
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|a| a.name.clone())
+    }
+
     fn attempt(&self) -> Option<(u32, u32)> {
         self.current
             .lock()
@@ -136,13 +144,42 @@ static DEFAULT_HOOK: OnceLock<Hook> = OnceLock::new();
 /// replaced the hook (`std::panic::set_hook`, `take_hook`).
 static HOOK_RAN: AtomicBool = AtomicBool::new(false);
 
+/// Where this worker writes a dump of each failing test: `--dump DIR`,
+/// or, under `--pdb` with no terminal and no piped commands (CI), the
+/// default directory, so that `--pdb` there leaves something to look at.
+static DUMP_DIR: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
+
+/// Whether failures write dumps instead of opening a prompt nobody can
+/// answer.
+fn dumps_instead_of_prompts() -> bool {
+    DUMP_DIR.get().is_some_and(|d| d.is_some()) && !PROMPT_INPUT.get().copied().unwrap_or(false)
+}
+
+/// Whether the worker's stdin, before capture points fd 0 at `/dev/null`,
+/// can bring commands to a prompt.
+static PROMPT_INPUT: OnceLock<bool> = OnceLock::new();
+
 fn panic_hook(info: &std::panic::PanicHookInfo<'_>) {
     HOOK_RAN.store(true, Ordering::Relaxed);
+    let written = DUMP_DIR.get().cloned().flatten().and_then(|dir| {
+        let state = STATE.get()?;
+        let test = state
+            .current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|a| a.name.clone())?;
+        crate::postmortem::dump_panic(info, test, dir)
+    });
     if crate::postmortem::wants_panics() {
         crate::postmortem::on_panic(info);
     }
     if let Some(default) = DEFAULT_HOOK.get() {
         default(info);
+    }
+    if let Some(w) = written {
+        // Into the test's output: the failure's report names the dump.
+        let _ = writeln!(std::io::stderr(), "{}", crate::dump::write::line(&w));
     }
     if crate::postmortem::quit_requested() {
         crate::postmortem::quit_now();
@@ -169,6 +206,7 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         eprintln!("autopsy: malformed {} in the environment", unix::WORKER_ENV);
         std::process::exit(2);
     };
+    let _ = PROMPT_INPUT.set(crate::postmortem::prompt_input());
     let streams = match Streams::install(capture.filter(|_| args.capture)) {
         Ok(s) => s,
         Err(e) => {
@@ -185,6 +223,15 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
     });
     crate::postmortem::set_host(state);
     crate::postmortem::configure(args);
+    let _ = DUMP_DIR.set(args.dump.clone().or_else(|| {
+        (args.pdb && !PROMPT_INPUT.get().copied().unwrap_or(false))
+            .then(crate::dump::write::default_dir)
+    }));
+    if let Some(Some(dir)) = DUMP_DIR.get() {
+        // A test that fails through `?` writes its dump there too.
+        crate::postmortem::dump_questions_to(dir.clone());
+        crate::__private::DUMP_ARMED.store(true, Ordering::Relaxed);
+    }
     let tests: std::collections::HashMap<&str, TestCase> = crate::list::all_tests()
         .into_iter()
         .map(|c| (c.name, c))
@@ -207,7 +254,9 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         );
         // Under --trace a failure opens the post-mortem too, as under --pdb.
         let traced = args.trace && assignment.attempt == assignment.total_attempts;
-        let pdb = (assignment.pdb || traced) && !crate::postmortem::trace::input_ended();
+        let pdb = (assignment.pdb || traced)
+            && !crate::postmortem::trace::input_ended()
+            && !dumps_instead_of_prompts();
         PDB_ARMED.store(pdb, Ordering::Relaxed);
         if traced {
             crate::postmortem::trace::arm_for_test();
