@@ -38,7 +38,7 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
         });
     }
     let target = target();
-    if target != Target::Harness {
+    if !matches!(target, Target::Harness | Target::Doctest) {
         return libtest_test(func, ignore.as_deref(), &should_panic, test_below, target);
     }
     let ident = &func.sig.ident;
@@ -245,7 +245,9 @@ pub(crate) fn main(input: TokenStream) -> TokenStream {
         );
     }
     let here = proc_macro::Span::call_site();
-    if let Some(file) = here.local_file() {
+    // In a doctest the span's file is the documented crate's source.
+    let file = here.local_file().filter(|_| target() != Target::Doctest);
+    if let Some(file) = file {
         for dropped in crate::source::dropped_tests(&file) {
             let message = dropped_message(&dropped);
             errors.extend(quote!(::core::compile_error!(#message);));

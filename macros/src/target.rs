@@ -16,13 +16,28 @@ pub(crate) enum Target {
     Libtest,
     /// rustc without `--test`: a `harness = false` test target, or a program.
     Harness,
+    /// rustdoc compiling a doctest: a program, whose source lines belong to
+    /// the documented crate's files (rustdoc's own `--test` says nothing of
+    /// how the doctest is compiled).
+    Doctest,
     /// Not rustc: an IDE expanding the macros.
     Unknown,
 }
 
 pub(crate) fn target() -> Target {
     static TARGET: OnceLock<Target> = OnceLock::new();
-    *TARGET.get_or_init(|| classify(&rustc_args()))
+    *TARGET.get_or_init(|| {
+        let program = std::env::args().next().unwrap_or_default();
+        let name = std::path::Path::new(&program)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with("rustdoc") {
+            Target::Doctest
+        } else {
+            classify(&rustc_args())
+        }
+    })
 }
 
 /// rustc's arguments, with `@file` argument files read in.
