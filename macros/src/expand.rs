@@ -54,6 +54,9 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
         Some(reason) => quote!(::core::option::Option::Some(#reason)),
     };
     let should_panic = should_panic_tokens(&should_panic);
+    // rustdoc wraps a doctest in its own `fn main` when it sees none, so
+    // `autopsy::main!()`'s marker is not at the crate root there.
+    let main_check = (target == Target::Harness).then_some(MAIN_CHECK);
     let reruns = option(options.reruns.map(Literal::u32_unsuffixed));
     let reruns_delay = option(options.reruns_delay.map(Literal::f64_unsuffixed));
     // Spanned at the return type, so that a type the harness cannot turn into
@@ -87,7 +90,7 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
         }
 
         #(#cfgs)*
-        #MAIN_CHECK
+        #main_check
     }
 }
 

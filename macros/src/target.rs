@@ -32,7 +32,9 @@ pub(crate) fn target() -> Target {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if name.starts_with("rustdoc") {
+        // rustdoc compiles a doctest in its own process, or runs rustc on it
+        // with the documented file's name in this variable.
+        if name.starts_with("rustdoc") || std::env::var_os("UNSTABLE_RUSTDOC_TEST_PATH").is_some() {
             Target::Doctest
         } else {
             classify(&rustc_args())
