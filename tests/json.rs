@@ -271,7 +271,15 @@ fn time_flags_in_text_match_libtest() {
             vec![],
         ),
         (
-            vec!["--ensure-time", "slow", "raw_name", "should_panic_but"],
+            // One at a time: the order of results is then libtest's.
+            vec![
+                "--ensure-time",
+                "--test-threads",
+                "1",
+                "slow",
+                "raw_name",
+                "should_panic_but",
+            ],
             vec![("RUST_TEST_TIME_INTEGRATION", "10,120")],
         ),
     ] {
