@@ -304,14 +304,19 @@ harness = false
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
+        // The test target's artifact (`"test":true` in its profile), not a
+        // binary target of the package that cargo builds beside it.
         let re = regex::Regex::new(r#""executable":"([^"]+)""#).unwrap();
-        let path = re
-            .captures_iter(&text)
+        let path = text
+            .lines()
+            .filter(|l| l.contains(r#""test":true"#))
+            .filter_map(|l| re.captures(l))
             .last()
             .expect("an executable")
             .get(1)
             .unwrap()
-            .as_str();
+            .as_str()
+            .to_string();
         PathBuf::from(path)
     }
 }
