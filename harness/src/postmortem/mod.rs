@@ -360,7 +360,7 @@ pub(crate) fn on_caught(error: String, file: &'static str, line: u32) {
         "no terminal"
     } else if host::host().is_none() {
         "not running under the autopsy harness"
-    } else if trace::input_ended() || !input::prompt_input() {
+    } else if trace::input_ended() || !host::host().is_some_and(|h| h.prompt_input()) {
         "no terminal or piped commands"
     } else {
         let stop = Stop::Caught {
