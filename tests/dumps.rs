@@ -183,8 +183,22 @@ fn no_terminal_writes_a_dump_and_open_shows_the_live_prompt() {
             format!("{}\n", printed_settings(&dumped.stdout))
         )
     );
-    // Everything else as the live prompt answers it.
-    assert_eq!(got[1..], want[1..]);
+    // Everything else as the live prompt answers it, but for `args`, whose
+    // `config` holds the map: the dumped process's own `{:?}` again.
+    assert_eq!(got[1..6], want[1..6]);
+    let config = dumped
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("batch-job: config "))
+        .unwrap();
+    assert_eq!(
+        got[6],
+        (
+            "args".into(),
+            format!("row = Row {{ id: 2, key: \"timeout\", amount: 0.25 }}\nconfig = {config}\n")
+        )
+    );
+    assert_eq!(got[7], want[7]);
     assert_eq!(got[3].1, "Row { id: 2, key: \"timeout\", amount: 0.25 }\n");
 
     // With the source moved away, the same: the lines travel in the dump.

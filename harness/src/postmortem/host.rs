@@ -17,6 +17,11 @@ pub(crate) trait Host: Sync {
     fn expects_panic(&self, _message: &str) -> bool {
         false
     }
+    /// Whether the prompt's stdin can bring commands (a terminal, a pipe):
+    /// the host's own stdin, which a test worker's capture hides.
+    fn prompt_input(&self) -> bool {
+        super::input::prompt_input()
+    }
     /// The name of the running test, if any.
     fn test_name(&self) -> Option<String> {
         None

@@ -347,15 +347,6 @@ fn show_locals(raw: &[RawFrame], file: &str) {
     eprint!("\n{tb}");
 }
 
-/// Whether the prompt would have commands to read: asked where the prompt
-/// reads them, with the host's terminal in place (a worker gives its tests
-/// an empty stdin).
-fn host_has_prompt_input(host: &'static dyn Host) -> bool {
-    let mut has = false;
-    host.interactive(&mut || has = input::prompt_input());
-    has
-}
-
 /// `autopsy::post_mortem!(&err)` at `file:line`; `error` is its `{:?}`.
 /// Under the harness with a terminal or piped commands, the prompt opens in
 /// the caller's frame; otherwise the error and the traceback of the
@@ -370,7 +361,7 @@ pub(crate) fn on_caught(error: String, file: &'static str, line: u32) {
         "no terminal"
     } else if host::host().is_none() {
         "not running under the autopsy harness"
-    } else if trace::input_ended() || !host::host().is_some_and(host_has_prompt_input) {
+    } else if trace::input_ended() || !host::host().is_some_and(|h| h.prompt_input()) {
         "no terminal or piped commands"
     } else {
         let stop = Stop::Caught {

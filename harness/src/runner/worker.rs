@@ -52,6 +52,10 @@ impl crate::postmortem::Host for WorkerState {
         WorkerState::output_so_far(self)
     }
 
+    fn prompt_input(&self) -> bool {
+        PROMPT_INPUT.get().copied().unwrap_or(false)
+    }
+
     fn test_name(&self) -> Option<String> {
         self.current
             .lock()
