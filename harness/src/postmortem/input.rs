@@ -23,11 +23,16 @@ pub(crate) enum Input {
     Eof,
 }
 
-/// Commands and local names, for tab completion.
+/// The fields and methods of an expression's value (`p config.se<TAB>`).
+pub(crate) type Members = Box<dyn Fn(&str) -> Vec<String>>;
+
+/// Commands, local names, and fields and methods after `.`, for tab
+/// completion.
 #[derive(Default)]
 pub(crate) struct Completion {
     pub commands: Vec<&'static str>,
     pub locals: Vec<String>,
+    pub members: Option<Members>,
 }
 
 impl Completer for Completion {
@@ -45,7 +50,20 @@ impl Completer for Completion {
             .map_or(0, |i| i + 1);
         let word = &head[start..];
         let first_word = !head[..start].chars().any(|c| !c.is_whitespace());
-        let candidates: Vec<String> = if first_word {
+        let after_dot = start > 0 && head[..start].ends_with('.');
+        let candidates: Vec<String> = if after_dot {
+            // The expression before the `.`: after the command word, if any.
+            let before = &head[..start - 1];
+            let trimmed = before.trim_start();
+            let expr = match trimmed.split_once(char::is_whitespace) {
+                Some((cmd, rest)) if self.commands.contains(&cmd) => rest,
+                _ => trimmed,
+            };
+            match &self.members {
+                Some(m) => m(expr.trim()),
+                None => Vec::new(),
+            }
+        } else if first_word {
             self.commands
                 .iter()
                 .map(|c| c.to_string())

@@ -241,6 +241,14 @@ impl Session {
         }
     }
 
+    /// Fields and methods of an expression's value in the selected frame,
+    /// for completion after `.`.
+    pub fn member_completer(&self) -> Option<crate::postmortem::input::Members> {
+        let info = self.info.filter(|i| i.has_locals())?;
+        let frame = self.frame()?.clone();
+        Some(Box::new(move |expr: &str| info.members(&frame, expr)))
+    }
+
     /// A frame's file as the panic message names it: relative to where
     /// cargo ran the compiler (the workspace root), found by matching the
     /// stop's own relative location against the frames' absolute paths.
