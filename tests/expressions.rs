@@ -69,7 +69,10 @@ fn answers(stdout: &str) -> BTreeMap<String, String> {
 }
 
 /// Every form the fixture computed answers at the prompt as `{:?}` did.
-fn every_form_matches(f: &Fixture) {
+/// With `optimized`, a local the compiler kept no location for (reading
+/// those is issue 9 §6, not the evaluator's) is skipped, never a value
+/// that differs; `min` forms must still match.
+fn every_form_matches(f: &Fixture, optimized: bool, min: usize) {
     f.build();
     // A first run to learn the expressions (the truth is printed before
     // the prompt opens, so one run suffices for both).
@@ -81,23 +84,26 @@ fn every_form_matches(f: &Fixture) {
     let truth_now = truth(&run.stdout);
     let got = answers(&run.stdout);
     let mut bad = Vec::new();
+    let mut matched = 0;
     for (cmd, text) in &truth_now {
         match got.get(cmd) {
-            Some(a) if a == text => {}
+            Some(a) if a == text => matched += 1,
+            Some(a) if optimized && a.starts_with("*** `") && a.ends_with("` is optimized out") => {}
             other => bad.push(format!("{cmd}\n  want: {text}\n  got:  {other:?}")),
         }
     }
     assert!(bad.is_empty(), "{} mismatches:\n{}", bad.len(), bad.join("\n"));
+    assert!(matched >= min, "only {matched} forms matched");
 }
 
 #[test]
 fn expressions_match_debug_at_opt_level_0() {
-    every_form_matches(&fixture());
+    every_form_matches(&fixture(), false, 64);
 }
 
 #[test]
 fn expressions_match_debug_at_opt_level_1() {
-    every_form_matches(&fixture_o1());
+    every_form_matches(&fixture_o1(), true, 50);
 }
 
 #[test]
@@ -188,29 +194,26 @@ fn tab_completes_fields_and_methods() {
     cmd.env("NO_COLOR", "1").env("TERM", "xterm");
     let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
     p.exp_string("(autopsy) ").expect("the prompt");
+    // Each answer proves its completion: without it the line would be
+    // an error (`no field `se``, `no method `desc``...).
+    let complete = |p: &mut rexpect::session::PtySession, typed: &str, rest: &str, answer: &str| {
+        p.send(typed).unwrap();
+        p.send("\t").unwrap();
+        p.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        p.send_line(rest).unwrap();
+        let got = plain(&p.exp_string(answer).unwrap_or_else(|e| panic!("{typed}<TAB>: {e}")));
+        p.exp_string("(autopsy) ").unwrap();
+        got
+    };
     // A field: `p config.se<TAB>` becomes `p config.seed`.
-    p.send("p config.se").unwrap();
-    p.send("\t").unwrap();
-    p.flush().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    p.send_line(" + 0").unwrap();
-    let got = plain(&p.exp_string("(autopsy) ").expect("p config.se<TAB>"));
-    assert!(got.contains("\n42\n"), "{got:?}");
+    let got = complete(&mut p, "p config.se", " + 0", "\r\n42\r\n");
+    assert!(got.contains("p config.seed + 0"), "{got:?}");
     // A method of the user's type, found in the binary.
-    p.send("p config.desc").unwrap();
-    p.send("\t").unwrap();
-    p.flush().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    p.send_line("()").unwrap();
-    let got = plain(&p.exp_string("(autopsy) ").expect("p config.desc<TAB>"));
-    assert!(got.contains("\"batch (seed 42)\"\n"), "{got:?}");
-    // A std method computed from memory: `p v.is_em<TAB>()`.
-    p.send("p v.is_em").unwrap();
-    p.send("\t").unwrap();
-    p.flush().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    p.send_line("()").unwrap();
-    let got = plain(&p.exp_string("(autopsy) ").expect("p v.is_em<TAB>"));
-    assert!(got.contains("\nfalse\n"), "{got:?}");
+    let got = complete(&mut p, "p config.desc", "()", "\"batch (seed 42)\"\r\n");
+    assert!(got.contains("p config.describe()"), "{got:?}");
+    // A std method computed from memory.
+    let got = complete(&mut p, "p v.is_em", "()", "\r\nfalse\r\n");
+    assert!(got.contains("p v.is_empty()"), "{got:?}");
     p.send_line("q").unwrap();
 }

@@ -116,6 +116,11 @@ fn coll(ev: &Ev, v: &Val) -> Result<Option<Coll>, EvalError> {
     }
 }
 
+/// `&v`, boxed (what `get`, `first` and `last` return inside `Some`).
+fn by_ref(v: Val) -> Box<Val> {
+    Box::new(Val::Ref(Box::new(v)))
+}
+
 /// Whether an `Option`/`Result` in memory is the variant `name`.
 pub(super) fn is_variant(ev: &Ev, v: &Val, name: &str) -> Result<bool, EvalError> {
     match ev.autoderef(v)? {
@@ -301,7 +306,7 @@ fn std_method(ev: &Ev, v: &Val, d: &Val, name: &str, args: &[Expr]) -> Result<Va
             }
             let len = c.len();
             let i = if name == "first" { 0 } else { len.wrapping_sub(1) };
-            Ok(Val::Opt(if len == 0 { None } else { c.at(i).map(Box::new) }))
+            Ok(Val::Opt(if len == 0 { None } else { c.at(i).map(by_ref) }))
         }
         "get" => {
             let key = ev.eval(&args[0])?;
@@ -313,10 +318,10 @@ fn std_method(ev: &Ev, v: &Val, d: &Val, name: &str, args: &[Expr]) -> Result<Va
                 return Err(EvalError::Unsupported("`str::get` with an index (use a range)".into()));
             }
             match coll(ev, d)?.ok_or_else(|| no_method(name, &ty))? {
-                Coll::Map(entries, _) => Ok(Val::Opt(lookup(ev, &entries, &key)?.map(|t| Box::new(Val::Place(t))))),
+                Coll::Map(entries, _) => Ok(Val::Opt(lookup(ev, &entries, &key)?.map(|t| by_ref(Val::Place(t))))),
                 c => {
                     let (i, _) = super::ops::int_of(ev, &key, "an index")?;
-                    Ok(Val::Opt(if i < 0 { None } else { c.at(i as u64).map(Box::new) }))
+                    Ok(Val::Opt(if i < 0 { None } else { c.at(i as u64).map(by_ref) }))
                 }
             }
         }
