@@ -88,11 +88,17 @@ fn every_form_matches(f: &Fixture, optimized: bool, min: usize) {
     for (cmd, text) in &truth_now {
         match got.get(cmd) {
             Some(a) if a == text => matched += 1,
-            Some(a) if optimized && a.starts_with("*** `") && a.ends_with("` is optimized out") => {}
+            Some(a) if optimized && a.starts_with("*** `") && a.ends_with("` is optimized out") => {
+            }
             other => bad.push(format!("{cmd}\n  want: {text}\n  got:  {other:?}")),
         }
     }
-    assert!(bad.is_empty(), "{} mismatches:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} mismatches:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
     assert!(matched >= min, "only {matched} forms matched");
 }
 
@@ -173,7 +179,10 @@ fn unsupported_forms_are_named_in_rust_terms() {
     let mut bad = Vec::new();
     for (cmd, want) in cases {
         if got.get(*cmd).map(String::as_str) != Some(*want) {
-            bad.push(format!("{cmd}\n  want: {want}\n  got:  {:?}", got.get(*cmd)));
+            bad.push(format!(
+                "{cmd}\n  want: {want}\n  got:  {:?}",
+                got.get(*cmd)
+            ));
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
@@ -202,7 +211,10 @@ fn tab_completes_fields_and_methods() {
         p.flush().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(300));
         p.send_line(rest).unwrap();
-        let got = plain(&p.exp_string(answer).unwrap_or_else(|e| panic!("{typed}<TAB>: {e}")));
+        let got = plain(
+            &p.exp_string(answer)
+                .unwrap_or_else(|e| panic!("{typed}<TAB>: {e}")),
+        );
         p.exp_string("(autopsy) ").unwrap();
         got
     };

@@ -76,7 +76,12 @@ pub(super) fn field(ctx: &mut Ctx, t: &Typed, f: &str) -> Result<Option<Typed>, 
     Ok(None)
 }
 
-pub(super) fn index(ctx: &mut Ctx, t: &Typed, lit: &Lit, text: &str) -> Result<Option<Typed>, EvalError> {
+pub(super) fn index(
+    ctx: &mut Ctx,
+    t: &Typed,
+    lit: &Lit,
+    text: &str,
+) -> Result<Option<Typed>, EvalError> {
     let ne = |n| node_err(text, n);
     let ty = t.ty.clone();
     let int = match lit {

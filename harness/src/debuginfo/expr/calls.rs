@@ -51,13 +51,17 @@ pub(super) fn call_function(ev: &Ev, f: &Expr, args: &[Expr]) -> Result<Val, Eva
     };
     let name = segs.join("::");
     let last = segs.last().cloned().unwrap_or_default();
-    let vals = args.iter().map(|a| ev.eval(a)).collect::<Result<Vec<_>, _>>()?;
+    let vals = args
+        .iter()
+        .map(|a| ev.eval(a))
+        .collect::<Result<Vec<_>, _>>()?;
     let krate = crate_of(&ev.frame.function);
     let want = name.replacen("crate::", &format!("{krate}::"), 1);
-    let cands: Vec<Function> = functions_containing(ev.bin(), format!("{}{last}", last.len()).as_bytes())
-        .into_iter()
-        .filter(|f| f.name == want || f.name.ends_with(&format!("::{want}")))
-        .collect();
+    let cands: Vec<Function> =
+        functions_containing(ev.bin(), format!("{}{last}", last.len()).as_bytes())
+            .into_iter()
+            .filter(|f| f.name == want || f.name.ends_with(&format!("::{want}")))
+            .collect();
     invoke(ev, &name, cands, vals, &krate)
 }
 
@@ -79,16 +83,17 @@ pub(super) fn call_method(ev: &Ev, recv: Val, name: &str, args: &[Expr]) -> Resu
         .next()
         .unwrap_or_default()
         .to_string();
-    let cands: Vec<Function> = functions_containing(ev.bin(), format!("{}{name}", name.len()).as_bytes())
-        .into_iter()
-        .filter(|f| {
-            f.name.ends_with(&format!("::{name}"))
-                && f.name.contains(&ty_last)
-                && parameters(ev.bin(), f.addr)
-                    .and_then(|p| p.first().cloned())
-                    .is_some_and(|p| p.name == "self")
-        })
-        .collect();
+    let cands: Vec<Function> =
+        functions_containing(ev.bin(), format!("{}{name}", name.len()).as_bytes())
+            .into_iter()
+            .filter(|f| {
+                f.name.ends_with(&format!("::{name}"))
+                    && f.name.contains(&ty_last)
+                    && parameters(ev.bin(), f.addr)
+                        .and_then(|p| p.first().cloned())
+                        .is_some_and(|p| p.name == "self")
+            })
+            .collect();
     if cands.is_empty() {
         return Err(EvalError::NoMethod {
             method: name.into(),
@@ -96,7 +101,13 @@ pub(super) fn call_method(ev: &Ev, recv: Val, name: &str, args: &[Expr]) -> Resu
         });
     }
     let krate = crate_of(&ev.frame.function);
-    invoke(ev, &format!("{}::{name}", t.ty.display_name()), cands, vals, &krate)
+    invoke(
+        ev,
+        &format!("{}::{name}", t.ty.display_name()),
+        cands,
+        vals,
+        &krate,
+    )
 }
 
 fn crate_of(function: &str) -> String {
@@ -115,7 +126,13 @@ fn fail(function: &str, reason: impl Into<String>) -> EvalError {
     }
 }
 
-fn invoke(ev: &Ev, name: &str, cands: Vec<Function>, vals: Vec<Val>, krate: &str) -> Result<Val, EvalError> {
+fn invoke(
+    ev: &Ev,
+    name: &str,
+    cands: Vec<Function>,
+    vals: Vec<Val>,
+    krate: &str,
+) -> Result<Val, EvalError> {
     if cands.is_empty() {
         return Err(EvalError::NoFunction(name.to_string()));
     }
@@ -195,7 +212,9 @@ fn words_for(ev: &Ev, p: &Param, v: &Val) -> Result<Vec<u64>, EvalError> {
                 Val::Place(t) if t.ty.qual == p.ty.qual => {
                     // A reference held in a local: pass it on.
                     let mut ctx = Ctx::new(bin);
-                    let a = ctx.read_uint(&t.place, 8).map_err(|n| super::value::read_err(ev, n))?;
+                    let a = ctx
+                        .read_uint(&t.place, 8)
+                        .map_err(|n| super::value::read_err(ev, n))?;
                     return Ok(vec![a]);
                 }
                 _ => return Err(mismatch()),
@@ -248,7 +267,9 @@ fn words_for(ev: &Ev, p: &Param, v: &Val) -> Result<Vec<u64>, EvalError> {
             let mut ctx = Ctx::new(bin);
             match super::super::stdtypes::shape(&mut ctx, &t) {
                 Some(Ok(super::super::stdtypes::Shape::Slice { ptr, len, .. }))
-                | Some(Ok(super::super::stdtypes::Shape::Text { ptr, len, .. })) => Ok(vec![ptr, len]),
+                | Some(Ok(super::super::stdtypes::Shape::Text { ptr, len, .. })) => {
+                    Ok(vec![ptr, len])
+                }
                 _ => Err(mismatch()),
             }
         }
@@ -371,7 +392,6 @@ fn format_ret(
     };
     Ok((v.debug(), v.debug_pretty()))
 }
-
 
 /// Calls `f` with up to six integer words (and the return slot first when
 /// indirect); stores what it returned at `out`.

@@ -47,8 +47,10 @@ pub(in crate::debuginfo) fn members(di: &DebugInfo, frame: &Frame, expr: &str) -
             out.extend(super::calls::method_names(ev.bin(), t));
         }
     }
-    // std's methods that apply to this value.
-    for m in STD_METHODS {
+    // std's methods that apply to this value (never tried on the user's
+    // types: trying would call their methods of the same name).
+    let std_value = super::methods::is_std(&v);
+    for m in STD_METHODS.iter().filter(|_| std_value) {
         if applies(&ev, &v, m) {
             out.push(m.to_string());
         }

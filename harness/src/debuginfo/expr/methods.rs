@@ -109,7 +109,9 @@ fn coll(ev: &Ev, v: &Val) -> Result<Option<Coll>, EvalError> {
                     .collect(),
                 left,
             ),
-            Shape::Set { items, left } => Coll::Items(items.into_iter().map(Val::Place).collect(), left),
+            Shape::Set { items, left } => {
+                Coll::Items(items.into_iter().map(Val::Place).collect(), left)
+            }
             Shape::Map { entries, left } => Coll::Map(entries, left),
             _ => return Ok(None),
         }));
@@ -126,7 +128,10 @@ pub(super) fn is_variant(ev: &Ev, v: &Val, name: &str) -> Result<bool, EvalError
     match ev.autoderef(v)? {
         Val::Opt(o) => Ok(o.is_none() == (name == "None")),
         Val::Place(t) => Ok(variant(ev, &t, &[])?.0 == name),
-        other => Err(no_method(&format!("is_{}", name.to_lowercase()), &other.type_name())),
+        other => Err(no_method(
+            &format!("is_{}", name.to_lowercase()),
+            &other.type_name(),
+        )),
     }
 }
 
@@ -182,14 +187,16 @@ fn equal(ev: &Ev, a: &Val, b: &Val) -> Result<bool, EvalError> {
         )));
     }
     // Through `==`'s rules (types must agree).
-    let lit = |v: Val| Expr::Lit(match v {
-        Val::Int(i, t) => super::parse::Lit::Int(i, t),
-        Val::Float(f, is32) => super::parse::Lit::Float(f, is32.then(|| "f32".into())),
-        Val::Bool(b) => super::parse::Lit::Bool(b),
-        Val::Char(c) => super::parse::Lit::Char(c),
-        Val::Str(s) => super::parse::Lit::Str(s),
-        _ => super::parse::Lit::Bool(false),
-    });
+    let lit = |v: Val| {
+        Expr::Lit(match v {
+            Val::Int(i, t) => super::parse::Lit::Int(i, t),
+            Val::Float(f, is32) => super::parse::Lit::Float(f, is32.then(|| "f32".into())),
+            Val::Bool(b) => super::parse::Lit::Bool(b),
+            Val::Char(c) => super::parse::Lit::Char(c),
+            Val::Str(s) => super::parse::Lit::Str(s),
+            _ => super::parse::Lit::Bool(false),
+        })
+    };
     if matches!(x, Val::Unit) {
         return Ok(matches!(y, Val::Unit));
     }
@@ -224,7 +231,7 @@ pub(super) fn call_on(ev: &Ev, v: Val, name: &str, args: &[Expr]) -> Result<Val,
         "get" | "contains" | "contains_key" => 1,
         _ => 0,
     };
-    if STD_METHODS.contains(&name) && name != "clone" && !(name == "get" && matches!(d, Val::Place(_)) && !is_std(&d)) {
+    if STD_METHODS.contains(&name) && name != "clone" && is_std(&d) {
         want_args(name, args, arity)?;
     }
     let std_result = std_method(ev, &v, &d, name, args);
@@ -240,7 +247,7 @@ pub(super) fn call_on(ev: &Ev, v: Val, name: &str, args: &[Expr]) -> Result<Val,
 }
 
 /// Whether a value's type is std's (its methods are computed, not called).
-fn is_std(v: &Val) -> bool {
+pub(super) fn is_std(v: &Val) -> bool {
     match v {
         Val::Place(t) => {
             let b = t.ty.base();
@@ -286,7 +293,12 @@ fn std_method(ev: &Ev, v: &Val, d: &Val, name: &str, args: &[Expr]) -> Result<Va
             option_like(ev, d, &["core::result::Result"], name).map(|(n, _)| Val::Bool(n == want))
         }
         "unwrap" => {
-            let (n, inner) = option_like(ev, d, &["core::option::Option", "core::result::Result"], name)?;
+            let (n, inner) = option_like(
+                ev,
+                d,
+                &["core::option::Option", "core::result::Result"],
+                name,
+            )?;
             match (n.as_str(), inner) {
                 ("Some" | "Ok", Some(x)) => Ok(x),
                 ("None", _) => Err(EvalError::Panic(
@@ -305,7 +317,11 @@ fn std_method(ev: &Ev, v: &Val, d: &Val, name: &str, args: &[Expr]) -> Result<Va
                 return Err(no_method(name, &ty));
             }
             let len = c.len();
-            let i = if name == "first" { 0 } else { len.wrapping_sub(1) };
+            let i = if name == "first" {
+                0
+            } else {
+                len.wrapping_sub(1)
+            };
             Ok(Val::Opt(if len == 0 { None } else { c.at(i).map(by_ref) }))
         }
         "get" => {
@@ -315,13 +331,21 @@ fn std_method(ev: &Ev, v: &Val, d: &Val, name: &str, args: &[Expr]) -> Result<Va
             }
             if let Some(s) = text()? {
                 let _ = s;
-                return Err(EvalError::Unsupported("`str::get` with an index (use a range)".into()));
+                return Err(EvalError::Unsupported(
+                    "`str::get` with an index (use a range)".into(),
+                ));
             }
             match coll(ev, d)?.ok_or_else(|| no_method(name, &ty))? {
-                Coll::Map(entries, _) => Ok(Val::Opt(lookup(ev, &entries, &key)?.map(|t| by_ref(Val::Place(t))))),
+                Coll::Map(entries, _) => Ok(Val::Opt(
+                    lookup(ev, &entries, &key)?.map(|t| by_ref(Val::Place(t))),
+                )),
                 c => {
                     let (i, _) = super::ops::int_of(ev, &key, "an index")?;
-                    Ok(Val::Opt(if i < 0 { None } else { c.at(i as u64).map(by_ref) }))
+                    Ok(Val::Opt(if i < 0 {
+                        None
+                    } else {
+                        c.at(i as u64).map(by_ref)
+                    }))
                 }
             }
         }
@@ -396,7 +420,12 @@ fn std_method(ev: &Ev, v: &Val, d: &Val, name: &str, args: &[Expr]) -> Result<Va
 }
 
 /// The variant and field of an `Option`/`Result` (in memory or computed).
-fn option_like(ev: &Ev, d: &Val, enums: &[&str], name: &str) -> Result<(String, Option<Val>), EvalError> {
+fn option_like(
+    ev: &Ev,
+    d: &Val,
+    enums: &[&str],
+    name: &str,
+) -> Result<(String, Option<Val>), EvalError> {
     match d {
         Val::Opt(None) => Ok(("None".into(), None)),
         Val::Opt(Some(v)) => Ok(("Some".into(), Some((**v).clone()))),
@@ -440,11 +469,16 @@ pub(super) fn slice(
         return Err(EvalError::Type("a range index must be a `usize`".into()));
     }
     if start > end {
-        return Err(EvalError::Panic(format!("slice index starts at {start} but ends at {end}")));
+        return Err(EvalError::Panic(format!(
+            "slice index starts at {start} but ends at {end}"
+        )));
     }
     if end > len {
         return Err(EvalError::Panic(if what == "str" {
-            format!("byte index {end} is out of bounds of `{}`", text.unwrap_or_default())
+            format!(
+                "byte index {end} is out of bounds of `{}`",
+                text.unwrap_or_default()
+            )
         } else {
             format!("range end index {end} out of range for slice of length {len}")
         }));

@@ -130,8 +130,11 @@ impl Ev<'_> {
         if let [name] = segs {
             let vars = self.di.var_dies(self.frame)?;
             if let Some(v) = vars.iter().find(|v| &v.name == name) {
-                return self.di.var_typed(self.frame, v).map(Val::Place).map_err(|n| {
-                    EvalError::Unavailable {
+                return self
+                    .di
+                    .var_typed(self.frame, v)
+                    .map(Val::Place)
+                    .map_err(|n| EvalError::Unavailable {
                         name: name.clone(),
                         reason: match n {
                             Node::Atom(s) => {
@@ -139,8 +142,7 @@ impl Ev<'_> {
                             }
                             _ => "unavailable".into(),
                         },
-                    }
-                });
+                    });
             }
             if name == "None" {
                 return Ok(Val::Opt(None));

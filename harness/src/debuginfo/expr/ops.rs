@@ -11,9 +11,9 @@ use super::Ev;
 /// Checks that `i` fits integer type `ty` (Rust's overflow panic).
 pub(super) fn fits(i: i128, ty: &str) -> Result<(), EvalError> {
     match int_range(ty) {
-        Some((lo, hi)) if i < lo || i > hi => Err(EvalError::Type(format!(
-            "literal out of range for `{ty}`"
-        ))),
+        Some((lo, hi)) if i < lo || i > hi => {
+            Err(EvalError::Type(format!("literal out of range for `{ty}`")))
+        }
         _ => Ok(()),
     }
 }
@@ -108,7 +108,10 @@ pub(super) fn binary(ev: &Ev, op: Bin, a: &Expr, b: &Expr) -> Result<Val, EvalEr
         };
     }
     let r = ev.scalar(&ev.eval(b)?)?;
-    if matches!(op, Bin::Eq | Bin::Ne | Bin::Lt | Bin::Le | Bin::Gt | Bin::Ge) {
+    if matches!(
+        op,
+        Bin::Eq | Bin::Ne | Bin::Lt | Bin::Le | Bin::Gt | Bin::Ge
+    ) {
         return compare(ev, op, &l, &r);
     }
     match (&l, &r) {

@@ -155,7 +155,8 @@ fn lex(s: &str) -> R<Vec<Tok>> {
             // After `.`, digits are a tuple field (`t.0.1`), not a float.
             let field = out.last() == Some(&Tok::P("."));
             let start = i;
-            let hex = b[i..].starts_with(b"0x") || b[i..].starts_with(b"0b") || b[i..].starts_with(b"0o");
+            let hex =
+                b[i..].starts_with(b"0x") || b[i..].starts_with(b"0b") || b[i..].starts_with(b"0o");
             if hex {
                 i += 2;
             }
@@ -174,7 +175,8 @@ fn lex(s: &str) -> R<Vec<Tok>> {
                     && !hex
                     && !field
                     && !float
-                    && b.get(i + 1).is_none_or(|n| n.is_ascii_digit() || n.is_ascii_whitespace())
+                    && b.get(i + 1)
+                        .is_none_or(|n| n.is_ascii_digit() || n.is_ascii_whitespace())
                     && b.get(i + 1) != Some(&b'.')
                 {
                     float = true;
@@ -207,7 +209,12 @@ fn lex(s: &str) -> R<Vec<Tok>> {
                 out.push(Tok::P(p));
                 i += p.len();
             }
-            None => return invalid(format!("unexpected character `{}`", &s[i..].chars().next().unwrap_or(' '))),
+            None => {
+                return invalid(format!(
+                    "unexpected character `{}`",
+                    &s[i..].chars().next().unwrap_or(' ')
+                ))
+            }
         }
     }
     Ok(out)
@@ -229,10 +236,16 @@ fn number(text: &str, float: bool) -> R<Lit> {
     }
     let (digits, suffix) = split_suffix(&t, &["f32", "f64"]);
     if float || suffix.is_some() {
-        return digits.parse::<f64>().map(|v| Lit::Float(v, suffix)).map_err(|_| bad());
+        return digits
+            .parse::<f64>()
+            .map(|v| Lit::Float(v, suffix))
+            .map_err(|_| bad());
     }
     let (digits, suffix) = split_suffix(&t, INT_SUFFIXES);
-    digits.parse::<i128>().map(|v| Lit::Int(v, suffix)).map_err(|_| bad())
+    digits
+        .parse::<i128>()
+        .map(|v| Lit::Int(v, suffix))
+        .map_err(|_| bad())
 }
 
 fn split_suffix<'a>(t: &'a str, suffixes: &[&str]) -> (&'a str, Option<String>) {
@@ -266,7 +279,10 @@ fn quoted(s: &str, i: usize, quote: char) -> R<(String, usize)> {
             c => text.push(c),
         }
     }
-    invalid(format!("unterminated {} literal", if quote == '"' { "string" } else { "character" }))
+    invalid(format!(
+        "unterminated {} literal",
+        if quote == '"' { "string" } else { "character" }
+    ))
 }
 
 struct Parser {
@@ -344,8 +360,7 @@ impl Parser {
 
     fn expr(&mut self, min_bp: u8) -> R<Expr> {
         let mut lhs = self.prefix()?;
-        loop {
-            let Some(t) = self.peek().cloned() else { break };
+        while let Some(t) = self.peek().cloned() {
             if let Some((bp, op)) = infix(&t) {
                 if bp <= min_bp {
                     break;
@@ -386,7 +401,11 @@ impl Parser {
                     lhs = Expr::Range(Some(Box::new(lhs)), end, p == "..=");
                 }
                 Tok::P("=") => return unsupported("assignment (the prompt only reads values)"),
-                Tok::P(p) if p.len() >= 2 && p.ends_with('=') && !matches!(p, "==" | "!=" | "<=" | ">=" | "..=") => {
+                Tok::P(p)
+                    if p.len() >= 2
+                        && p.ends_with('=')
+                        && !matches!(p, "==" | "!=" | "<=" | ">=" | "..=") =>
+                {
                     return unsupported("compound assignment (the prompt only reads values)")
                 }
                 _ => break,
@@ -504,7 +523,7 @@ impl Parser {
             }
         }
         segs.retain(|s| !s.is_empty());
-        if self.is("!") && !matches!(self.peek_at(1), Some(Tok::P("=")))  {
+        if self.is("!") && !matches!(self.peek_at(1), Some(Tok::P("="))) {
             return unsupported(format!("macros (`{}!`)", segs.join("::")));
         }
         if self.is("{") {
@@ -531,7 +550,7 @@ impl Parser {
                 let name = match self.peek().cloned() {
                     Some(Tok::Ident(w)) => w,
                     Some(Tok::Lit(Lit::Int(n, None))) => n.to_string(),
-                    _ => return invalid("expected a field or method name after `.`"),
+                    _ => return invalid("expected a field name after `.`"),
                 };
                 self.i += 1;
                 if name == "await" {
@@ -628,16 +647,32 @@ mod tests {
                 ))
             )
         );
-        assert_eq!(p("t.0.1"), Expr::Field(Box::new(Expr::Field(path("t"), "0".into())), "1".into()));
+        assert_eq!(
+            p("t.0.1"),
+            Expr::Field(Box::new(Expr::Field(path("t"), "0".into())), "1".into())
+        );
         assert_eq!(
             p("v.iter().count()"),
-            Expr::Method(Box::new(Expr::Method(path("v"), "iter".into(), vec![])), "count".into(), vec![])
+            Expr::Method(
+                Box::new(Expr::Method(path("v"), "iter".into(), vec![])),
+                "count".into(),
+                vec![]
+            )
         );
-        assert_eq!(p("crate::CONFIG"), Expr::Path(vec!["crate".into(), "CONFIG".into()]));
+        assert_eq!(
+            p("crate::CONFIG"),
+            Expr::Path(vec!["crate".into(), "CONFIG".into()])
+        );
         assert_eq!(p("1.5"), Expr::Lit(Lit::Float(1.5, None)));
         assert_eq!(p("0xffu8"), Expr::Lit(Lit::Int(255, Some("u8".into()))));
-        assert_eq!(p("v[..2]"), Expr::Index(path("v"), Box::new(Expr::Range(None, Some(int(2)), false))));
-        assert_eq!(p("f(&a, 1)"), Expr::Call(path("f"), vec![Expr::Unary(Un::Ref, path("a")), *int(1)]));
+        assert_eq!(
+            p("v[..2]"),
+            Expr::Index(path("v"), Box::new(Expr::Range(None, Some(int(2)), false)))
+        );
+        assert_eq!(
+            p("f(&a, 1)"),
+            Expr::Call(path("f"), vec![Expr::Unary(Un::Ref, path("a")), *int(1)])
+        );
     }
 
     #[test]

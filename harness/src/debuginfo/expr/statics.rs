@@ -42,7 +42,11 @@ pub(super) fn find(ev: &Ev, segs: &[String]) -> Option<Typed> {
     let pick = found
         .iter()
         .find(|(d, _)| d.starts_with(&format!("{krate}::")))
-        .or(if found.len() == 1 { found.first() } else { None })?;
+        .or(if found.len() == 1 {
+            found.first()
+        } else {
+            None
+        })?;
     let addr = pick.1;
     let tref = bin
         .cu_for_data(addr)
@@ -71,8 +75,7 @@ fn var_type(
         if e.tag() != dw::DW_TAG_variable {
             continue;
         }
-        let Some(gimli::AttributeValue::Exprloc(x)) = e.attr_value(dw::DW_AT_location)
-        else {
+        let Some(gimli::AttributeValue::Exprloc(x)) = e.attr_value(dw::DW_AT_location) else {
             continue;
         };
         let mut ops = x.operations(cu.unit.encoding());

@@ -88,7 +88,10 @@ impl Val {
             Val::Str(_) => "&str".into(),
             Val::Unit => "()".into(),
             Val::Range(_, _, incl) => {
-                format!("core::ops::range::Range{}<i32>", if *incl { "Inclusive" } else { "" })
+                format!(
+                    "core::ops::range::Range{}<i32>",
+                    if *incl { "Inclusive" } else { "" }
+                )
             }
             Val::Opt(Some(v)) => format!("core::option::Option<{}>", v.type_name()),
             Val::Opt(None) => "core::option::Option<_>".into(),
