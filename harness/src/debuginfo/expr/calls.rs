@@ -51,6 +51,11 @@ pub(super) fn call_function(ev: &Ev, f: &Expr, args: &[Expr]) -> Result<Val, Eva
     };
     let name = segs.join("::");
     let last = segs.last().cloned().unwrap_or_default();
+    if last.starts_with(char::is_uppercase) {
+        return Err(EvalError::Unsupported(format!(
+            "constructing values (`{name}(..)`)"
+        )));
+    }
     let vals = args
         .iter()
         .map(|a| ev.eval(a))

@@ -274,7 +274,9 @@ fn std_method(ev: &Ev, v: &Val, d: &Val, name: &str, args: &[Expr]) -> Result<Va
             let n = if let Some(s) = text()? {
                 s.len() as u64
             } else if let Val::Range(Some(a), Some(b), incl) = d {
-                (b + i128::from(*incl) - a).max(0) as u64
+                b.saturating_add(i128::from(*incl))
+                    .saturating_sub(*a)
+                    .max(0) as u64
             } else {
                 coll(ev, d)?.ok_or_else(|| no_method(name, &ty))?.len()
             };
@@ -460,7 +462,7 @@ pub(super) fn slice(
     };
     let start = a.unwrap_or(0);
     let end = match b {
-        Some(b) if incl => b + 1,
+        Some(b) if incl => b.saturating_add(1),
         Some(b) => b,
         None => len,
     };

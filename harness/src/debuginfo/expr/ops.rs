@@ -118,9 +118,10 @@ pub(super) fn binary(ev: &Ev, op: Bin, a: &Expr, b: &Expr) -> Result<Val, EvalEr
         (Val::Int(x, tx), Val::Int(y, ty)) => {
             let t = common(tx, ty, op)?;
             let (x, y) = (*x, *y);
-            let zero = |what: &str| {
+            // Rust's messages for a zero divisor.
+            let zero = |msg: &str| {
                 if y == 0 {
-                    Err(EvalError::Panic(format!("attempt to {what} by zero")))
+                    Err(EvalError::Panic(msg.to_string()))
                 } else {
                     Ok(())
                 }
@@ -130,11 +131,11 @@ pub(super) fn binary(ev: &Ev, op: Bin, a: &Expr, b: &Expr) -> Result<Val, EvalEr
                 Bin::Sub => checked(x.checked_sub(y), &t, "subtract"),
                 Bin::Mul => checked(x.checked_mul(y), &t, "multiply"),
                 Bin::Div => {
-                    zero("divide")?;
+                    zero("attempt to divide by zero")?;
                     checked(x.checked_div(y), &t, "divide")
                 }
                 Bin::Rem => {
-                    zero("calculate the remainder with a divisor of")?;
+                    zero("attempt to calculate the remainder with a divisor of zero")?;
                     checked(x.checked_rem(y), &t, "calculate the remainder")
                 }
                 Bin::BitAnd => Ok(Val::Int(x & y, t)),
