@@ -202,6 +202,31 @@ fn unsupported_forms_are_named_in_rust_terms() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
+/// A call runs in a forked child: what it changes stays there, and a
+/// panic in it is reported while the prompt goes on.
+#[test]
+fn calls_are_isolated() {
+    let f = fixture();
+    f.build();
+    let cases: &[(&str, &str)] = &[
+        ("p grow(&mut rows)", "3"),
+        ("p rows.len()", "2"),
+        (
+            "p explode(&rows[0])",
+            "*** calling `explode` failed: the call panicked",
+        ),
+        ("p rows[0].id", "1"),
+        ("pp transform(&rows[0], &config)", "\"batch:1:ONE\""),
+        ("whatis score(r, 1)", "u32"),
+    ];
+    let commands: Vec<String> = cases.iter().map(|c| c.0.to_string()).collect();
+    let run = session(&f, &commands);
+    let got = answers(&run.stdout);
+    for (cmd, want) in cases {
+        assert_eq!(got.get(*cmd).map(String::as_str), Some(*want), "{cmd}");
+    }
+}
+
 fn plain(s: &str) -> String {
     let ansi = regex::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]").unwrap();
     ansi.replace_all(s, "")
