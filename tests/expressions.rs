@@ -105,7 +105,7 @@ fn every_form_matches(f: &Fixture, optimized: bool, min: usize) {
 
 #[test]
 fn expressions_match_debug_at_opt_level_0() {
-    every_form_matches(&fixture(), false, 64);
+    every_form_matches(&fixture(), false, 67);
 }
 
 #[test]

@@ -107,7 +107,12 @@ impl Val {
     /// How `{:?}` prints it.
     pub fn node(&self, ev: &Ev, top: bool) -> Node {
         match self {
-            Val::Place(t) if top => super::super::call::render(ev.bin(), t),
+            // Inside computed values (`v[1..3]`, `m.values()`), std's
+            // types are read exactly from memory; the user's through their
+            // own `Debug` (which may hide a field), like at the top.
+            Val::Place(t) if top || !is_std_type(&t.ty.qual) => {
+                super::super::call::render(ev.bin(), t)
+            }
             Val::Place(t) => Ctx::new(ev.bin()).render(t, 0),
             Val::Ref(v) => v.node(ev, top),
             Val::Int(i, _) => Node::Atom(i.to_string()),
@@ -146,6 +151,16 @@ impl Val {
             },
         }
     }
+}
+
+/// Whether a type is std's or a primitive (rendered exactly by the
+/// memory reader).
+fn is_std_type(qual: &str) -> bool {
+    let base = super::super::types::base_name(qual);
+    ["core::", "alloc::", "std::"]
+        .iter()
+        .any(|p| base.starts_with(p))
+        || !base.contains("::")
 }
 
 /// A read failure inside an expression.
