@@ -51,6 +51,14 @@ pub(super) fn call_function(ev: &Ev, f: &Expr, args: &[Expr]) -> Result<Val, Eva
     };
     let name = segs.join("::");
     let last = segs.last().cloned().unwrap_or_default();
+    if let [local] = segs.as_slice() {
+        let vars = ev.di.var_dies(ev.frame)?;
+        if vars.iter().any(|v| &v.name == local) {
+            return Err(EvalError::Unsupported(format!(
+                "calling a closure or function pointer held in a local (`{local}`)"
+            )));
+        }
+    }
     if last.starts_with(char::is_uppercase) {
         return Err(EvalError::Unsupported(format!(
             "constructing values (`{name}(..)`)"
@@ -146,6 +154,8 @@ fn invoke(
     // The frame's crate first.
     let mut cands = cands;
     cands.sort_by_key(|f| !f.name.starts_with(&format!("{krate}::")));
+    // Text of literal `&str` arguments, alive until the call is over.
+    let mut keep: Vec<String> = Vec::new();
     for f in &cands {
         let Some(params) = parameters(bin, f.addr) else {
             last_err = Some(fail(name, "no debug info for its parameters"));
@@ -163,7 +173,7 @@ fn invoke(
         let words = match params
             .iter()
             .zip(&vals)
-            .map(|(p, v)| words_for(ev, p, v))
+            .map(|(p, v)| words_for(ev, p, v, &mut keep))
             .collect::<Result<Vec<_>, _>>()
         {
             Ok(w) => w.concat(),
@@ -199,7 +209,7 @@ fn invoke(
 }
 
 /// The machine words passing `v` as parameter `p`.
-fn words_for(ev: &Ev, p: &Param, v: &Val) -> Result<Vec<u64>, EvalError> {
+fn words_for(ev: &Ev, p: &Param, v: &Val, keep: &mut Vec<String>) -> Result<Vec<u64>, EvalError> {
     let mismatch = || {
         EvalError::Type(format!(
             "mismatched types: parameter `{}` is `{}`, found `{}`",
@@ -257,23 +267,60 @@ fn words_for(ev: &Ev, p: &Param, v: &Val) -> Result<Vec<u64>, EvalError> {
             Ok(vec![w])
         }
         _ if p.ty.member("data_ptr").is_some() && p.ty.member("length").is_some() => {
-            // `&str` / `&[T]`: pointer and length.
-            if p.ty.qual == "&str" {
-                if let Val::Str(s) = ev.scalar(v)? {
-                    // Alive in the child: forked with this process's memory.
-                    let leaked: &'static str = Box::leak(s.into_boxed_str());
-                    return Ok(vec![leaked.as_ptr() as u64, leaked.len() as u64]);
+            // `&str` / `&[E]`: pointer and length of what is in memory, of
+            // the same element type.
+            let want_elem =
+                p.ty.member("data_ptr")
+                    .and_then(|m| m.ty)
+                    .and_then(|r| bin.ty(r))
+                    .and_then(|t| match t.kind {
+                        Kind::Pointer(Some(e)) => bin.ty(e),
+                        _ => None,
+                    });
+            let is_str = p.ty.qual == "&str" || p.ty.qual == "&mut str";
+            if let Val::Place(t) = ev.autoderef(v)? {
+                // `&[T; N]` coerces to `&[T]`.
+                if let Kind::Array {
+                    elem: Some(e),
+                    count,
+                } = &t.ty.kind
+                {
+                    let same_elem = bin
+                        .ty(*e)
+                        .zip(want_elem.as_ref())
+                        .is_some_and(|(a, w)| same(&a, w));
+                    return match t.place {
+                        Place::Mem(a) | Place::Buf { addr: Some(a), .. }
+                            if same_elem && !is_str =>
+                        {
+                            Ok(vec![a, *count])
+                        }
+                        _ => Err(mismatch()),
+                    };
+                }
+                let mut ctx = Ctx::new(bin);
+                match super::super::stdtypes::shape(&mut ctx, &t) {
+                    Some(Ok(super::super::stdtypes::Shape::Text {
+                        ptr,
+                        len,
+                        kind: super::super::stdtypes::Text::Str,
+                        ..
+                    })) if is_str => return Ok(vec![ptr, len]),
+                    Some(Ok(super::super::stdtypes::Shape::Slice { ptr, len, elem }))
+                        if !is_str && want_elem.as_ref().is_some_and(|w| same(w, &elem.1)) =>
+                    {
+                        return Ok(vec![ptr, len])
+                    }
+                    _ => return Err(mismatch()),
                 }
             }
-            let t = match ev.autoderef(v)? {
-                Val::Place(t) => t,
-                _ => return Err(mismatch()),
-            };
-            let mut ctx = Ctx::new(bin);
-            match super::super::stdtypes::shape(&mut ctx, &t) {
-                Some(Ok(super::super::stdtypes::Shape::Slice { ptr, len, .. }))
-                | Some(Ok(super::super::stdtypes::Shape::Text { ptr, len, .. })) => {
-                    Ok(vec![ptr, len])
+            match ev.scalar(v)? {
+                Val::Str(s) if is_str => {
+                    // A literal: kept alive until the call is over (the
+                    // child sees this process's memory as of the fork).
+                    let words = vec![s.as_ptr() as u64, s.len() as u64];
+                    keep.push(s);
+                    Ok(words)
                 }
                 _ => Err(mismatch()),
             }
