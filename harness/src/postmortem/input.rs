@@ -230,7 +230,38 @@ pub(crate) fn prompt_input() -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::read_raw_line;
+    use super::{read_raw_line, Completion};
+    use rustyline::completion::Completer;
+    use rustyline::history::DefaultHistory;
+    use rustyline::Context;
+
+    #[test]
+    fn completes_fields_and_methods_after_a_dot() {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let c = Completion {
+            commands: vec!["p", "pp"],
+            locals: vec!["config".into()],
+            members: Some(Box::new(move |expr: &str| {
+                log.lock().unwrap().push(expr.to_string());
+                vec!["seed".into(), "name".into(), "describe".into()]
+            })),
+        };
+        let history = DefaultHistory::new();
+        let ctx = Context::new(&history);
+        let line = "p rows[1].config.se";
+        let (start, pairs) = c.complete(line, line.len(), &ctx).unwrap();
+        assert_eq!(start, line.len() - 2);
+        let names: Vec<_> = pairs.iter().map(|p| p.replacement.as_str()).collect();
+        assert_eq!(names, ["seed"]);
+        // A bare expression (no command) and `pp`.
+        c.complete("config.", 7, &ctx).unwrap();
+        c.complete("pp  config.n", 12, &ctx).unwrap();
+        assert_eq!(
+            *seen.lock().unwrap(),
+            ["rows[1].config", "config", "config"]
+        );
+    }
 
     #[test]
     fn raw_lines_keep_what_follows_unread() {

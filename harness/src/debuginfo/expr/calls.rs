@@ -184,7 +184,7 @@ fn invoke(
         };
         let ret_ref = return_type(bin, f.addr);
         let ret_ty = ret_ref.and_then(|r| bin.ty(r));
-        let ret = match ret_kind(bin, ret_ty.as_deref()) {
+        let ret = match ret_kind(ret_ty.as_deref()) {
             Some(r) => r,
             None => {
                 return Err(EvalError::Unsupported(format!(
@@ -357,7 +357,7 @@ fn return_type(bin: &Binary, addr: u64) -> Option<TypeRef> {
     None
 }
 
-fn ret_kind(bin: &Binary, t: Option<&Type>) -> Option<Ret> {
+fn ret_kind(t: Option<&Type>) -> Option<Ret> {
     let Some(t) = t else { return Some(Ret::Unit) };
     Some(match &t.kind {
         Kind::Base(Enc::Unit) => Ret::Unit,
@@ -368,10 +368,7 @@ fn ret_kind(bin: &Binary, t: Option<&Type>) -> Option<Ret> {
         _ if t.size == 0 => Ret::Unit,
         _ if t.size > 16 => Ret::Indirect,
         _ if t.member("data_ptr").is_some() && t.member("length").is_some() => Ret::Pair,
-        _ => {
-            let _ = bin;
-            return None;
-        }
+        _ => return None,
     })
 }
 

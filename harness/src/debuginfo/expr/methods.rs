@@ -331,8 +331,7 @@ fn std_method(ev: &Ev, v: &Val, d: &Val, name: &str, args: &[Expr]) -> Result<Va
             if let Val::Range(a, b, incl) = ev.scalar(&key)? {
                 return Ok(Val::Opt(slice(ev, d, a, b, incl).ok().map(Box::new)));
             }
-            if let Some(s) = text()? {
-                let _ = s;
+            if text()?.is_some() {
                 return Err(EvalError::Unsupported(
                     "`str::get` with an index (use a range)".into(),
                 ));
