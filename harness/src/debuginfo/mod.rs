@@ -173,7 +173,7 @@ pub enum EvalError {
     /// What the expression would panic with in the program.
     #[error("the expression would panic: {0}")]
     Panic(String),
-    #[error("no method `{method}` on `{ty}` (std's methods the prompt computes: len, is_empty, is_some, is_none, is_ok, is_err, unwrap, get, contains, contains_key, keys, values, first, last, as_str, iter().count(); other methods are called when the binary has them)")]
+    #[error("no method `{method}` on `{ty}` (std's methods the prompt computes: len, is_empty, is_some, is_none, is_ok, is_err, unwrap, get, contains, contains_key, keys, values, first, last, as_str, iter().count(), clone, to_string, starts_with, ends_with, abs; other methods are called when the binary has them)")]
     NoMethod { method: String, ty: String },
     #[error("no static named `{0}`")]
     NoStatic(String),

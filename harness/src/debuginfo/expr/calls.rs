@@ -91,17 +91,17 @@ pub(super) fn call_method(ev: &Ev, recv: Val, name: &str, args: &[Expr]) -> Resu
     for a in args {
         vals.push(ev.eval(a)?);
     }
-    let ty_last = super::super::types::base_name(&t.ty.qual)
-        .rsplit("::")
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    // `path::Type::name` or `<path::Type as Trait>::name`.
+    let base = super::super::types::base_name(&t.ty.qual).to_string();
     let cands: Vec<Function> =
         functions_containing(ev.bin(), format!("{}{name}", name.len()).as_bytes())
             .into_iter()
             .filter(|f| {
                 f.name.ends_with(&format!("::{name}"))
-                    && f.name.contains(&ty_last)
+                    && (f.name.starts_with(&format!("{base}::"))
+                        || f.name.starts_with(&format!("<{base} as "))
+                        || f.name.starts_with(&format!("{base}<"))
+                        || f.name.starts_with(&format!("<{base}<")))
                     && parameters(ev.bin(), f.addr)
                         .and_then(|p| p.first().cloned())
                         .is_some_and(|p| p.name == "self")

@@ -69,7 +69,7 @@ fn applies(ev: &Ev, v: &Val, m: &str) -> bool {
     use super::super::EvalError;
     let probe = super::parse::Expr::Lit(super::parse::Lit::Int(0, None));
     let args: Vec<_> = match m {
-        "get" | "contains" | "contains_key" => vec![probe],
+        "get" | "contains" | "contains_key" | "starts_with" | "ends_with" => vec![probe],
         "count" => return matches!(v, Val::Iter(_)),
         "clone" => return true,
         _ => vec![],

@@ -33,6 +33,11 @@ pub(super) const STD_METHODS: &[&str] = &[
     "iter",
     "count",
     "clone",
+    "to_string",
+    "to_owned",
+    "starts_with",
+    "ends_with",
+    "abs",
 ];
 
 /// A collection's elements, as far as the expression needs them.
@@ -228,7 +233,7 @@ pub(super) fn call_on(ev: &Ev, v: Val, name: &str, args: &[Expr]) -> Result<Val,
     let d = ev.autoderef(&v)?;
     let ty = d.type_name();
     let arity = match name {
-        "get" | "contains" | "contains_key" => 1,
+        "get" | "contains" | "contains_key" | "starts_with" | "ends_with" => 1,
         _ => 0,
     };
     if STD_METHODS.contains(&name) && name != "clone" && is_std(&d) {
@@ -269,7 +274,64 @@ fn std_method(ev: &Ev, v: &Val, d: &Val, name: &str, args: &[Expr]) -> Result<Va
         }
     };
     match name {
-        "clone" => Ok(d.clone()),
+        // std's `Clone` gives an equal value; the user's is theirs to run.
+        "clone" if is_std(d) => Ok(d.clone()),
+        // Text as an owned `String` prints as the text.
+        "to_string" | "to_owned" => match text()? {
+            Some(s) => Ok(Val::Str(s)),
+            None => match ev.scalar(d)? {
+                v @ (Val::Int(..) | Val::Float(..) | Val::Bool(_) | Val::Char(_))
+                    if name == "to_owned" =>
+                {
+                    Ok(v)
+                }
+                v @ (Val::Int(..) | Val::Float(..) | Val::Bool(_) | Val::Char(_)) => {
+                    // `Display` of a primitive: as `{:?}` prints it except
+                    // for `char`, which `Display` shows unquoted.
+                    let shown = match &v {
+                        Val::Char(c) => c.to_string(),
+                        Val::Float(x, true) => (*x as f32).to_string(),
+                        Val::Float(x, false) => x.to_string(),
+                        Val::Int(i, _) => i.to_string(),
+                        Val::Bool(b) => b.to_string(),
+                        _ => unreachable!("matched above"),
+                    };
+                    Ok(Val::Str(shown))
+                }
+                _ => Err(no_method(name, &ty)),
+            },
+        },
+        "starts_with" | "ends_with" => {
+            let Some(s) = text()? else {
+                return Err(no_method(name, &ty));
+            };
+            let x = ev.eval(&args[0])?;
+            let hit = match ev.scalar(&x)? {
+                Val::Str(p) if name == "starts_with" => s.starts_with(&p),
+                Val::Str(p) => s.ends_with(&p),
+                Val::Char(c) if name == "starts_with" => s.starts_with(c),
+                Val::Char(c) => s.ends_with(c),
+                other => {
+                    return Err(EvalError::Type(format!(
+                        "`str::{name}` takes a `&str` or `char`, found `{}`",
+                        other.type_name()
+                    )))
+                }
+            };
+            Ok(Val::Bool(hit))
+        }
+        "abs" => match ev.scalar(d)? {
+            Val::Int(i, t) if t.as_deref().is_none_or(|t| t.starts_with('i')) => {
+                if let Some((lo, _)) = t.as_deref().and_then(super::value::int_range) {
+                    if i == lo {
+                        return Err(EvalError::Panic("attempt to negate with overflow".into()));
+                    }
+                }
+                Ok(Val::Int(i.abs(), t))
+            }
+            Val::Float(x, f) => Ok(Val::Float(x.abs(), f)),
+            _ => Err(no_method(name, &ty)),
+        },
         "len" | "is_empty" => {
             let n = if let Some(s) = text()? {
                 s.len() as u64
