@@ -835,7 +835,7 @@ fn batch_list_longlist_panic_out_help() {
             ex[11].answer
         );
     }
-    assert_eq!(ex[12].answer, "p EXPR\n    Print EXPR as {:?} would: a local, `cfg.name`, `pair.0`, `rows[1]`, `m[\"key\"]`, `*r`.\n");
+    assert_eq!(ex[12].answer, "p EXPR\n    Print EXPR as {:?} would: a Rust expression of locals and statics, `cfg.name`, `rows[1..3]`, `m[\"key\"]`, `v.len()`, `n + 1 > limit`, `transform(&rows[1])`.\n");
     assert_eq!(
         ex[13].answer,
         "*** no help on 'nope': type help for the list\n"

@@ -208,7 +208,7 @@ impl Binary {
         Some(cu)
     }
 
-    fn unit_offsets(&self) -> &[usize] {
+    pub(super) fn unit_offsets(&self) -> &[usize] {
         self.unit_offsets.get_or_init(|| {
             let mut v = Vec::new();
             let mut it = self.dwarf.units();

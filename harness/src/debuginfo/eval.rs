@@ -1,17 +1,16 @@
-//! Expressions for `p` / `pp` / `whatis`: a local, `.field` / `.0`,
-//! `[index]` on arrays, slices, `Vec`, `VecDeque`, `[literal key]` on
-//! `HashMap` / `BTreeMap`, and `*deref`, with auto-deref through `&`,
-//! `Box`, `Rc` and `Arc` like Rust.
+//! Places inside values, for expressions ([`super::expr`]): `.field` /
+//! `.0` (the active variant's for enums), `[index]` on arrays, slices,
+//! `Vec`, `VecDeque`, `[key]` on `HashMap` / `BTreeMap`.
 
 use super::place::{Ctx, Place, Typed};
 use super::render::closure_capture_name;
 use super::stdtypes::{self, Shape};
 use super::types::{base_name, Kind};
 use super::value::{Node, Value};
-use super::{DebugInfo, EvalError, Frame};
+use super::EvalError;
 
 #[derive(Debug, Clone, PartialEq)]
-enum Lit {
+pub(super) enum Lit {
     Int(i128),
     Str(String),
     Char(char),
@@ -30,188 +29,8 @@ impl Lit {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Expr {
-    Var(String),
-    Field(Box<Expr>, String),
-    Index(Box<Expr>, Lit),
-    Deref(Box<Expr>),
-}
-
-struct Parser<'a> {
-    s: &'a [u8],
-    i: usize,
-}
-
-impl Parser<'_> {
-    fn ws(&mut self) {
-        while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
-            self.i += 1;
-        }
-    }
-
-    fn peek(&mut self) -> Option<u8> {
-        self.ws();
-        self.s.get(self.i).copied()
-    }
-
-    fn ident(&mut self) -> Option<String> {
-        self.ws();
-        let start = self.i;
-        while self.i < self.s.len()
-            && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_')
-        {
-            self.i += 1;
-        }
-        (self.i > start).then(|| String::from_utf8_lossy(&self.s[start..self.i]).into_owned())
-    }
-
-    fn expr(&mut self) -> Result<Expr, String> {
-        if self.peek() == Some(b'*') {
-            self.i += 1;
-            return Ok(Expr::Deref(Box::new(self.expr()?)));
-        }
-        let mut e = match self.peek() {
-            Some(b'(') => {
-                self.i += 1;
-                let e = self.expr()?;
-                if self.peek() != Some(b')') {
-                    return Err("expected `)`".into());
-                }
-                self.i += 1;
-                e
-            }
-            Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
-                Expr::Var(self.ident().unwrap_or_default())
-            }
-            _ => return Err("expected a variable name".into()),
-        };
-        loop {
-            match self.peek() {
-                Some(b'.') => {
-                    self.i += 1;
-                    let f = self.ident().ok_or("expected a field name after `.`")?;
-                    e = Expr::Field(Box::new(e), f);
-                }
-                Some(b'[') => {
-                    self.i += 1;
-                    let lit = self.lit()?;
-                    if self.peek() != Some(b']') {
-                        return Err("expected `]`".into());
-                    }
-                    self.i += 1;
-                    e = Expr::Index(Box::new(e), lit);
-                }
-                _ => return Ok(e),
-            }
-        }
-    }
-
-    fn lit(&mut self) -> Result<Lit, String> {
-        match self.peek() {
-            Some(b'"') => {
-                self.i += 1;
-                let mut s = String::new();
-                let rest = std::str::from_utf8(&self.s[self.i..]).map_err(|_| "invalid utf-8")?;
-                let mut chars = rest.char_indices();
-                while let Some((k, c)) = chars.next() {
-                    match c {
-                        '"' => {
-                            self.i += k + 1;
-                            return Ok(Lit::Str(s));
-                        }
-                        '\\' => s.push(unescape(chars.next().map(|x| x.1))?),
-                        c => s.push(c),
-                    }
-                }
-                Err("unterminated string".into())
-            }
-            Some(b'\'') => {
-                self.i += 1;
-                let rest = std::str::from_utf8(&self.s[self.i..]).map_err(|_| "invalid utf-8")?;
-                let mut chars = rest.char_indices();
-                let c = match chars.next() {
-                    Some((_, '\\')) => unescape(chars.next().map(|x| x.1))?,
-                    Some((_, c)) => c,
-                    None => return Err("unterminated char".into()),
-                };
-                match chars.next() {
-                    Some((k, '\'')) => {
-                        self.i += k + 1;
-                        Ok(Lit::Char(c))
-                    }
-                    _ => Err("unterminated char".into()),
-                }
-            }
-            Some(c) if c == b'-' || c.is_ascii_digit() => {
-                let start = self.i;
-                self.i += 1;
-                while self.i < self.s.len()
-                    && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_')
-                {
-                    self.i += 1;
-                }
-                let text: String = String::from_utf8_lossy(&self.s[start..self.i]).replace('_', "");
-                // Allow type suffixes like `3u32`.
-                let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic() && c != 'x');
-                let v = if let Some(h) = digits.strip_prefix("0x") {
-                    i128::from_str_radix(h, 16).ok()
-                } else {
-                    strip_suffix(digits).parse::<i128>().ok()
-                };
-                v.map(Lit::Int)
-                    .ok_or_else(|| format!("invalid number `{text}`"))
-            }
-            Some(_) => match self.ident().as_deref() {
-                Some("true") => Ok(Lit::Bool(true)),
-                Some("false") => Ok(Lit::Bool(false)),
-                _ => Err("expected a literal index or key".into()),
-            },
-            None => Err("expected a literal index or key".into()),
-        }
-    }
-}
-
-fn strip_suffix(s: &str) -> &str {
-    for suf in [
-        "usize", "isize", "u128", "i128", "u64", "i64", "u32", "i32", "u16", "i16", "u8", "i8",
-    ] {
-        if let Some(x) = s.strip_suffix(suf) {
-            return x;
-        }
-    }
-    s
-}
-
-fn unescape(c: Option<char>) -> Result<char, String> {
-    Ok(match c {
-        Some('n') => '\n',
-        Some('t') => '\t',
-        Some('r') => '\r',
-        Some('0') => '\0',
-        Some(c @ ('\\' | '"' | '\'')) => c,
-        _ => return Err("unsupported escape".into()),
-    })
-}
-
-fn parse(expr: &str) -> Result<Expr, EvalError> {
-    let mut p = Parser {
-        s: expr.as_bytes(),
-        i: 0,
-    };
-    let err = |msg: String| EvalError::Syntax {
-        expr: expr.to_string(),
-        msg,
-    };
-    let e = p.expr().map_err(err)?;
-    if p.peek().is_some() {
-        return Err(err(format!("unexpected `{}`", &expr[p.i..])));
-    }
-    Ok(e)
-}
-
 /// Short type name for messages: `Config`, `Vec`, `HashMap`.
-fn short(t: &Typed) -> String {
+pub(super) fn short(t: &Typed) -> String {
     let n = base_name(&t.ty.name);
     if t.ty.name.starts_with('&') || t.ty.name.starts_with('(') || t.ty.name.starts_with('[') {
         return super::types::clean_name(&t.ty.name);
@@ -230,84 +49,7 @@ fn node_err(expr: &str, n: Node) -> EvalError {
     }
 }
 
-pub(super) fn eval(di: &DebugInfo, frame: &Frame, text: &str) -> Result<Value, EvalError> {
-    let e = parse(text)?;
-    let mut ctx = Ctx::new(&di.bin);
-    let t = place(di, frame, &mut ctx, &e, text)?;
-    Ok(Value {
-        type_name: t.ty.display_name(),
-        node: super::call::render(&di.bin, &t),
-    })
-}
-
-fn place(
-    di: &DebugInfo,
-    frame: &Frame,
-    ctx: &mut Ctx,
-    e: &Expr,
-    text: &str,
-) -> Result<Typed, EvalError> {
-    match e {
-        Expr::Var(name) => {
-            let vars = di.var_dies(frame)?;
-            let v = vars
-                .iter()
-                .find(|v| &v.name == name)
-                .ok_or_else(|| EvalError::NoLocal {
-                    name: name.clone(),
-                    function: frame.function.clone(),
-                })?;
-            di.var_typed(frame, v).map_err(|n| match n {
-                Node::Atom(s) => EvalError::Unavailable {
-                    name: name.clone(),
-                    reason: s.trim_start_matches('<').trim_end_matches('>').to_string(),
-                },
-                _ => EvalError::Unavailable {
-                    name: name.clone(),
-                    reason: "unavailable".into(),
-                },
-            })
-        }
-        Expr::Deref(inner) => {
-            let t = place(di, frame, ctx, inner, text)?;
-            match ctx.deref(&t).map_err(|n| node_err(text, n))? {
-                Some(d) => Ok(d),
-                None => Err(EvalError::NotDeref(t.ty.display_name())),
-            }
-        }
-        Expr::Field(inner, f) => {
-            let mut t = place(di, frame, ctx, inner, text)?;
-            for _ in 0..16 {
-                if let Some(found) = field(ctx, &t, f).map_err(|n| node_err(text, n))? {
-                    return Ok(found);
-                }
-                match ctx.deref(&t).map_err(|n| node_err(text, n))? {
-                    Some(d) => t = d,
-                    None => break,
-                }
-            }
-            Err(EvalError::NoField {
-                field: f.clone(),
-                ty: short(&t),
-            })
-        }
-        Expr::Index(inner, lit) => {
-            let mut t = place(di, frame, ctx, inner, text)?;
-            for _ in 0..16 {
-                if let Some(r) = index(ctx, &t, lit, text)? {
-                    return Ok(r);
-                }
-                match ctx.deref(&t).map_err(|n| node_err(text, n))? {
-                    Some(d) => t = d,
-                    None => break,
-                }
-            }
-            Err(EvalError::NotIndexable(t.ty.display_name()))
-        }
-    }
-}
-
-fn field(ctx: &mut Ctx, t: &Typed, f: &str) -> Result<Option<Typed>, Node> {
+pub(super) fn field(ctx: &mut Ctx, t: &Typed, f: &str) -> Result<Option<Typed>, Node> {
     let Some(s) = t.ty.strukt() else {
         return Ok(None);
     };
@@ -334,7 +76,12 @@ fn field(ctx: &mut Ctx, t: &Typed, f: &str) -> Result<Option<Typed>, Node> {
     Ok(None)
 }
 
-fn index(ctx: &mut Ctx, t: &Typed, lit: &Lit, text: &str) -> Result<Option<Typed>, EvalError> {
+pub(super) fn index(
+    ctx: &mut Ctx,
+    t: &Typed,
+    lit: &Lit,
+    text: &str,
+) -> Result<Option<Typed>, EvalError> {
     let ne = |n| node_err(text, n);
     let ty = t.ty.clone();
     let int = match lit {
@@ -424,38 +171,4 @@ fn node_text(n: &Node) -> String {
         node: n.clone(),
     }
     .debug()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_expressions() {
-        assert_eq!(
-            parse("cfg.name").unwrap(),
-            Expr::Field(Box::new(Expr::Var("cfg".into())), "name".into())
-        );
-        assert_eq!(
-            parse("*rows[1].0").unwrap(),
-            Expr::Deref(Box::new(Expr::Field(
-                Box::new(Expr::Index(Box::new(Expr::Var("rows".into())), Lit::Int(1))),
-                "0".into()
-            )))
-        );
-        assert_eq!(
-            parse(r#"m["a\"b"]"#).unwrap(),
-            Expr::Index(Box::new(Expr::Var("m".into())), Lit::Str("a\"b".into()))
-        );
-        assert_eq!(
-            parse("m['x']").unwrap(),
-            Expr::Index(Box::new(Expr::Var("m".into())), Lit::Char('x'))
-        );
-        assert_eq!(
-            parse("m[-3i64]").unwrap(),
-            Expr::Index(Box::new(Expr::Var("m".into())), Lit::Int(-3))
-        );
-        assert!(parse("a..b").is_err());
-        assert!(parse("a[").is_err());
-    }
 }

@@ -14,8 +14,8 @@
 //! Layout: [`place`] holds the typed places and fault-safe primitives,
 //! [`stdtypes`] one provider per family of std types (where its data
 //! lives, tagged with the rustc versions it reads), [`render`] turns places
-//! into [`value::Node`]s, [`eval`] evaluates expressions through the same
-//! providers, [`dyns`] finds the concrete type behind a trait object, and
+//! into [`value::Node`]s, [`eval`] reads places (`a.b`, `v[1]`) through the same
+//! providers, [`expr`] evaluates Rust expressions on them, [`dyns`] finds the concrete type behind a trait object, and
 //! [`vars`] finds a frame's variables and their locations.
 //!
 //! Rendering choices where Rust has no `Debug`, or where memory is wrong:
@@ -46,6 +46,8 @@ mod call;
 mod dwarf;
 mod dyns;
 mod eval;
+#[path = "expr/mod.rs"]
+mod expr;
 mod grid;
 mod handwritten;
 pub mod mem;
@@ -168,6 +170,23 @@ pub enum EvalError {
     NotDeref(String),
     #[error("cannot read `{expr}`: {reason}")]
     Read { expr: String, reason: String },
+    /// Valid Rust the prompt does not evaluate, named in Rust terms.
+    #[error("not supported at the prompt: {0}")]
+    Unsupported(String),
+    /// A type error, as rustc would report it.
+    #[error("{0}")]
+    Type(String),
+    /// What the expression would panic with in the program.
+    #[error("the expression would panic: {0}")]
+    Panic(String),
+    #[error("no method `{method}` on `{ty}` (std's methods the prompt computes: len, is_empty, is_some, is_none, is_ok, is_err, unwrap, get, contains, contains_key, keys, values, first, last, as_str, iter().count(), clone, to_string, starts_with, ends_with, abs; other methods are called when the binary has them)")]
+    NoMethod { method: String, ty: String },
+    #[error("no static named `{0}`")]
+    NoStatic(String),
+    #[error("no function `{0}` in the binary (not defined, or inlined everywhere)")]
+    NoFunction(String),
+    #[error("calling `{function}` failed: {reason}")]
+    Call { function: String, reason: String },
     #[error(transparent)]
     DebugInfo(#[from] DebugInfoError),
 }
@@ -604,9 +623,15 @@ impl DebugInfo {
             .unwrap_or_default()
     }
 
-    /// Evaluates `expr` (`name`, `a.b.0`, `v[1]`, `m["k"]`, `*r`) in a frame.
+    /// Evaluates a Rust expression in a frame (see [`expr`]).
     pub fn eval(&self, frame: &Frame, expr: &str) -> Result<Value, EvalError> {
-        eval::eval(self, frame, expr)
+        expr::eval(self, frame, expr)
+    }
+
+    /// Fields and methods of the value of `expr` in a frame, for tab
+    /// completion after `expr.`.
+    pub fn members(&self, frame: &Frame, expr: &str) -> Vec<String> {
+        expr::members(self, frame, expr)
     }
 }
 

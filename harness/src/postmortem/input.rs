@@ -23,11 +23,16 @@ pub(crate) enum Input {
     Eof,
 }
 
-/// Commands and local names, for tab completion.
+/// The fields and methods of an expression's value (`p config.se<TAB>`).
+pub(crate) type Members = Box<dyn Fn(&str) -> Vec<String>>;
+
+/// Commands, local names, and fields and methods after `.`, for tab
+/// completion.
 #[derive(Default)]
 pub(crate) struct Completion {
     pub commands: Vec<&'static str>,
     pub locals: Vec<String>,
+    pub members: Option<Members>,
 }
 
 impl Completer for Completion {
@@ -45,7 +50,20 @@ impl Completer for Completion {
             .map_or(0, |i| i + 1);
         let word = &head[start..];
         let first_word = !head[..start].chars().any(|c| !c.is_whitespace());
-        let candidates: Vec<String> = if first_word {
+        let after_dot = start > 0 && head[..start].ends_with('.');
+        let candidates: Vec<String> = if after_dot {
+            // The expression before the `.`: after the command word, if any.
+            let before = &head[..start - 1];
+            let trimmed = before.trim_start();
+            let expr = match trimmed.split_once(char::is_whitespace) {
+                Some((cmd, rest)) if self.commands.contains(&cmd) => rest,
+                _ => trimmed,
+            };
+            match &self.members {
+                Some(m) => m(expr.trim()),
+                None => Vec::new(),
+            }
+        } else if first_word {
             self.commands
                 .iter()
                 .map(|c| c.to_string())
@@ -212,7 +230,38 @@ pub(crate) fn prompt_input() -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::read_raw_line;
+    use super::{read_raw_line, Completion};
+    use rustyline::completion::Completer;
+    use rustyline::history::DefaultHistory;
+    use rustyline::Context;
+
+    #[test]
+    fn completes_fields_and_methods_after_a_dot() {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let c = Completion {
+            commands: vec!["p", "pp"],
+            locals: vec!["config".into()],
+            members: Some(Box::new(move |expr: &str| {
+                log.lock().unwrap().push(expr.to_string());
+                vec!["seed".into(), "name".into(), "describe".into()]
+            })),
+        };
+        let history = DefaultHistory::new();
+        let ctx = Context::new(&history);
+        let line = "p rows[1].config.se";
+        let (start, pairs) = c.complete(line, line.len(), &ctx).unwrap();
+        assert_eq!(start, line.len() - 2);
+        let names: Vec<_> = pairs.iter().map(|p| p.replacement.as_str()).collect();
+        assert_eq!(names, ["seed"]);
+        // A bare expression (no command) and `pp`.
+        c.complete("config.", 7, &ctx).unwrap();
+        c.complete("pp  config.n", 12, &ctx).unwrap();
+        assert_eq!(
+            *seen.lock().unwrap(),
+            ["rows[1].config", "config", "config"]
+        );
+    }
 
     #[test]
     fn raw_lines_keep_what_follows_unread() {

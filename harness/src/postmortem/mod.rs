@@ -529,6 +529,7 @@ pub(crate) fn run_prompt(session: &mut Session) -> Action {
         lines.set_completion(Completion {
             commands: session::command_names(),
             locals: session.local_names(),
+            members: session.member_completer(),
         });
         match lines.read("(autopsy) ") {
             Input::Line(line) => {

@@ -134,7 +134,7 @@ pub(crate) const COMMANDS: &[(&[&str], &str, &str)] = &[
     (&["f", "frame"], "f(rame) N", "Select frame #N as numbered by `where` and `bt full` (any frame)."),
     (&["l", "list"], "l(ist) [first[, last]] | l .", "Source around the current line; again to continue; an empty line repeats it."),
     (&["ll", "longlist"], "ll | longlist", "The whole function of the selected frame."),
-    (&["p"], "p EXPR", "Print EXPR as {:?} would: a local, `cfg.name`, `pair.0`, `rows[1]`, `m[\"key\"]`, `*r`."),
+    (&["p"], "p EXPR", "Print EXPR as {:?} would: a Rust expression of locals and statics, `cfg.name`, `rows[1..3]`, `m[\"key\"]`, `v.len()`, `n + 1 > limit`, `transform(&rows[1])`."),
     (&["pp"], "pp EXPR", "Print EXPR as {:#?} would."),
     (&["whatis"], "whatis EXPR", "The type of EXPR."),
     (&["locals"], "locals", "Every live local of the selected frame, `name = value`."),
@@ -222,6 +222,14 @@ impl Session {
             (Some(info), Some(f)) if info.has_locals() => info.local_names(f),
             _ => Vec::new(),
         }
+    }
+
+    /// Fields and methods of an expression's value in the selected frame,
+    /// for completion after `.`.
+    pub fn member_completer(&self) -> Option<crate::postmortem::input::Members> {
+        let info = self.info.filter(|i| i.has_locals())?;
+        let frame = self.frame()?.clone();
+        Some(Box::new(move |expr: &str| info.members(&frame, expr)))
     }
 
     /// A frame's file as the panic message names it: relative to where
@@ -465,7 +473,7 @@ impl Session {
                 let looks_like_expr = line
                     .chars()
                     .next()
-                    .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '*');
+                    .is_some_and(|c| c.is_alphanumeric() || "_*&(!-\"'".contains(c));
                 match self.eval(&line) {
                     Ok(v) if looks_like_expr => {
                         let _ = writeln!(out, "{v}");
