@@ -4,110 +4,18 @@
 
 use std::fmt::Write as _;
 
+mod breaks;
+mod listing;
+mod navigate;
+mod stop;
+mod values;
+
+pub(crate) use stop::Stop;
+
 use super::frames;
 use super::source::{simple_name, Sources};
 use crate::debuginfo::{DebugInfo, Frame, FrameKind};
 use crate::styles::Styles;
-
-/// Why the thread stopped.
-#[derive(Debug, Clone)]
-pub(crate) enum Stop {
-    /// A panic: its message, `file:line:col`, and the thread's name.
-    Panic {
-        message: String,
-        location: String,
-        thread: String,
-    },
-    /// `?` in a test body about to return an error.
-    Question {
-        error: String,
-        location: String,
-        thread: String,
-    },
-    /// `autopsy::post_mortem!(&err)`: an error the code caught, as `{:?}`.
-    Caught {
-        error: String,
-        location: String,
-        thread: String,
-    },
-    /// `autopsy::breakpoint!()`.
-    Breakpoint { location: String, thread: String },
-    /// A trace stop under `--trace`: stepping or a breakpoint set with `b`.
-    Trace { location: String, thread: String },
-    /// A fatal signal (a dump's, reopened): its description, where.
-    Signal {
-        signal: String,
-        location: String,
-        thread: String,
-    },
-}
-
-impl Stop {
-    pub fn thread_name(&self) -> &str {
-        self.thread()
-    }
-
-    fn thread(&self) -> &str {
-        match self {
-            Stop::Panic { thread, .. }
-            | Stop::Signal { thread, .. }
-            | Stop::Question { thread, .. }
-            | Stop::Caught { thread, .. }
-            | Stop::Breakpoint { thread, .. }
-            | Stop::Trace { thread, .. } => thread,
-        }
-    }
-
-    fn location(&self) -> &str {
-        match self {
-            Stop::Panic { location, .. }
-            | Stop::Signal { location, .. }
-            | Stop::Question { location, .. }
-            | Stop::Caught { location, .. }
-            | Stop::Breakpoint { location, .. }
-            | Stop::Trace { location, .. } => location,
-        }
-    }
-
-    /// Whether the thread can go on running statements (not a failure).
-    pub fn is_live(&self) -> bool {
-        matches!(self, Stop::Breakpoint { .. } | Stop::Trace { .. })
-    }
-
-    /// What `panic` prints and the header shows.
-    pub fn describe(&self) -> String {
-        match self {
-            Stop::Panic {
-                message,
-                location,
-                thread,
-            } => {
-                format!("thread '{thread}' panicked at {location}:\n{message}")
-            }
-            Stop::Question {
-                error,
-                location,
-                thread,
-            } => {
-                format!("thread '{thread}' returned early at {location} through `?`:\n{error}")
-            }
-            Stop::Caught {
-                error,
-                location,
-                thread,
-            } => format!("thread '{thread}' caught an error at {location}:\n{error}"),
-            Stop::Breakpoint { location, thread } => {
-                format!("thread '{thread}' stopped at breakpoint!() in {location}")
-            }
-            Stop::Trace { location, thread } => format!("thread '{thread}' stopped at {location}"),
-            Stop::Signal {
-                signal,
-                location,
-                thread,
-            } => format!("thread '{thread}' received a fatal signal at {location}:\n{signal}"),
-        }
-    }
-}
 
 /// What the prompt does after a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -359,7 +267,7 @@ impl Session {
             // `u` and `d`, and for the `n` or `s` that led to this stop
             // (each stop has its own session).
             if self.last.is_empty() && self.stop.is_live() {
-                if let Some(cmd) = super::trace::state().repeat {
+                if let Some(cmd) = crate::postmortem::trace::state().repeat {
                     self.last = cmd.to_string();
                 }
             }
@@ -443,7 +351,7 @@ impl Session {
             "display" => self.display(rest, out),
             "undisplay" => {
                 let here = self.display_function();
-                let mut st = super::trace::state();
+                let mut st = crate::postmortem::trace::state();
                 if rest.is_empty() {
                     st.displays.retain(|d| d.function != here);
                 } else if let Some(i) = st
@@ -457,7 +365,7 @@ impl Session {
                 }
             }
             "sticky" => {
-                let mut st = super::trace::state();
+                let mut st = crate::postmortem::trace::state();
                 st.sticky = !st.sticky;
                 let on = st.sticky;
                 drop(st);
@@ -488,150 +396,18 @@ impl Session {
         Action::Stay
     }
 
-    /// The file a bare `b LINE` means: the stop's own file (as `file!()`
-    /// names it) when the stop's frame is selected.
-    fn current_file(&self) -> Option<String> {
-        let f = self.frame()?;
-        let file = f.file.as_deref()?;
-        Some(self.display_path(file))
-    }
-
-    fn set_break(&mut self, arg: &str, temporary: bool, out: &mut String) {
-        if arg.is_empty() {
-            let st = super::trace::state();
-            if st.breakpoints.is_empty() {
-                out.push_str("No breakpoints.\n");
-                return;
-            }
-            out.push_str("Num Type         Disp Enb   Where\n");
-            for b in &st.breakpoints {
-                let disp = if b.temporary { "del " } else { "keep" };
-                let _ = writeln!(
-                    out,
-                    "{:<3} breakpoint   {disp} yes   at {}:{}",
-                    b.id, b.file, b.line
-                );
-                if b.hits > 0 {
-                    let _ = writeln!(
-                        out,
-                        "\tbreakpoint already hit {} time{}",
-                        b.hits,
-                        if b.hits == 1 { "" } else { "s" }
-                    );
-                }
-            }
-            return;
-        }
-        let (file, line) = match arg.rsplit_once(':') {
-            Some((f, l)) => (Some(f.trim().to_string()), l.trim()),
-            None => (self.current_file(), arg),
-        };
-        let Ok(line) = line.parse::<u32>() else {
-            let _ = writeln!(out, "*** usage: b(reak) [LINE | FILE:LINE], got '{arg}'");
-            return;
-        };
-        let Some(file) = file else {
-            out.push_str("*** no current file: use b FILE:LINE\n");
-            return;
-        };
-        if let Some(lines) = self.sources.lines(&file) {
-            if line == 0 || line as usize > lines.len() {
-                let _ = writeln!(
-                    out,
-                    "*** line {line} is out of range for {file} ({} lines)",
-                    lines.len()
-                );
-                return;
-            }
-        }
-        let mut st = super::trace::state();
-        let id = st.next_id;
-        st.next_id += 1;
-        st.breakpoints.push(super::trace::Breakpoint {
-            id,
-            file: file.clone(),
-            line,
-            temporary,
-            hits: 0,
-        });
-        let kind = if temporary {
-            "Temporary breakpoint"
-        } else {
-            "Breakpoint"
-        };
-        let _ = writeln!(out, "{kind} {id} at {file}:{line}");
-    }
-
-    fn clear(&mut self, arg: &str, out: &mut String) {
-        let mut st = super::trace::state();
-        if arg.is_empty() {
-            for b in st.breakpoints.drain(..) {
-                let _ = writeln!(out, "Deleted breakpoint {} at {}:{}", b.id, b.file, b.line);
-            }
-            return;
-        }
-        for word in arg.split_whitespace() {
-            match word
-                .parse::<usize>()
-                .ok()
-                .and_then(|n| st.breakpoints.iter().position(|b| b.id == n))
-            {
-                Some(i) => {
-                    let b = st.breakpoints.remove(i);
-                    let _ = writeln!(out, "Deleted breakpoint {} at {}:{}", b.id, b.file, b.line);
-                }
-                None => {
-                    let _ = writeln!(out, "*** no breakpoint number {word}");
-                }
-            }
-        }
-    }
-
-    /// The function whose displays this stop shows (pdb's are per frame).
-    fn display_function(&self) -> String {
-        self.frame().map(|f| f.function.clone()).unwrap_or_default()
-    }
-
-    fn display(&mut self, expr: &str, out: &mut String) {
-        let here = self.display_function();
-        if expr.is_empty() {
-            let st = super::trace::state();
-            let mine: String = st
-                .displays
-                .iter()
-                .filter(|d| d.function == here)
-                .map(|d| format!("{}\n", d.expr))
-                .collect();
-            if mine.is_empty() {
-                out.push_str("No expressions displayed.\n");
-            }
-            out.push_str(&mine);
-            return;
-        }
-        let value = self.eval(expr).unwrap_or_else(|e| format!("*** {e}"));
-        let _ = writeln!(out, "display {expr}: {value}");
-        let mut st = super::trace::state();
-        st.displays
-            .retain(|d| !(d.expr == expr && d.function == here));
-        st.displays.push(super::trace::Display {
-            expr: expr.to_string(),
-            last: Some(value),
-            function: here,
-        });
-    }
-
     /// What a trace stop shows: the current line, changed displays, and
     /// the whole function in sticky mode.
     pub fn trace_stop_text(&mut self) -> String {
         let mut out = String::new();
-        let sticky = super::trace::state().sticky;
+        let sticky = crate::postmortem::trace::state().sticky;
         if sticky {
             self.longlist(&mut out);
         } else {
             out.push_str(&self.current_marker());
         }
         let here = self.display_function();
-        let exprs: Vec<(String, Option<String>)> = super::trace::state()
+        let exprs: Vec<(String, Option<String>)> = crate::postmortem::trace::state()
             .displays
             .iter()
             .filter(|d| d.function == here)
@@ -652,7 +428,7 @@ impl Session {
             }
             updated.push((expr, value));
         }
-        let mut st = super::trace::state();
+        let mut st = crate::postmortem::trace::state();
         for (expr, value) in updated {
             if let Some(d) = st
                 .displays
@@ -683,300 +459,4 @@ impl Session {
             }
         }
     }
-
-    fn frame_line(&mut self, i: usize, out: &mut String) {
-        let f = self.frames[i].clone();
-        let mark = if i == self.selected {
-            Styles::paint(self.styles.current, ">")
-        } else {
-            " ".into()
-        };
-        let inl = if f.inlined { " [inlined]" } else { "" };
-        let _ = writeln!(
-            out,
-            "{mark} #{i:<2} {} in {}{inl}",
-            Styles::paint(self.styles.location, self.location(&f)),
-            f.function
-        );
-        if let Some(src) = self.source_line(&f) {
-            let _ = writeln!(out, "        {src}");
-        }
-    }
-
-    fn where_(&mut self, full: bool, out: &mut String) {
-        let shown: Vec<usize> = (0..self.frames.len())
-            .rev()
-            .filter(|&i| full || is_user(&self.frames[i]) || i == self.selected)
-            .collect();
-        if shown.is_empty() {
-            out.push_str("(no frames)\n");
-        }
-        let folded = frames::folded(&self.frames, self.selected);
-        let folded = |i: usize| folded[i];
-        let mut k = 0;
-        while k < shown.len() {
-            let first = shown[k];
-            if !folded(first) {
-                self.frame_line(first, out);
-                k += 1;
-                continue;
-            }
-            let mut last = first;
-            while k < shown.len() && folded(shown[k]) {
-                last = shown[k];
-                k += 1;
-            }
-            let n = first - last + 1;
-            let range = if n == 1 {
-                format!("#{first:<2}")
-            } else {
-                format!("#{first}-#{last}")
-            };
-            let noun = if n == 1 { "frame" } else { "frames" };
-            let _ = writeln!(out, "  {range} [autopsy: {n} {noun} of its own]");
-        }
-    }
-
-    fn count(arg: &str, out: &mut String) -> Option<usize> {
-        if arg.is_empty() {
-            return Some(1);
-        }
-        match arg.parse::<usize>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                let _ = writeln!(out, "*** expected a count, got '{arg}'");
-                None
-            }
-        }
-    }
-
-    fn move_frame(&mut self, arg: &str, older: bool, out: &mut String) {
-        let Some(n) = Self::count(arg, out) else {
-            return;
-        };
-        let mut at = self.selected;
-        for _ in 0..n {
-            let next = if older {
-                (at + 1..self.frames.len()).find(|&i| is_user(&self.frames[i]))
-            } else {
-                (0..at).rev().find(|&i| is_user(&self.frames[i]))
-            };
-            match next {
-                Some(i) => at = i,
-                None => break,
-            }
-        }
-        if at == self.selected {
-            out.push_str(if older {
-                "*** Oldest frame\n"
-            } else {
-                "*** Newest frame\n"
-            });
-            return;
-        }
-        self.selected = at;
-        self.list_next = None;
-        out.push_str(&self.current_marker());
-    }
-
-    fn select_frame(&mut self, arg: &str, out: &mut String) {
-        match arg.trim_start_matches('#').parse::<usize>() {
-            Ok(i) if i < self.frames.len() => {
-                self.selected = i;
-                self.list_next = None;
-                out.push_str(&self.current_marker());
-            }
-            Ok(i) => {
-                let _ = writeln!(
-                    out,
-                    "*** no frame #{i}: frames are #0 to #{}",
-                    self.frames.len().saturating_sub(1)
-                );
-            }
-            Err(_) => out.push_str("*** usage: frame N (numbers as `bt full` shows them)\n"),
-        }
-    }
-
-    fn show_lines(&mut self, file: &str, first: u32, last: u32, out: &mut String) -> bool {
-        let current = self.frame().and_then(|f| {
-            (f.file.as_deref() == Some(file))
-                .then_some(f.line)
-                .flatten()
-        });
-        let styles = self.styles;
-        let Some(lines) = self.sources.lines(file) else {
-            let _ = writeln!(out, "*** source not found: {file}");
-            return false;
-        };
-        let last = last.min(lines.len() as u32);
-        if first > last {
-            out.push_str("[EOF]\n");
-            return false;
-        }
-        for n in first..=last {
-            let text = &lines[n as usize - 1];
-            if Some(n) == current {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    Styles::paint(styles.current, format!("{n:>4} -> {text}"))
-                );
-            } else {
-                let _ = writeln!(out, "{n:>4}    {text}");
-            }
-        }
-        true
-    }
-
-    fn list(&mut self, arg: &str, out: &mut String) {
-        let Some(f) = self.frame().cloned() else {
-            return out.push_str("*** no frame\n");
-        };
-        let Some(file) = f.file.clone() else {
-            return out.push_str("*** no source for this frame\n");
-        };
-        let around = |line: u32| (line.saturating_sub(5).max(1), line + 5);
-        let (first, last) = if arg.is_empty() {
-            match &self.list_next {
-                Some((nf, next)) if *nf == file => (*next, next + 10),
-                _ => around(f.line.unwrap_or(1)),
-            }
-        } else if arg == "." {
-            around(f.line.unwrap_or(1))
-        } else {
-            let parts: Vec<&str> = arg.split(',').map(str::trim).collect();
-            let nums: Result<Vec<u32>, _> = parts.iter().map(|p| p.parse::<u32>()).collect();
-            match nums.as_deref() {
-                Ok([a]) => around(*a),
-                // pdb: a second number smaller than the first is a count.
-                Ok([a, b]) if b < a => (*a, a + b),
-                Ok([a, b]) => (*a, *b),
-                _ => {
-                    return out.push_str("*** usage: l(ist) [first[, last]] | l .\n");
-                }
-            }
-        };
-        if self.show_lines(&file, first, last, out) {
-            self.list_next = Some((file, last + 1));
-        }
-    }
-
-    fn longlist(&mut self, out: &mut String) {
-        let Some(f) = self.frame().cloned() else {
-            return out.push_str("*** no frame\n");
-        };
-        let (Some(file), Some(line)) = (f.file.clone(), f.line) else {
-            return out.push_str("*** no source for this frame\n");
-        };
-        match self.sources.function_extent(&file, line, &f.function) {
-            Some((a, b)) => {
-                self.show_lines(&file, a, b, out);
-            }
-            None => {
-                let _ = writeln!(out, "*** source not found: {file}");
-            }
-        }
-    }
-
-    fn locals_available(&mut self, out: &mut String) -> Option<(&'static DebugInfo, Frame)> {
-        let info = match self.info {
-            Some(i) if i.has_locals() => i,
-            _ => {
-                let note = self.no_locals_note();
-                if note.is_empty() {
-                    out.push_str("*** no debug info for locals (see the note above)\n");
-                } else {
-                    out.push_str(note.trim_start());
-                }
-                return None;
-            }
-        };
-        let frame = self.frame()?.clone();
-        Some((info, frame))
-    }
-
-    fn eval(&mut self, expr: &str) -> Result<String, String> {
-        let info = self
-            .info
-            .filter(|i| i.has_locals())
-            .ok_or("no debug info for locals")?;
-        let frame = self.frame().ok_or("no frame")?;
-        info.eval(frame, expr)
-            .map(|v| v.debug())
-            .map_err(|e| e.to_string())
-    }
-
-    fn print(&mut self, expr: &str, pretty: bool, out: &mut String) {
-        if expr.is_empty() {
-            return out.push_str("*** usage: p EXPR\n");
-        }
-        let Some((info, frame)) = self.locals_available(out) else {
-            return;
-        };
-        match info.eval(&frame, expr) {
-            Ok(v) => {
-                let _ = writeln!(out, "{}", if pretty { v.debug_pretty() } else { v.debug() });
-            }
-            Err(e) => {
-                let _ = writeln!(out, "*** {e}");
-            }
-        }
-    }
-
-    fn whatis(&mut self, expr: &str, out: &mut String) {
-        if expr.is_empty() {
-            return out.push_str("*** usage: whatis EXPR\n");
-        }
-        let Some((info, frame)) = self.locals_available(out) else {
-            return;
-        };
-        match info.eval(&frame, expr) {
-            Ok(v) => {
-                let _ = writeln!(out, "{}", v.type_name());
-            }
-            Err(e) => {
-                let _ = writeln!(out, "*** {e}");
-            }
-        }
-    }
-
-    /// `locals` and `args`: one `name = value` per line, each value cut at
-    /// [`LOCALS_WIDTH`] characters (`p` prints one in full).
-    pub fn locals(&mut self, args_only: bool, out: &mut String) {
-        let Some((info, frame)) = self.locals_available(out) else {
-            return;
-        };
-        match info.locals(&frame) {
-            Ok(vars) => {
-                let vars: Vec<_> = vars
-                    .into_iter()
-                    .filter(|v| !args_only || v.is_arg)
-                    .collect();
-                if vars.is_empty() {
-                    out.push_str(if args_only {
-                        "(no arguments)\n"
-                    } else {
-                        "(no locals)\n"
-                    });
-                }
-                for v in vars {
-                    let _ = writeln!(
-                        out,
-                        "{} = {}",
-                        Styles::paint(self.styles.name, &v.name),
-                        v.value.debug_abbreviated(LOCALS_WIDTH)
-                    );
-                }
-            }
-            Err(e) => {
-                let _ = writeln!(out, "*** {e}");
-            }
-        }
-    }
 }
-
-/// The longest value `locals` and `args` print (characters), about where
-/// pytest's `saferepr` cuts a local's repr: a runtime handle or a large
-/// buffer stays one readable line, which says how much it left out; `p NAME`
-/// prints it whole.
-const LOCALS_WIDTH: usize = 240;
