@@ -311,7 +311,7 @@ harness = false
             .lines()
             .filter(|l| l.contains(r#""test":true"#))
             .filter_map(|l| re.captures(l))
-            .last()
+            .next_back()
             .expect("an executable")
             .get(1)
             .unwrap()

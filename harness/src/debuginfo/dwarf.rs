@@ -47,7 +47,7 @@ pub(super) struct Cu {
     pub unit: gimli::Unit<R>,
     pub comp_dir: Option<String>,
     index: OnceLock<CuIndex>,
-    lines: OnceLock<Lines>,
+    pub(super) lines: OnceLock<Lines>,
     pub types: Mutex<HashMap<usize, Arc<Type>>>,
     /// Struct types looked up by qualified name (rare; see `find_type`).
     pub named: Mutex<HashMap<String, Option<usize>>>,
@@ -69,10 +69,10 @@ pub(super) struct CuIndex {
 pub(super) type Row = (u64, u32, u32, u32);
 
 #[derive(Default)]
-struct Lines {
+pub(super) struct Lines {
     /// Sequences: `(start, end, rows)`.
-    seqs: Vec<(u64, u64, Vec<Row>)>,
-    files: Vec<Option<String>>,
+    pub(super) seqs: Vec<(u64, u64, Vec<Row>)>,
+    pub(super) files: Vec<Option<String>>,
 }
 
 /// One step of the location of a pc inside a function: the subprogram or an
@@ -637,145 +637,6 @@ impl Binary {
             cur = self.follow(&cur.0, next)?;
         }
         None
-    }
-
-    /// Chain of scopes at `pc`: the subprogram first, then each inlined
-    /// subroutine, outermost to innermost.
-    pub fn scopes(&self, cu: &Arc<Cu>, pc: u64) -> Vec<Scope> {
-        let Some(sub) = self.subprogram_at(cu, pc) else {
-            return Vec::new();
-        };
-        let mut out = vec![Scope {
-            die: sub,
-            function: self.function_name(cu, sub).unwrap_or_else(|| "??".into()),
-            call_file: None,
-            call_line: None,
-        }];
-        let mut parent = sub;
-        'outer: for _ in 0..64 {
-            let Ok(mut tree) = cu.unit.entries_tree(Some(gimli::UnitOffset(parent))) else {
-                break;
-            };
-            let Ok(root) = tree.root() else { break };
-            let mut children = root.children();
-            while let Ok(Some(child)) = children.next() {
-                let e = child.entry();
-                let tag = e.tag();
-                if tag != dw::DW_TAG_inlined_subroutine && tag != dw::DW_TAG_lexical_block {
-                    continue;
-                }
-                if !self.die_contains(cu, e, pc) {
-                    continue;
-                }
-                let off = e.offset().0;
-                if tag == dw::DW_TAG_inlined_subroutine {
-                    let function = e
-                        .attr_value(dw::DW_AT_abstract_origin)
-                        .and_then(|v| self.follow(cu, v))
-                        .and_then(|(c, d)| self.function_name(&c, d))
-                        .unwrap_or_else(|| "??".into());
-                    let call_file = match e.attr_value(dw::DW_AT_call_file) {
-                        Some(AttributeValue::FileIndex(i)) => self.file_name(cu, i),
-                        Some(AttributeValue::Udata(i)) => self.file_name(cu, i),
-                        _ => None,
-                    };
-                    let num = |a| {
-                        e.attr_value(a)
-                            .and_then(|v: AttributeValue<R>| v.udata_value())
-                    };
-                    out.push(Scope {
-                        die: off,
-                        function,
-                        call_file,
-                        call_line: num(dw::DW_AT_call_line).map(|v| v as u32),
-                    });
-                }
-                parent = off;
-                continue 'outer;
-            }
-            break;
-        }
-        out
-    }
-
-    fn lines<'a>(&self, cu: &'a Cu) -> &'a Lines {
-        cu.lines
-            .get_or_init(|| self.build_lines(cu).unwrap_or_default())
-    }
-
-    fn build_lines(&self, cu: &Cu) -> gimli::Result<Lines> {
-        let mut out = Lines::default();
-        let Some(prog) = cu.unit.line_program.clone() else {
-            return Ok(out);
-        };
-        let header = prog.header().clone();
-        if let Some(mut seqs) = super::walk::decode_lines(&header) {
-            seqs.sort_unstable_by_key(|s| s.0);
-            out.seqs = seqs;
-            let n = header.file_names().len() + 1;
-            out.files = (0..n as u64)
-                .map(|i| self.header_file(cu, &header, i))
-                .collect();
-            return Ok(out);
-        }
-        let mut rows = prog.rows();
-        let mut cur: Vec<Row> = Vec::new();
-        while let Some((_, row)) = rows.next_row()? {
-            if row.end_sequence() {
-                if let Some(first) = cur.first() {
-                    let start = first.0;
-                    out.seqs
-                        .push((start, row.address(), std::mem::take(&mut cur)));
-                }
-                continue;
-            }
-            let line = row.line().map(|l| l.get() as u32).unwrap_or(0);
-            let col = match row.column() {
-                gimli::ColumnType::LeftEdge => 0,
-                gimli::ColumnType::Column(c) => c.get() as u32,
-            };
-            cur.push((row.address(), row.file_index() as u32, line, col));
-        }
-        out.seqs.sort_unstable_by_key(|s| s.0);
-        let n = header.file_names().len() + 1;
-        out.files = (0..n as u64)
-            .map(|i| self.header_file(cu, &header, i))
-            .collect();
-        Ok(out)
-    }
-
-    fn header_file(
-        &self,
-        cu: &Cu,
-        header: &gimli::LineProgramHeader<R>,
-        index: u64,
-    ) -> Option<String> {
-        let f = header.file(index)?;
-        let name = self
-            .dwarf
-            .attr_string(&cu.unit, f.path_name())
-            .ok()?
-            .to_string_lossy()
-            .into_owned();
-        if name.starts_with('/') {
-            return Some(name);
-        }
-        let dir = f
-            .directory(header)
-            .and_then(|d| self.dwarf.attr_string(&cu.unit, d).ok())
-            .map(|d| d.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut path = std::path::PathBuf::new();
-        if !dir.starts_with('/') {
-            if let Some(c) = &cu.comp_dir {
-                path.push(c);
-            }
-        }
-        if !dir.is_empty() {
-            path.push(dir);
-        }
-        path.push(name);
-        Some(path.to_string_lossy().into_owned())
     }
 
     pub fn file_name(&self, cu: &Cu, index: u64) -> Option<String> {

@@ -50,10 +50,12 @@ mod eval;
 mod expr;
 mod grid;
 mod handwritten;
+mod lines;
 pub mod mem;
 mod place;
 mod regs;
 mod render;
+mod scopes;
 #[path = "stdtypes/mod.rs"]
 mod stdtypes;
 mod symbols;
