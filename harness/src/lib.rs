@@ -260,7 +260,7 @@ pub(crate) fn main_impl() -> ! {
     if let Some(spec) = std::env::var_os(runner::unix::WORKER_ENV) {
         runner::worker::run(&args, &spec.to_string_lossy());
     }
-    let tests = list::all_tests();
+    let tests = list::all_tests(|name| args.selection.matches(name));
     if args.list {
         list::print_list(&args, &tests);
         std::process::exit(0);

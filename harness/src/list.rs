@@ -11,6 +11,8 @@ use crate::cli::{HiArgs, Ignored};
 pub(crate) struct TestCase {
     pub name: &'static str,
     pub test: &'static Test,
+    /// Its place in registration order (see [`registered`]).
+    pub index: u32,
 }
 
 impl TestCase {
@@ -21,25 +23,42 @@ impl TestCase {
 
 /// `outer::inner::name` from `module_path!()` and the function: the crate's
 /// own name is dropped, as libtest does.
-fn test_name(t: &Test) -> String {
+pub(crate) fn test_name(t: &Test) -> String {
     match t.module_path.split_once("::") {
-        Some((_crate, rest)) => format!("{rest}::{}", t.name),
+        // (Not `format!`: this runs once per test at every start.)
+        Some((_crate, rest)) => [rest, "::", t.name].concat(),
         None => t.name.to_string(),
     }
 }
 
-/// Every test of the binary, sorted by name as libtest sorts them.
-pub(crate) fn all_tests() -> Vec<TestCase> {
-    let mut tests: Vec<TestCase> = inventory::iter::<Test>
+/// The binary's tests in registration order, unnamed: the order is the
+/// same in the coordinator and its workers (one binary), so a worker finds
+/// an assigned test by its index without naming and hashing every test
+/// (which cost a worker's start more than anything else, unoptimized in a
+/// dev build; 20,000 names are many).
+pub(crate) fn registered() -> Vec<&'static Test> {
+    inventory::iter::<Test>.into_iter().collect()
+}
+
+/// Every test of the binary: those whose names `selected` keeps first,
+/// sorted by name as libtest sorts them, then the others, unsorted (they
+/// are only counted as filtered out; nothing reads their order). Sorting
+/// 20,000 names, in the user's unoptimized dev build of autopsy, cost
+/// `--exact NAME`, which selects one, most of its start.
+pub(crate) fn all_tests(selected: impl Fn(&str) -> bool) -> Vec<TestCase> {
+    let (mut tests, rest): (Vec<TestCase>, Vec<TestCase>) = inventory::iter::<Test>
         .into_iter()
+        .enumerate()
         // Names live as long as the process; leaking them once keeps
         // `TestCase` `Copy` and cheap to hand around.
-        .map(|test| TestCase {
+        .map(|(index, test)| TestCase {
             name: Box::leak(test_name(test).into_boxed_str()),
             test,
+            index: index as u32,
         })
-        .collect();
+        .partition(|c| selected(c.name));
     tests.sort_by(|a, b| a.name.cmp(b.name));
+    tests.extend(rest);
     tests
 }
 

@@ -191,6 +191,7 @@ impl Coordinator<'_> {
             let total = self.total_attempts(job.case);
             let assignment = Assignment {
                 name: self.cases[job.case].name.to_string(),
+                index: self.cases[job.case].index,
                 attempt: job.attempt,
                 total_attempts: total,
                 // With reruns, only the last attempt opens the prompt.
@@ -258,7 +259,7 @@ impl Coordinator<'_> {
         // A fresh capture file for each worker: a process a test of the
         // last one left running may still write into the old one.
         if self.args.capture {
-            match tempfile::tempfile() {
+            match unix::capture_file() {
                 Ok(f) => self.slots[i].capture = Some(f),
                 Err(e) => {
                     eprintln!("autopsy: cannot create a capture file: {e}");

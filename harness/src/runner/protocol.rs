@@ -10,6 +10,9 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Assignment {
     pub name: String,
+    /// The test's place among the binary's registered tests (the worker is
+    /// the same binary: it finds the test there without naming all of them).
+    pub index: u32,
     /// 1-based.
     pub attempt: u32,
     pub total_attempts: u32,
@@ -132,6 +135,7 @@ impl Assignment {
     pub fn send(&self, w: &mut impl Write) -> io::Result<()> {
         let mut e = Enc(Vec::new());
         e.bytes(self.name.as_bytes())
+            .u32(self.index)
             .u32(self.attempt)
             .u32(self.total_attempts)
             .u8(self.pdb as u8);
@@ -145,6 +149,7 @@ impl Assignment {
         let mut d = Dec(&frame);
         Ok(Some(Assignment {
             name: d.string()?,
+            index: d.u32()?,
             attempt: d.u32()?,
             total_attempts: d.u32()?,
             pdb: d.u8()? != 0,
@@ -230,6 +235,7 @@ mod tests {
         let mut buf = Vec::new();
         let a = Assignment {
             name: "a::b".into(),
+            index: 7,
             attempt: 2,
             total_attempts: 3,
             pdb: true,

@@ -13,7 +13,6 @@ use super::unix::{self, Streams};
 use crate::__private::{ShouldPanic, Test, PDB_ARMED};
 
 use crate::cli::HiArgs;
-use crate::list::TestCase;
 
 /// What the panic hook and the prompt need to reach from any thread.
 pub(crate) struct WorkerState {
@@ -236,13 +235,11 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         crate::postmortem::dump_questions_to(dir.clone());
         crate::__private::DUMP_ARMED.store(true, Ordering::Relaxed);
     }
-    let tests: std::collections::HashMap<&str, TestCase> = crate::list::all_tests()
-        .into_iter()
-        .map(|c| (c.name, c))
-        .collect();
+    let tests = crate::list::registered();
 
     while let Ok(Some(assignment)) = Assignment::recv(&mut commands) {
-        let Some(case) = tests.get(assignment.name.as_str()).copied() else {
+        let test = tests.get(assignment.index as usize).copied();
+        let Some(test) = test.filter(|t| crate::list::test_name(t) == assignment.name) else {
             eprintln!("autopsy: no test named {}", assignment.name);
             std::process::exit(2);
         };
@@ -268,14 +265,14 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         *state.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(assignment.clone());
 
         let start = Instant::now();
-        let ending = run_one(case.test, case.name);
+        let ending = run_one(test, &assignment.name);
         let duration = start.elapsed();
         // What autopsy says about the test from here on goes into its
         // output even if the test closed or redirected fds 1 and 2.
         let _ = state.streams.restore();
         let panicked = matches!(ending, Ending::Panicked(_));
         let hook_replaced = panicked && !HOOK_RAN.load(Ordering::Relaxed);
-        let mut verdict = verdict(case.test, ending);
+        let mut verdict = verdict(test, ending);
         let lost_post_mortem = pdb || args.showlocals;
         if hook_replaced && lost_post_mortem && verdict != Verdict::Passed {
             let _ = writeln!(
