@@ -304,12 +304,12 @@ harness = false
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        // The test target's artifact (`"test":true` in its profile), not a
+        // The test target's artifact (its target's kind is `test`), not a
         // binary target of the package that cargo builds beside it.
         let re = regex::Regex::new(r#""executable":"([^"]+)""#).unwrap();
         let path = text
             .lines()
-            .filter(|l| l.contains(r#""test":true"#))
+            .filter(|l| l.contains(r#""kind":["test"]"#))
             .filter_map(|l| re.captures(l))
             .next_back()
             .expect("an executable")
