@@ -19,6 +19,23 @@ version = \"1\"
 
 [dev-dependencies.indexmap]
 version = \"2\"
+
+[dev-dependencies.anyhow]
+version = \"1\"
+
+[dev-dependencies.uuid]
+version = \"1\"
+
+[dev-dependencies.chrono]
+version = \"0.4\"
+default-features = false
+features = [\"alloc\"]
+
+[dev-dependencies.smallvec]
+version = \"1\"
+
+[dev-dependencies.bytes]
+version = \"1\"
 ";
 
 fn fixture() -> Fixture {
@@ -104,6 +121,13 @@ const OWN: &[&str] = &[
     "map",
     "json",
     "index",
+    "error",
+    "id",
+    "day",
+    "when",
+    "small",
+    "spilled",
+    "bytes",
 ];
 
 /// Every command's answer compared with what the test printed.
