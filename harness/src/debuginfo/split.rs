@@ -54,7 +54,7 @@ pub fn find(binary: &Path) -> Result<Option<PathBuf>, SplitError> {
         path: path.display().to_string(),
         err,
     };
-    let data = std::fs::read(binary).map_err(|e| read_err(binary, e.to_string()))?;
+    let data = map(binary).map_err(|e| read_err(binary, e.to_string()))?;
     let obj = object::File::parse(&*data).map_err(|e| read_err(binary, e.to_string()))?;
     if has_dwarf(&obj) {
         return Ok(None);
@@ -132,7 +132,7 @@ fn check(
         path: debug.clone(),
         err,
     };
-    let data = std::fs::read(path).map_err(|e| read_err(e.to_string()))?;
+    let data = map(path).map_err(|e| read_err(e.to_string()))?;
     if let Some(want) = crc {
         let found = crc32(&data);
         if found != want {
@@ -160,6 +160,15 @@ fn check(
         return Err(read_err("it has no DWARF (.debug_info)".into()));
     }
     Ok(())
+}
+
+/// The file at `path`, mapped (not read: a binary can be large, and only
+/// its section headers are needed when it has DWARF).
+fn map(path: &Path) -> std::io::Result<memmap2::Mmap> {
+    let file = std::fs::File::open(path)?;
+    // SAFETY: read-only, and, as for the binary itself (dwarf.rs), the
+    // files are not modified while `cargo autopsy open` reads them.
+    unsafe { memmap2::Mmap::map(&file) }
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
