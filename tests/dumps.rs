@@ -369,9 +369,13 @@ fn a_rebuilt_missing_or_stripped_binary_is_a_clear_error() {
     assert_eq!(
         r.stderr,
         format!(
-            "cargo autopsy: {} has no debug info (stripped?): the dump needs it to show frames \
-             and values; `--binary PATH` points at a copy with debug info\n",
-            stripped.display()
+            "cargo autopsy: {s} has no debug info (stripped?) and no split debug info was found \
+             (searched: /usr/lib/debug/.build-id/{}/{}.debug, (no .gnu_debuglink in {s})): the \
+             dump needs it to show frames and values; `--binary PATH` points at a copy with \
+             debug info\n",
+            &want[..2],
+            &want[2..],
+            s = stripped.display()
         )
     );
 

@@ -100,6 +100,17 @@ fn load_section(
     gimli::EndianSlice::new(data, endian)
 }
 
+/// The object file at `path`, mapped for the rest of the process.
+fn parse(path: &str) -> Result<object::File<'static, &'static [u8]>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;
+    // SAFETY: the executable is not modified while we run.
+    let map =
+        unsafe { memmap2::Mmap::map(&file) }.map_err(|e| format!("cannot map {path}: {e}"))?;
+    let map: &'static memmap2::Mmap = Box::leak(Box::new(map));
+    let data: &'static [u8] = &map[..];
+    object::File::parse(data).map_err(|e| format!("cannot parse {path}: {e}"))
+}
+
 /// Load bias of the main executable, from `dl_iterate_phdr`.
 fn main_bias() -> u64 {
     unsafe extern "C" fn cb(
@@ -124,30 +135,34 @@ fn main_bias() -> u64 {
 impl Binary {
     /// This process's executable at `path`, at its own load bias.
     pub fn load(path: &str) -> Result<Binary, String> {
-        Binary::load_at(path, None)
+        Binary::load_at(path, None, None)
     }
 
     /// The executable at `path`; `bias`: where it was loaded in the
-    /// process its addresses come from (`None`: this one).
-    pub fn load_at(path: &str, bias: Option<u64>) -> Result<Binary, String> {
-        let file = std::fs::File::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;
-        // SAFETY: the executable is not modified while we run.
-        let map =
-            unsafe { memmap2::Mmap::map(&file) }.map_err(|e| format!("cannot map {path}: {e}"))?;
-        let map: &'static memmap2::Mmap = Box::leak(Box::new(map));
-        let data: &'static [u8] = &map[..];
-        let obj = object::File::parse(data).map_err(|e| format!("cannot parse {path}: {e}"))?;
+    /// process its addresses come from (`None`: this one); `debug`: a
+    /// split debug file holding its DWARF (see [`super::split`]), the
+    /// binary keeping its symbols and addresses.
+    pub fn load_at(path: &str, bias: Option<u64>, debug: Option<&str>) -> Result<Binary, String> {
+        let obj = parse(path)?;
+        let split;
+        let dobj = match debug {
+            Some(d) => {
+                split = parse(d)?;
+                &split
+            }
+            None => &obj,
+        };
         let endian = if obj.is_little_endian() {
             gimli::RunTimeEndian::Little
         } else {
             gimli::RunTimeEndian::Big
         };
-        let has_info = obj
+        let has_info = dobj
             .section_by_name(".debug_info")
             .is_some_and(|s| s.size() > 0);
-        let dwarf = gimli::Dwarf::load(|id| Ok::<R, ()>(load_section(&obj, id, endian)))
-            .map_err(|_| format!("cannot load DWARF of {path}"))?;
-        let aranges: &'static [u8] = obj
+        let dwarf = gimli::Dwarf::load(|id| Ok::<R, ()>(load_section(dobj, id, endian)))
+            .map_err(|_| format!("cannot load DWARF of {}", debug.unwrap_or(path)))?;
+        let aranges: &'static [u8] = dobj
             .section_by_name(".debug_aranges")
             .and_then(|s| match s.uncompressed_data().ok()? {
                 std::borrow::Cow::Borrowed(b) => Some(b),

@@ -56,6 +56,7 @@ mod place;
 mod regs;
 mod render;
 mod scopes;
+pub mod split;
 #[path = "stdtypes/mod.rs"]
 mod stdtypes;
 mod symbols;
@@ -421,11 +422,16 @@ impl DebugInfo {
     /// Loads the debug info of the executable at `path`, loaded at `bias`
     /// in the process a dump came from, in place of `/proc/self/exe`:
     /// [`get`](Self::get) returns it from then on. Call before anything
-    /// else reads debug info, after [`mem::set_source`].
-    pub fn open_offline(path: &str, bias: u64) -> Result<&'static DebugInfo, DebugInfoError> {
+    /// else reads debug info, after [`mem::set_source`]. `debug`: a split
+    /// debug file with the DWARF ([`split::find`]).
+    pub fn open_offline(
+        path: &str,
+        bias: u64,
+        debug: Option<&str>,
+    ) -> Result<&'static DebugInfo, DebugInfoError> {
         INSTANCE
             .get_or_init(|| {
-                let bin = Binary::load_at(path, Some(bias)).map_err(DebugInfoError::Load)?;
+                let bin = Binary::load_at(path, Some(bias), debug).map_err(DebugInfoError::Load)?;
                 Ok(DebugInfo {
                     bin,
                     symbolised: Mutex::new(HashMap::new()),

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::format::{Dump, DumpError, DumpMemory, StopKind};
+use crate::debuginfo::split::{self, SplitError};
 use crate::debuginfo::{self, mem, DebugInfo, RawFrame};
 use crate::postmortem::{self, Session, Stop};
 
@@ -45,6 +46,14 @@ pub enum OpenError {
          `--binary PATH` points at a copy with debug info"
     )]
     Stripped { binary: String },
+    #[error(
+        "{binary} has no debug info (stripped?) and no split debug info was found (searched: \
+         {searched}): the dump needs it to show frames and values; `--binary PATH` points at a \
+         copy with debug info"
+    )]
+    NoDebugInfo { binary: String, searched: String },
+    #[error("{0}")]
+    Split(SplitError),
     #[error("cannot read the debug info of {binary}: {err}")]
     DebugInfo { binary: String, err: String },
 }
@@ -98,9 +107,17 @@ fn arm(dump: &Dump, binary: Option<&Path>) -> Result<&'static DebugInfo, OpenErr
         debuginfo::set_autopsy_dir(Box::leak(dump.autopsy_dir.clone().into_boxed_str()));
     }
     debuginfo::set_user_crates(dump.user_crates.clone());
-    let info = DebugInfo::open_offline(&bin, dump.bias).map_err(|e| OpenError::DebugInfo {
-        binary: bin.clone(),
-        err: e.to_string(),
+    // A binary without DWARF: its split debug info, where gdb looks. A
+    // failure is told after the build id check (a rebuilt binary first).
+    let (debug, split_err) = match split::find(Path::new(&bin)) {
+        Ok(d) => (d.map(|p| p.display().to_string()), None),
+        Err(e) => (None, Some(e)),
+    };
+    let info = DebugInfo::open_offline(&bin, dump.bias, debug.as_deref()).map_err(|e| {
+        OpenError::DebugInfo {
+            binary: bin.clone(),
+            err: e.to_string(),
+        }
     })?;
     let found = info.build_id().unwrap_or_default();
     if found != dump.build_id {
@@ -113,6 +130,16 @@ fn arm(dump: &Dump, binary: Option<&Path>) -> Result<&'static DebugInfo, OpenErr
             },
             want: dump.build_id.clone(),
         });
+    }
+    match split_err {
+        Some(SplitError::NotFound { searched }) => {
+            return Err(OpenError::NoDebugInfo {
+                binary: bin,
+                searched: searched.join(", "),
+            })
+        }
+        Some(e) => return Err(OpenError::Split(e)),
+        None => {}
     }
     if !info.has_locals() {
         return Err(OpenError::Stripped { binary: bin });
