@@ -127,6 +127,7 @@ impl Coordinator<'_> {
         // the least busy used one (it finishes what it holds, then exits).
         let live = self.slots.iter().filter(|s| s.alive).count();
         if live >= self.args.threads
+            && self.reruns_queued
             && self.queue.iter().any(|j| j.attempt > 1)
             && !self.slots.iter().any(|s| s.alive && s.commands.is_none())
         {
