@@ -236,7 +236,12 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
             // The panic's message never reached the output (the test closed
             // its stderr, or its own hook did not print it): the report
             // still says why the test failed.
-            let unsaid = !String::from_utf8_lossy(&output).contains(message.as_str());
+            // Searched from the end, where the default hook printed it: a
+            // forward search through a chatty test's whole output (in the
+            // user's unoptimized build) cost more than the test.
+            let unsaid = String::from_utf8_lossy(&output)
+                .rfind(message.as_str())
+                .is_none();
             if panicked && note.is_empty() && state.streams.captures() && unsaid {
                 *note = format!("note: the test panicked: {message}");
             }
