@@ -283,7 +283,8 @@ impl Coordinator<'_> {
         slot.timed_out = false;
         slot.used = false;
         let (tx, generation) = (self.tx.clone(), slot.generation);
-        let (mut child, mut reports) = (worker.child, worker.reports);
+        // Buffered: a report's length and body in one read(2), not two.
+        let (mut child, mut reports) = (worker.child, std::io::BufReader::new(worker.reports));
         std::thread::spawn(move || {
             while let Ok(Some(r)) = Report::recv(&mut reports) {
                 if tx.send(Msg::Report(i, generation, r)).is_err() {

@@ -164,7 +164,7 @@ fn install_panic_hook() {
 pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
     // A test that starts this binary again must not get a worker.
     std::env::remove_var(unix::WORKER_ENV);
-    let Some((mut commands, reports, capture)) = unix::worker_fds(spec) else {
+    let Some((commands, reports, capture)) = unix::worker_fds(spec) else {
         eprintln!("autopsy: malformed {} in the environment", unix::WORKER_ENV);
         std::process::exit(2);
     };
@@ -186,6 +186,9 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
     crate::postmortem::configure(args);
     let tests = crate::list::registered();
 
+    // Buffered: a frame's length and body, and the pipelined assignment
+    // after it, in one read(2) instead of two per assignment.
+    let mut commands = std::io::BufReader::new(commands);
     while let Ok(Some(assignment)) = Assignment::recv(&mut commands) {
         let test = tests.get(assignment.index as usize).copied();
         let Some(test) = test.filter(|t| crate::list::test_name(t) == assignment.name) else {
