@@ -239,6 +239,14 @@ mod tests {
     }
 
     #[test]
+    fn names_drop_the_crate() {
+        let mut t = test_in("tests/a.rs");
+        assert_eq!(test_name(&t), "t");
+        (t.module_path, t.path) = ("c::m::n", "c::m::n::t");
+        assert_eq!(test_name(&t), "m::n::t");
+    }
+
+    #[test]
     fn unit_and_integration_limits() {
         let limits = TimeLimits {
             unit: Duration::from_millis(1),
