@@ -84,7 +84,7 @@ REALISTIC_SHAPES = [
     # string building, an iterator chain, an Option match in a while loop
     """    {attr}
     fn parse_{i:04}() {{
-        let text: String = (0..200).map(|n| format!("{{}},", n * {i} % 97)).collect();
+        let text: String = (0..200).map(|n| format!("{{}},", (n * {i} + 1) % 97)).collect();
         let mut fields = text.split(',').filter(|s| !s.is_empty());
         let mut sum = 0u64;
         while let Some(f) = fields.next() {{

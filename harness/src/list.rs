@@ -21,14 +21,13 @@ impl TestCase {
     }
 }
 
-/// `outer::inner::name` from `module_path!()` and the function: the crate's
-/// own name is dropped, as libtest does.
-pub(crate) fn test_name(t: &Test) -> String {
-    match t.module_path.split_once("::") {
-        // (Not `format!`: this runs once per test at every start.)
-        Some((_crate, rest)) => [rest, "::", t.name].concat(),
-        None => t.name.to_string(),
-    }
+/// `outer::inner::name` from the test's `module_path!()::name`: the crate's
+/// own name is dropped, as libtest does. No allocation: a slice of a
+/// string the compiler joined.
+pub(crate) fn test_name(t: &Test) -> &'static str {
+    t.path
+        .split_once("::")
+        .map_or(t.name, |(_crate, rest)| rest)
 }
 
 /// The binary's tests in registration order, unnamed: the order is the
@@ -44,15 +43,13 @@ pub(crate) fn registered() -> Vec<&'static Test> {
 /// sorted by name as libtest sorts them, then the others, unsorted (they
 /// are only counted as filtered out; nothing reads their order). Sorting
 /// 20,000 names, in the user's unoptimized dev build of autopsy, cost
-/// `--exact NAME`, which selects one, most of its start.
+/// `--exact NAME`, which selects one, much of its start.
 pub(crate) fn all_tests(selected: impl Fn(&str) -> bool) -> Vec<TestCase> {
     let (mut tests, rest): (Vec<TestCase>, Vec<TestCase>) = inventory::iter::<Test>
         .into_iter()
         .enumerate()
-        // Names live as long as the process; leaking them once keeps
-        // `TestCase` `Copy` and cheap to hand around.
         .map(|(index, test)| TestCase {
-            name: Box::leak(test_name(test).into_boxed_str()),
+            name: test_name(test),
             test,
             index: index as u32,
         })
@@ -228,6 +225,7 @@ mod tests {
         Test {
             module_path: "c",
             name: "t",
+            path: "c::t",
             file,
             line: 1,
             column: 4,
@@ -238,6 +236,14 @@ mod tests {
             reruns_delay: None,
             run: || Ok(()),
         }
+    }
+
+    #[test]
+    fn names_drop_the_crate() {
+        let mut t = test_in("tests/a.rs");
+        assert_eq!(test_name(&t), "t");
+        (t.module_path, t.path) = ("c::m::n", "c::m::n::t");
+        assert_eq!(test_name(&t), "m::n::t");
     }
 
     #[test]

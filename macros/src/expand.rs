@@ -77,6 +77,7 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
             ::autopsy::__private::Test {
                 module_path: ::core::module_path!(),
                 name: #name,
+                path: ::core::concat!(::core::module_path!(), "::", #name),
                 file: ::core::file!(),
                 line: #line,
                 column: #column,

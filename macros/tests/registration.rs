@@ -105,6 +105,8 @@ fn registers_every_test_once() {
 fn records_location() {
     let test = find("plain");
     assert_eq!(test.module_path, "registration::suite");
+    // Joined by the compiler: the runner names tests without allocating.
+    assert_eq!(test.path, "registration::suite::plain");
     assert_eq!(test.file, file!());
     assert_eq!(test.line, 13);
     assert_eq!(find("options").line, 49);

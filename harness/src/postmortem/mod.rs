@@ -71,11 +71,25 @@ pub(crate) fn configure_with(color: bool, showlocals: bool, captured: bool, trac
 /// `cargo test`, the package's library: the user's own code when frames
 /// have no DWARF to tell by source path.
 fn user_crates() -> Vec<String> {
-    let mut crates: Vec<String> = inventory::iter::<crate::__private::Test>
-        .into_iter()
-        .map(|t| t.module_path.split("::").next().unwrap_or("").to_string())
-        .filter(|c| !c.is_empty())
-        .collect();
+    let mut crates: Vec<String> = Vec::new();
+    for t in inventory::iter::<crate::__private::Test> {
+        // One name per crate, not per test: a worker's start paid a String
+        // per test, then sorted 20,000 equal strings. A test of a crate
+        // already seen is recognised by a prefix compare, cheaper than
+        // splitting its path (unoptimized, in the user's build).
+        let path = t.module_path;
+        let known = crates.iter().any(|c| {
+            path.starts_with(c.as_str())
+                && (path.len() == c.len() || path[c.len()..].starts_with("::"))
+        });
+        if known {
+            continue;
+        }
+        let c = path.split("::").next().unwrap_or("");
+        if !c.is_empty() {
+            crates.push(c.to_string());
+        }
+    }
     if let Ok(pkg) = std::env::var("CARGO_PKG_NAME") {
         crates.push(pkg.replace('-', "_"));
     }

@@ -127,6 +127,7 @@ impl Coordinator<'_> {
         // the least busy used one (it finishes what it holds, then exits).
         let live = self.slots.iter().filter(|s| s.alive).count();
         if live >= self.args.threads
+            && self.reruns_queued
             && self.queue.iter().any(|j| j.attempt > 1)
             && !self.slots.iter().any(|s| s.alive && s.commands.is_none())
         {
@@ -282,7 +283,8 @@ impl Coordinator<'_> {
         slot.timed_out = false;
         slot.used = false;
         let (tx, generation) = (self.tx.clone(), slot.generation);
-        let (mut child, mut reports) = (worker.child, worker.reports);
+        // Buffered: a report's length and body in one read(2), not two.
+        let (mut child, mut reports) = (worker.child, std::io::BufReader::new(worker.reports));
         std::thread::spawn(move || {
             while let Ok(Some(r)) = Report::recv(&mut reports) {
                 if tx.send(Msg::Report(i, generation, r)).is_err() {

@@ -93,6 +93,10 @@ struct Coordinator<'a> {
     records: Vec<TestRecord>,
     summary: Summary,
     last_failed: LastFailed,
+    /// Whether any rerun was queued: until one is, no queued job can be a
+    /// rerun, and `dispatch` need not look through the queue for one (a
+    /// scan per dispatch made a whole run quadratic in its tests).
+    reruns_queued: bool,
 }
 
 /// Runs the selected tests and reports them.
@@ -160,6 +164,7 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
         records: Vec::new(),
         summary,
         last_failed,
+        reruns_queued: false,
     };
     c.run_queue();
     c.last_failed.save();

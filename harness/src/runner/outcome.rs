@@ -199,6 +199,7 @@ impl Coordinator<'_> {
                     ..job
                 };
                 let delay = self.reruns_delay(job.case);
+                self.reruns_queued = true;
                 if delay.is_zero() {
                     self.queue.push_front(next);
                 } else {

@@ -205,7 +205,7 @@ fn install_panic_hook() {
 pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
     // A test that starts this binary again must not get a worker.
     std::env::remove_var(unix::WORKER_ENV);
-    let Some((mut commands, reports, capture)) = unix::worker_fds(spec) else {
+    let Some((commands, reports, capture)) = unix::worker_fds(spec) else {
         eprintln!("autopsy: malformed {} in the environment", unix::WORKER_ENV);
         std::process::exit(2);
     };
@@ -237,6 +237,9 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
     }
     let tests = crate::list::registered();
 
+    // Buffered: a frame's length and body, and the pipelined assignment
+    // after it, in one read(2) instead of two per assignment.
+    let mut commands = std::io::BufReader::new(commands);
     while let Ok(Some(assignment)) = Assignment::recv(&mut commands) {
         let test = tests.get(assignment.index as usize).copied();
         let Some(test) = test.filter(|t| crate::list::test_name(t) == assignment.name) else {
@@ -289,7 +292,12 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
             // The panic's message never reached the output (the test closed
             // its stderr, or its own hook did not print it): the report
             // still says why the test failed.
-            let unsaid = !String::from_utf8_lossy(&output).contains(message.as_str());
+            // Searched from the end, where the default hook printed it: a
+            // forward search through a chatty test's whole output (in the
+            // user's unoptimized build) cost more than the test.
+            let unsaid = String::from_utf8_lossy(&output)
+                .rfind(message.as_str())
+                .is_none();
             if panicked && note.is_empty() && state.streams.captures() && unsaid {
                 *note = format!("note: the test panicked: {message}");
             }
