@@ -572,6 +572,8 @@ fn thousands_of_flipped_and_truncated_dumps_are_clear_errors() {
     let (_, dump) = dumped_run(&program(), &scratch.join("real"));
     let bytes = std::fs::read(&dump).unwrap();
     let dir = scratch.join("mutants");
+    // Fresh: a longer dump of an earlier run left more cuts behind.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut count = 0;
