@@ -117,7 +117,11 @@ fn list(dir: &Path) -> i32 {
     for (_, path) in all {
         match std::panic::catch_unwind(|| open::read(&path)) {
             Ok(Ok(d)) => println!("{}", summary(&path, &d)),
-            Ok(Err(e)) => println!("{}  (unreadable: {e})", path.display()),
+            Ok(Err(e)) => println!(
+                "{}  (unreadable: {})",
+                path.display(),
+                one_line(&e.to_string())
+            ),
             Err(_) => println!("{}  (unreadable: internal error)", path.display()),
         }
     }
@@ -135,11 +139,27 @@ fn summary(path: &Path, d: &Dump) -> String {
         format!("test {}", d.test)
     };
     format!(
-        "{}  {}  {what}  {}",
+        "{}  {}  {}  {}",
         path.display(),
         utc(d.time),
-        d.message.lines().next().unwrap_or("")
+        one_line(&what),
+        one_line(d.message.lines().next().unwrap_or(""))
     )
+}
+
+/// `text` as one line a terminal shows as it is: a dump is untrusted, and
+/// its strings may hold line breaks or terminal escapes.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 /// `YYYY-MM-DD HH:MM:SS UTC` of seconds since the epoch.
@@ -167,6 +187,11 @@ fn utc(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::utc;
+
+    #[test]
+    fn one_line_escapes_breaks_and_escapes() {
+        assert_eq!(super::one_line("a\nb\x1b[31m"), "a\\nb\\u{1b}[31m");
+    }
 
     #[test]
     fn dates() {
