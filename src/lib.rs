@@ -573,3 +573,34 @@ pub fn cargo_autopsy() -> PathBuf {
         })
         .clone()
 }
+
+/// `program` with the environment of a user's shell, without autopsy's
+/// variables or backtraces (for programs and `cargo autopsy` run directly).
+pub fn clean_command(program: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .env("NO_COLOR", "1");
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("AUTOPSY_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+/// Runs `cmd` with `stdin` (`None`: /dev/null), killed and failed after
+/// `secs` seconds.
+pub fn run_command(mut cmd: Command, stdin: Option<&str>, secs: u64) -> Run {
+    use std::process::Stdio;
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let (run, killed) = run_killed_after(cmd, stdin, secs);
+    assert!(!killed, "hung:\n{}\n{}", run.stdout, run.stderr);
+    run
+}

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use autopsy_e2e::{cargo_autopsy, normalize, run_killed_after, Fixture, Run};
+use autopsy_e2e::{cargo_autopsy, normalize, Fixture, Run};
 
 /// No run may hang: everything is killed after this many seconds.
 const LIMIT: u64 = 120;
@@ -45,33 +45,12 @@ fn program() -> PathBuf {
         .clone()
 }
 
-/// A command with the environment of a user's shell, without autopsy's
-/// variables or backtraces.
 fn clean(program: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .env("NO_COLOR", "1");
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("AUTOPSY_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd
+    autopsy_e2e::clean_command(program)
 }
 
-/// Runs `cmd` with `stdin` (`None`: /dev/null).
-fn run(mut cmd: Command, stdin: Option<&str>) -> Run {
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let (run, killed) = run_killed_after(cmd, stdin, LIMIT);
-    assert!(!killed, "hung:\n{}\n{}", run.stdout, run.stderr);
-    run
+fn run(cmd: Command, stdin: Option<&str>) -> Run {
+    autopsy_e2e::run_command(cmd, stdin, LIMIT)
 }
 
 /// The job `binary` on the example's input, from the fixture's root.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use autopsy_e2e::{cargo_autopsy, run_killed_after, Fixture, Run};
+use autopsy_e2e::{cargo_autopsy, Fixture, Run};
 
 const LIMIT: u64 = 120;
 
@@ -37,29 +37,11 @@ fn input() -> PathBuf {
 }
 
 fn clean(program: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .env("NO_COLOR", "1");
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("AUTOPSY_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd
+    autopsy_e2e::clean_command(program)
 }
 
-fn run(mut cmd: Command, stdin: Option<&str>) -> Run {
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let (run, killed) = run_killed_after(cmd, stdin, LIMIT);
-    assert!(!killed, "hung:\n{}\n{}", run.stdout, run.stderr);
-    run
+fn run(cmd: Command, stdin: Option<&str>) -> Run {
+    autopsy_e2e::run_command(cmd, stdin, LIMIT)
 }
 
 /// Waits until a just-copied `binary` can be started (`ETXTBSY`).
