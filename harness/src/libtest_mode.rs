@@ -19,7 +19,7 @@
 
 use std::ffi::{c_char, c_int, CStr};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use crate::__private::ShouldPanic;
 use crate::postmortem::{self, Host};
@@ -224,16 +224,7 @@ pub(crate) fn host_for_breakpoint() {
 fn arm(armed: Armed) {
     host(armed);
     crate::__private::PDB_ARMED.store(armed.pdb || armed.trace, Ordering::Relaxed);
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if postmortem::wants_panics() {
-            postmortem::on_panic(info);
-        }
-        default(info);
-        if postmortem::quit_requested() {
-            postmortem::quit_now();
-        }
-    }));
+    postmortem::chain_panic_hook();
 }
 
 /// Held for the length of an `#[autopsy::test]` body under libtest.
@@ -272,14 +263,9 @@ impl Drop for Entered {
 /// The prompt's host under libtest: the terminal is the process's own.
 struct LibtestHost;
 
-/// Serialises prompts of tests that run at the same time anyway (the user
-/// set `--test-threads`).
-static PROMPT: Mutex<()> = Mutex::new(());
-
 impl Host for LibtestHost {
     fn interactive(&self, f: &mut dyn FnMut()) {
-        let _one = PROMPT.lock().unwrap_or_else(|e| e.into_inner());
-        f();
+        postmortem::one_prompt_at_a_time(f);
     }
 
     fn output_so_far(&self) -> Vec<u8> {

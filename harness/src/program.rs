@@ -20,7 +20,6 @@
 
 use std::io::IsTerminal;
 use std::sync::atomic::Ordering;
-use std::sync::Mutex;
 
 use crate::postmortem::{self, Host};
 
@@ -101,8 +100,8 @@ pub(crate) fn install() {
     let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     // The program's output went to its terminal: nothing is captured.
     postmortem::configure_with(color, false, false, false);
-    let default = std::panic::take_hook();
     if mode == Mode::Dump {
+        let default = std::panic::take_hook();
         crate::dump::signal::install();
         postmortem::dump_caught_errors(crate::dump::write::default_dir());
         std::panic::set_hook(Box::new(move |info| {
@@ -120,27 +119,15 @@ pub(crate) fn install() {
     static HOST: ProgramHost = ProgramHost;
     postmortem::set_host(&HOST);
     crate::__private::PDB_ARMED.store(true, Ordering::Relaxed);
-    std::panic::set_hook(Box::new(move |info| {
-        if postmortem::wants_panics() {
-            postmortem::on_panic(info);
-        }
-        default(info);
-        if postmortem::quit_requested() {
-            postmortem::quit_now();
-        }
-    }));
+    postmortem::chain_panic_hook();
 }
 
 /// The prompt's host in a program: the terminal is the process's own.
 struct ProgramHost;
 
-/// One prompt at a time when several threads panic at once.
-static PROMPT: Mutex<()> = Mutex::new(());
-
 impl Host for ProgramHost {
     fn interactive(&self, f: &mut dyn FnMut()) {
-        let _one = PROMPT.lock().unwrap_or_else(|e| e.into_inner());
-        f();
+        postmortem::one_prompt_at_a_time(f);
     }
 
     fn output_so_far(&self) -> Vec<u8> {

@@ -59,3 +59,12 @@ pub(crate) fn interactive<R>(host: &dyn Host, f: impl FnOnce() -> R) -> R {
     });
     out.expect("the host ran the prompt")
 }
+
+/// Runs `f` while no other thread shows a prompt: the hosts whose terminal
+/// is the process's own (libtest's tests with `--test-threads`, a program
+/// whose threads panic at once) take turns.
+pub(crate) fn one_prompt_at_a_time(f: &mut dyn FnMut()) {
+    static PROMPT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = PROMPT.lock().unwrap_or_else(|e| e.into_inner());
+    f();
+}

@@ -25,7 +25,7 @@ use crate::cli::HiArgs;
 use crate::debuginfo::{self, DebugInfo, RawFrame};
 use crate::styles::Styles;
 use crate::traceback::Traceback;
-pub(crate) use host::{set_host, Host};
+pub(crate) use host::{one_prompt_at_a_time, set_host, Host};
 pub(crate) use input::prompt_input;
 use input::{Completion, Input, Lines};
 pub(crate) use session::{Action, Session, Stop};
@@ -225,6 +225,23 @@ fn caught_by_the_test(raw: &[RawFrame]) -> bool {
                 debuginfo::FrameKind::User | debuginfo::FrameKind::Dependency
             )
         })
+}
+
+/// Chains the post-mortem in front of the panic hook in place: the prompt
+/// (or `--showlocals`), then the hook's own message, then `q(uit)`. For the
+/// hosts whose process is the user's own (libtest's tests, a program); a
+/// test worker keeps its own hook, which also writes dumps.
+pub(crate) fn chain_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if wants_panics() {
+            on_panic(info);
+        }
+        default(info);
+        if quit_requested() {
+            quit_now();
+        }
+    }));
 }
 
 /// `?` in a test body or an `#[autopsy::trace]` function is about to
