@@ -604,3 +604,40 @@ pub fn run_command(mut cmd: Command, stdin: Option<&str>, secs: u64) -> Run {
     assert!(!killed, "hung:\n{}\n{}", run.stdout, run.stderr);
     run
 }
+
+/// Builds the batch job's program (`examples/batch`, `[[bin]] batch-job`)
+/// in `fixture`'s workspace; its path.
+pub fn build_batch_program(fixture: &Fixture) -> PathBuf {
+    let out = fixture
+        .cargo()
+        .args(["build", "-q", "-p", "batch-job", "--bin", "batch-job"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    target_dir().join("debug/batch-job")
+}
+
+/// Waits until `binary`, just written by this process, can be started: a
+/// thread of the test process that forks meanwhile holds the written file
+/// open in its child until that child execs (`ETXTBSY`).
+pub fn settle_binary(binary: &Path) {
+    use std::process::Stdio;
+    for _ in 0..100 {
+        let started = clean_command(binary)
+            .arg("/nonexistent/input")
+            .env("AUTOPSY_PDB", "0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        match started {
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
+            _ => return,
+        }
+    }
+}

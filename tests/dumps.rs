@@ -9,7 +9,7 @@
 //! (a `HashMap`'s order is its process's own).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use autopsy_e2e::{cargo_autopsy, normalize, Fixture, Run};
@@ -261,26 +261,6 @@ fn build_id(binary: &Path) -> String {
         .to_string()
 }
 
-/// Waits until `binary`, just written by this process, can be started: a
-/// thread of this test process that forks meanwhile holds the written file
-/// open in its child until that child execs (`ETXTBSY`).
-fn settle(binary: &Path) {
-    for _ in 0..100 {
-        let started = clean(binary)
-            .arg("/nonexistent/input")
-            .env("AUTOPSY_PDB", "0")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        match started {
-            Err(e) if e.raw_os_error() == Some(26) => {
-                std::thread::sleep(std::time::Duration::from_millis(50))
-            }
-            _ => return,
-        }
-    }
-}
-
 #[test]
 fn a_rebuilt_missing_or_stripped_binary_is_a_clear_error() {
     let scratch = autopsy_e2e::scratch("dumps-binary");
@@ -288,7 +268,7 @@ fn a_rebuilt_missing_or_stripped_binary_is_a_clear_error() {
     // dump names, so it can be rebuilt, stripped and removed here.
     let binary = scratch.join("batch-job");
     std::fs::copy(program(), &binary).unwrap();
-    settle(&binary);
+    autopsy_e2e::settle_binary(&binary);
     let (_, dump) = dumped_run(&binary, &scratch.join("dumps"));
     let want = build_id(&binary);
 

@@ -26,20 +26,7 @@ fn batch() -> &'static Fixture {
 fn program() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
-        .get_or_init(|| {
-            let f = batch();
-            let out = f
-                .cargo()
-                .args(["build", "-q", "-p", "batch-job", "--bin", "batch-job"])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            autopsy_e2e::target_dir().join("debug/batch-job")
-        })
+        .get_or_init(|| autopsy_e2e::build_batch_program(batch()))
         .clone()
 }
 

@@ -5,7 +5,7 @@
 //! build id) is refused with a message that names it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use autopsy_e2e::{cargo_autopsy, Fixture, Run};
@@ -17,17 +17,7 @@ fn program() -> PathBuf {
     BUILT
         .get_or_init(|| {
             let f = Fixture::from_example("batch-split", "examples/batch", "batch");
-            let out = f
-                .cargo()
-                .args(["build", "-q", "-p", "batch-job", "--bin", "batch-job"])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            autopsy_e2e::target_dir().join("debug/batch-job")
+            autopsy_e2e::build_batch_program(&f)
         })
         .clone()
 }
@@ -42,24 +32,6 @@ fn clean(program: &Path) -> Command {
 
 fn run(cmd: Command, stdin: Option<&str>) -> Run {
     autopsy_e2e::run_command(cmd, stdin, LIMIT)
-}
-
-/// Waits until a just-copied `binary` can be started (`ETXTBSY`).
-fn settle(binary: &Path) {
-    for _ in 0..100 {
-        let started = clean(binary)
-            .arg("/nonexistent/input")
-            .env("AUTOPSY_PDB", "0")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        match started {
-            Err(e) if e.raw_os_error() == Some(26) => {
-                std::thread::sleep(std::time::Duration::from_millis(50))
-            }
-            _ => return,
-        }
-    }
 }
 
 fn open(dump: &Path, commands: &str, cwd: &Path) -> Run {
@@ -127,7 +99,7 @@ fn a_stripped_binary_finds_its_split_debug_info() {
     let scratch = autopsy_e2e::scratch("split-debug").canonicalize().unwrap();
     let binary = scratch.join("batch-job");
     std::fs::copy(program(), &binary).unwrap();
-    settle(&binary);
+    autopsy_e2e::settle_binary(&binary);
     let dir = scratch.join("dumps");
     let mut job = clean(&binary);
     job.arg(input()).env("AUTOPSY_DUMP", &dir);
