@@ -211,6 +211,9 @@ where
     F: FnOnce(&mut dyn fmt::Write) -> fmt::Result,
 {
     IN_CHILD.store(true, std::sync::atomic::Ordering::Relaxed);
+    // `--trace`'s breakpoints: the user's code the child runs must not stop
+    // (its SIGTRAP would be blocked when the fork came from a trace stop).
+    crate::postmortem::traps::disarm_all();
     // SAFETY: plain descriptor and signal calls on descriptors we own.
     unsafe {
         libc::close(read_end.as_raw_fd());

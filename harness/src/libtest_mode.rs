@@ -242,8 +242,10 @@ thread_local! {
 /// The first statement of an `#[autopsy::test]` body under libtest: notes
 /// whether the test expects to panic (an expected panic opens no prompt)
 /// and, under `AUTOPSY_TRACE`, stops at the test's first statement.
-pub fn enter(should_panic: ShouldPanic) -> Entered {
+/// `file` and `stops`: the body's trace stops (see `Test::stops`).
+pub fn enter(should_panic: ShouldPanic, file: &'static str, stops: &'static [u32]) -> Entered {
     SHOULD_PANIC.with(|s| s.set(should_panic));
+    postmortem::trace::enter_test(file, stops);
     let traced = ARMED.get().is_some_and(|a| a.trace);
     if traced {
         postmortem::trace::arm_for_test();

@@ -234,6 +234,7 @@ mod tests {
             should_panic: crate::__private::ShouldPanic::No,
             reruns: None,
             reruns_delay: None,
+            stops: &[],
             run: || Ok(()),
         }
     }

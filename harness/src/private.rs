@@ -39,12 +39,6 @@ pub trait HasMain {}
 /// Compiles only where `T` is `autopsy::main!()`'s marker.
 pub const fn require_main<T: HasMain>() {}
 
-/// Before each statement outside loops in instrumented code; see the macro.
-pub use crate::__trace_point as trace_point;
-
-/// A loop body's two copies, chosen once per iteration; see the macro.
-pub use crate::__trace_loop as trace_loop;
-
 /// How a test expects to panic, from `#[should_panic]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShouldPanic {
@@ -87,9 +81,23 @@ pub struct Test {
     pub reruns_delay: Option<f64>,
     /// Runs the body; `Err` carries the Debug of a returned error.
     pub run: fn() -> Outcome,
+    /// The lines of `file` where a statement of the body begins: its trace
+    /// stops (breakpoints under `--trace`; the body itself is unchanged).
+    pub stops: &'static [u32],
 }
 
 inventory::collect!(Test);
+
+/// An `#[autopsy::trace]` helper's trace stops, registered from its body.
+#[derive(Debug)]
+pub struct Traced {
+    /// `file!()` of the helper.
+    pub file: &'static str,
+    /// The lines of `file` where a statement of its body begins.
+    pub lines: &'static [u32],
+}
+
+inventory::collect!(Traced);
 
 /// What a test body returns once converted: `Err` holds `{:?}` of the error.
 pub type Outcome = Result<(), String>;
@@ -118,15 +126,9 @@ impl<E: core::fmt::Debug> IntoOutcome for Result<(), E> {
 }
 
 // ---------------------------------------------------------------------------
-// Hooks the attribute plants in test bodies (`--trace`, `?` under `--pdb`).
+// Hooks the attribute plants in test bodies (`?` under `--pdb`).
 
 use core::sync::atomic::{AtomicBool, Ordering};
-
-/// Set while anything needs trace stops (stepping, breakpoints). Instrumented
-/// code reads it at every [`trace_point!`] (before each statement outside
-/// loops) and through [`tracing`] once per loop iteration, to choose between
-/// the loop body's instrumented and plain copies.
-pub static TRACING: AtomicBool = AtomicBool::new(false);
 
 /// Set while a failure should open the post-mortem prompt (`--pdb`); read by
 /// [`question`] so that a `?` costs one load when nobody is debugging.
@@ -134,67 +136,6 @@ pub static PDB_ARMED: AtomicBool = AtomicBool::new(false);
 
 /// Set while a failing `?` should write a post-mortem dump (`--dump`).
 pub static DUMP_ARMED: AtomicBool = AtomicBool::new(false);
-
-/// Whether trace stops are wanted. Must stay as cheap as one relaxed load and
-/// a branch at every opt-level: it runs once per iteration of every loop in
-/// instrumented code (and before each statement off x86_64).
-#[inline(always)]
-pub fn tracing() -> bool {
-    // At opt-level 0 `AtomicBool::load` is a real call (plus the ordering
-    // `match` inside core): about 30 instructions per statement. An inline
-    // asm byte load is what a relaxed load compiles to, stays inline at every
-    // opt-level, and is not a data race (asm accesses are atomic).
-    // On x86_64 the address is `rip`-relative (`sym`, as in `trace_point!`):
-    // no register held for it across a loop.
-    #[cfg(target_arch = "x86_64")]
-    {
-        let v: u8;
-        // SAFETY: reads one byte of a live static; no stack, no flags.
-        unsafe {
-            core::arch::asm!(
-                "mov {v}, byte ptr [rip + {flag}]",
-                flag = sym TRACING,
-                v = out(reg_byte) v,
-                options(nostack, preserves_flags, readonly)
-            );
-        }
-        v != 0
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        let v: u32;
-        // SAFETY: reads one byte of a live static; no stack, no flags.
-        unsafe {
-            core::arch::asm!(
-                "ldrb {v:w}, [{p}]",
-                p = in(reg) &TRACING as *const AtomicBool,
-                v = out(reg) v,
-                options(nostack, preserves_flags, readonly)
-            );
-        }
-        v != 0
-    }
-    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-    {
-        TRACING.load(Ordering::Relaxed)
-    }
-}
-
-/// Called first in a loop body's traced copy: tells the optimiser that copy
-/// is the unlikely one, so that the plain copy is laid out as the loop's
-/// straight path (no stable branch hint at our MSRV).
-#[cold]
-#[inline(never)]
-pub fn tracing_cold() {}
-
-/// A trace stop before the statement at `file:line`; the caller's frame is the
-/// instrumented function. Cold: instrumented code is laid out for the case
-/// where nobody traces.
-#[cold]
-#[inline(never)]
-pub fn trace_stop(file: &'static str, line: u32) {
-    crate::postmortem::trace::hit(file, line, false);
-}
 
 /// What `?` may be applied to in a test body: `Result` and `Option`.
 #[diagnostic::on_unimplemented(
@@ -240,7 +181,7 @@ pub fn post_mortem<E: core::fmt::Debug + ?Sized>(err: &E, file: &'static str, li
 #[inline(never)]
 pub fn breakpoint(file: &'static str, line: u32) {
     crate::libtest_mode::host_for_breakpoint();
-    crate::postmortem::trace::hit(file, line, true);
+    crate::postmortem::trace::forced(file, line);
 }
 
 /// `autopsy::main!()`'s body, before it named the package.

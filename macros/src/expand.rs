@@ -11,7 +11,7 @@
 //! compile error that names it.
 
 use crate::attr::{Rejected, ShouldPanic, TestFn};
-use crate::instrument::{self, Mode};
+use crate::instrument;
 use crate::target::{target, Target};
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
@@ -30,7 +30,7 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
         runtime,
         test_below,
     } = test;
-    instrument::body(&mut func.block, Mode::Test, func.sig.unsafety.is_some());
+    let stops = instrument::body(&mut func.block);
     if let Err(error) = crate::asyncfn::make_sync(&mut func, &runtime) {
         return rejected(Rejected {
             error,
@@ -39,7 +39,14 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
     }
     let target = target();
     if !matches!(target, Target::Harness | Target::Doctest) {
-        return libtest_test(func, ignore.as_deref(), &should_panic, test_below, target);
+        return libtest_test(
+            func,
+            ignore.as_deref(),
+            &should_panic,
+            test_below,
+            target,
+            stops,
+        );
     }
     let ident = &func.sig.ident;
     let name = ident.unraw().to_string();
@@ -87,6 +94,7 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
                 reruns: #reruns,
                 reruns_delay: #reruns_delay,
                 run: #run,
+                stops: #stops,
             }
         }
 
@@ -104,6 +112,7 @@ fn libtest_test(
     should_panic: &ShouldPanic,
     test_below: bool,
     target: Target,
+    stops: TokenStream,
 ) -> TokenStream {
     let attrs = if !test_below && crate::source::registered_above(proc_macro::Span::call_site()) {
         // A `#[test]` above this attribute has registered the function
@@ -114,7 +123,8 @@ fn libtest_test(
     };
     let expected = should_panic_tokens(should_panic);
     let enter: syn::Stmt = syn::parse_quote! {
-        let __autopsy_test = ::autopsy::__private::libtest::enter(#expected);
+        let __autopsy_test =
+            ::autopsy::__private::libtest::enter(#expected, ::core::file!(), #stops);
     };
     func.block.stmts.insert(0, enter);
     // An IDE expanding the macro gets the test without the constructor.
@@ -288,9 +298,17 @@ fn dropped_message(d: &crate::source::Dropped) -> String {
     }
 }
 
-/// `#[autopsy::trace]`: the function with trace stops.
+/// `#[autopsy::trace]`: the function, its `?`s routed through the harness,
+/// and its trace stops registered from inside its body (an item beside it
+/// could not stand in an `impl` block).
 pub(crate) fn trace(mut func: ItemFn) -> TokenStream {
-    instrument::body(&mut func.block, Mode::Trace, func.sig.unsafety.is_some());
+    let stops = instrument::body(&mut func.block);
+    let register: syn::Stmt = syn::parse_quote! {
+        ::autopsy::__private::inventory::submit! {
+            ::autopsy::__private::Traced { file: ::core::file!(), lines: #stops }
+        }
+    };
+    func.block.stmts.insert(0, register);
     func.into_token_stream()
 }
 

@@ -53,12 +53,14 @@ use proc_macro::TokenStream;
 ///
 /// # What the body becomes
 ///
-/// Every statement of the body, in nested blocks, branches, loops and match
-/// arms too, is preceded by a trace stop for `--trace` and breakpoints; when
-/// nobody is tracing it costs one relaxed atomic load and a branch. Each `?`
-/// reports to the harness before returning early, so that under `--pdb` the
-/// prompt opens in the test's frame with its locals alive. Closures, async
-/// blocks, nested items and macro arguments are left as written.
+/// The body is compiled as written: `--trace` and breakpoints stop at the
+/// start of each statement (in nested blocks, branches, loops and match arms
+/// too) by planting breakpoints in the running code, so a test that nobody
+/// traces costs nothing. The attribute adds only the list of the lines where
+/// those statements begin. Each `?` reports to the harness before returning
+/// early, so that under `--pdb` the prompt opens in the test's frame with its
+/// locals alive. Closures, async blocks, nested items and macro arguments
+/// hold no stops.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, input: TokenStream) -> TokenStream {
     match attr::test(args.into(), input.into()) {
@@ -78,10 +80,12 @@ pub fn test(args: TokenStream, input: TokenStream) -> TokenStream {
 /// }
 /// ```
 ///
-/// Puts a trace stop before every statement of the body, as
-/// [`#[autopsy::test]`](macro@test) does for tests, without registering
-/// anything and without touching `?`. Goes on any function or method with a
-/// body, generic, `async` or `unsafe` included, but not on a `const fn`.
+/// Gives the body a trace stop at every statement, as
+/// [`#[autopsy::test]`](macro@test) does for tests (breakpoints planted only
+/// while tracing; the code is compiled as written), and routes its `?`s
+/// through the harness, so that under `--pdb` a failing `?` opens the prompt
+/// here. Goes on any function or method with a body, generic, `async` or
+/// `unsafe` included, but not on a `const fn`.
 #[proc_macro_attribute]
 pub fn trace(args: TokenStream, input: TokenStream) -> TokenStream {
     match attr::trace(&args.into(), input.into()) {

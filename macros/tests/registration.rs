@@ -23,7 +23,7 @@ mod suite {
             0 => "zero",
             1 => {
                 let one = "one";
-                one
+                one.trim()
             }
             _ => "many",
         };

@@ -59,6 +59,7 @@ mod scopes;
 pub mod split;
 #[path = "stdtypes/mod.rs"]
 mod stdtypes;
+mod stmts;
 mod symbols;
 mod types;
 mod value;

@@ -17,6 +17,7 @@ mod input;
 mod session;
 pub(crate) mod source;
 pub(crate) mod trace;
+pub(crate) mod traps;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -464,7 +465,17 @@ pub(crate) fn open(stop: Stop, raw: Vec<RawFrame>) -> Option<Action> {
             let mut stop = stop;
             let mut session = match info {
                 Ok(info) => {
-                    let frames = info.frames(&raw);
+                    let mut frames = info.frames(&raw);
+                    if let Stop::Trace { location, .. } = &stop {
+                        // A statement with no code of its own (a tail
+                        // expression already in the return register) stops
+                        // where the next code begins: it shows its own line.
+                        let line = location.rsplit_once(':').and_then(|(_, l)| l.parse().ok());
+                        let at = frames::opening_frame(&frames);
+                        if let (Some(line), Some(f)) = (line, frames.get_mut(at)) {
+                            f.line = Some(line);
+                        }
+                    }
                     if let Stop::Question { error, .. } = &mut stop {
                         *error = question_value(info, &frames);
                     }

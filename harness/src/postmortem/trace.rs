@@ -1,17 +1,16 @@
-//! `--trace`, breakpoints and `autopsy::breakpoint!()`: the stepping state
-//! the instrumented code consults at every trace stop.
+//! `--trace`, breakpoints and `autopsy::breakpoint!()`: the stepping state,
+//! consulted at every trace stop reached ([`super::traps`] plants them).
 //!
-//! Frames are told apart by stack depth (the number of frames below the
-//! stop): every trace stop and `breakpoint!()` reaches [`hit`] through the
-//! same number of autopsy frames, so equal depth means the same activation
-//! on one thread, larger depth a callee, smaller a caller.
+//! Frames are told apart by their canonical frame address (the stack
+//! pointer their caller had): the same for every stop of one activation,
+//! lower in a callee, higher in a caller (stacks grow down).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use super::session::{Action, Stop};
-use crate::__private::TRACING;
-use crate::debuginfo;
+use super::traps;
+use crate::debuginfo::{self, RawFrame};
 
 /// `--trace` (or `AUTOPSY_TRACE`) is on for this process.
 static TRACE: AtomicBool = AtomicBool::new(false);
@@ -23,7 +22,7 @@ pub(crate) enum Mode {
     Run,
     /// At the next trace stop anywhere (`s`, and the start of a test).
     Step,
-    /// At the next stop in this frame or a caller (`n`).
+    /// At the next stop in this frame (by its CFA) or a caller (`n`).
     Next(usize),
     /// At the next stop in a caller (`r`).
     Return(usize),
@@ -93,11 +92,32 @@ pub(crate) fn state() -> std::sync::MutexGuard<'static, State> {
     STATE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Keeps the flag the instrumented code reads in step with the state: set
-/// only while a stop could happen.
+/// Keeps the planted breakpoints in step with the state: every statement
+/// while stepping, those a breakpoint names otherwise, none once input
+/// ended.
 fn sync_flag(st: &State) {
     let on = !st.input_ended && (st.mode != Mode::Run || !st.breakpoints.is_empty());
-    TRACING.store(on, Ordering::Relaxed);
+    if !on {
+        traps::disarm_all();
+        return;
+    }
+    let stepping = st.mode != Mode::Run;
+    let breakpoints: Vec<Breakpoint> = st.breakpoints.clone();
+    let want = move |file: &'static str, line: u32| {
+        stepping || breakpoints.iter().any(|b| b.matches(file, line))
+    };
+    if let Err(e) = traps::arm(&want) {
+        static SAID: AtomicBool = AtomicBool::new(false);
+        if !SAID.swap(true, Ordering::Relaxed) {
+            eprintln!("autopsy: {e}");
+        }
+    }
+}
+
+/// The running test's trace stops: `n` from a `breakpoint!()` in a helper
+/// stops in it, with or without `--trace`.
+pub(crate) fn enter_test(file: &'static str, stops: &'static [u32]) {
+    traps::set_current(file, stops);
 }
 
 pub(crate) fn configure(trace: bool) {
@@ -138,16 +158,46 @@ pub(crate) fn disarm() {
     sync_flag(&st);
 }
 
-/// A trace stop (`forced` for `breakpoint!()`). Must be reached from
-/// `__private::trace_stop` and `__private::breakpoint` directly, so that
-/// depths compare.
-#[inline(never)]
-pub(crate) fn hit(file: &'static str, line: u32, forced: bool) {
+/// A planted trace stop reached: `rip` is the thread's instruction pointer
+/// just past the `int3`, which names its frame among the unwound ones.
+pub(crate) fn trap(file: &'static str, line: u32, rip: usize) {
     if super::on_debugger_thread() {
         return;
     }
     let raw = debuginfo::capture_stack();
-    let depth = raw.len();
+    let Some(cfa) = raw.iter().find(|f| f.ip == rip).map(|f| f.cfa) else {
+        return;
+    };
+    hit(file, line, false, raw, cfa);
+}
+
+/// `autopsy::breakpoint!()`, called from `__private::breakpoint`, whose
+/// caller's frame is the stop's.
+#[inline(never)]
+pub(crate) fn forced(file: &'static str, line: u32) {
+    if super::on_debugger_thread() {
+        return;
+    }
+    let raw = debuginfo::capture_stack();
+    // The frame below `__private::breakpoint`'s.
+    let marker = crate::__private::breakpoint as *const () as usize;
+    let mut below_marker = false;
+    let mut cfa = None;
+    backtrace::trace(|f| {
+        if below_marker {
+            cfa = Some(f.sp() as usize);
+            return false;
+        }
+        below_marker = f.symbol_address() as usize == marker;
+        true
+    });
+    let cfa = cfa.unwrap_or_else(|| raw.last().map_or(0, |f| f.cfa));
+    hit(file, line, true, raw, cfa);
+}
+
+/// A stop at `file:line` in the frame whose CFA is `cfa` (`forced` for
+/// `breakpoint!()`): opens the prompt if the mode or a breakpoint says so.
+fn hit(file: &'static str, line: u32, forced: bool, raw: Vec<RawFrame>, depth: usize) {
     {
         let mut st = state();
         if st.input_ended {
@@ -156,9 +206,10 @@ pub(crate) fn hit(file: &'static str, line: u32, forced: bool) {
         let by_mode = match st.mode {
             Mode::Run => false,
             Mode::Step => true,
-            Mode::Next(d) => depth <= d,
-            Mode::Return(d) => depth < d,
-            Mode::Until(d, l) => depth < d || (depth == d && line >= l),
+            // Stacks grow down: a caller's CFA is higher.
+            Mode::Next(d) => depth >= d,
+            Mode::Return(d) => depth > d,
+            Mode::Until(d, l) => depth > d || (depth == d && line >= l),
         };
         let mut by_breakpoint = false;
         st.breakpoints.retain_mut(|b| {

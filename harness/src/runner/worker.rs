@@ -262,6 +262,7 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
             && !crate::postmortem::trace::input_ended()
             && !dumps_instead_of_prompts();
         PDB_ARMED.store(pdb, Ordering::Relaxed);
+        crate::postmortem::trace::enter_test(test.file, test.stops);
         if traced {
             crate::postmortem::trace::arm_for_test();
         }

@@ -1,7 +1,7 @@
 #![deny(warnings)]
 #![forbid(unsafe_code)]
-//! Loop bodies get two copies (traced and plain): forms that must stay
-//! valid, warning-free and mean the same in both.
+//! Loop forms in instrumented bodies (`?` rewritten, trace stops listed):
+//! they must stay valid, warning-free and mean what they meant.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -51,7 +51,7 @@ fn labels_break_values_continue() -> Result<(), std::num::ParseIntError> {
 }
 
 #[autopsy::test]
-fn question_marks_in_both_copies() -> Result<(), String> {
+fn question_marks_in_loops() -> Result<(), String> {
     let mut sum = 0;
     for s in ["1", "2"] {
         let n: u32 = s.parse().map_err(|_| "bad".to_string())?;
@@ -85,8 +85,7 @@ async fn tick(i: u32) -> u32 {
     i
 }
 
-/// `.await` in a loop body: both copies (on x86_64 at opt-level 0, `asm!`
-/// label blocks) are in the `async fn`'s body.
+/// `.await` in a loop body of an instrumented `async fn`.
 #[autopsy::trace]
 async fn awaits_in_loops(n: u32) -> u32 {
     let mut sum = 0;
@@ -106,7 +105,7 @@ fn loops_in_async_fns() {
 
 static FIRSTS: AtomicUsize = AtomicUsize::new(0);
 
-/// Bodies that cannot be had twice keep a stop before each statement.
+/// Closures and statics in loop bodies: one type, one static.
 #[autopsy::test]
 fn bodies_kept_whole() {
     let mut callbacks = Vec::new();
@@ -115,7 +114,7 @@ fn bodies_kept_whole() {
         callbacks.push(move || i + 1);
     }
     for _ in 0..3 {
-        // One static, whichever copy runs (`main` checks).
+        // One static (`main` checks).
         static CALLS: AtomicUsize = AtomicUsize::new(0);
         if CALLS.fetch_add(1, Ordering::Relaxed) == 0 {
             FIRSTS.fetch_add(1, Ordering::Relaxed);
@@ -188,19 +187,15 @@ fn diverging_loop_bodies() {
     unreachable!()
 }
 
-/// Runs every body down its plain copies, then down its traced ones (the
-/// flag set by hand: with nothing armed, each trace stop goes on at once).
+/// Runs every body.
 fn main() {
-    for tracing in [false, true] {
-        autopsy::__private::TRACING.store(tracing, Ordering::Relaxed);
-        labels_break_values_continue().unwrap();
-        question_marks_in_both_copies().unwrap();
-        items_and_macros_in_loop_bodies();
-        bodies_kept_whole();
-        nested_loops_and_arms();
-        diverging_loop_bodies();
-        loops_in_async_fns();
-    }
+    labels_break_values_continue().unwrap();
+    question_marks_in_loops().unwrap();
+    items_and_macros_in_loop_bodies();
+    bodies_kept_whole();
+    nested_loops_and_arms();
+    diverging_loop_bodies();
+    loops_in_async_fns();
     assert_eq!(FIRSTS.load(Ordering::Relaxed), 1);
 }
 
