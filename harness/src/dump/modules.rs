@@ -73,7 +73,10 @@ pub(crate) fn loaded(exe: &str) -> Vec<Module> {
         }
         // SAFETY: the callback only touches the `Vec` we pass.
         unsafe {
-            libc::dl_iterate_phdr(Some(each), &mut found as *mut Vec<Loaded> as *mut libc::c_void);
+            libc::dl_iterate_phdr(
+                Some(each),
+                &mut found as *mut Vec<Loaded> as *mut libc::c_void,
+            );
         }
     }
     found
@@ -83,11 +86,7 @@ pub(crate) fn loaded(exe: &str) -> Vec<Module> {
             base: l.base,
             size: u32::try_from(l.end.saturating_sub(l.base)).unwrap_or(u32::MAX),
             // The executable's name is empty to the loader.
-            name: if i == 0 {
-                exe.to_string()
-            } else {
-                l.name
-            },
+            name: if i == 0 { exe.to_string() } else { l.name },
             build_id: l
                 .notes
                 .iter()
@@ -132,7 +131,11 @@ mod tests {
         let mods = loaded("/the/exe");
         assert_eq!(mods[0].name, "/the/exe");
         let info = crate::debuginfo::DebugInfo::get().unwrap();
-        let hex: String = mods[0].build_id.iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = mods[0]
+            .build_id
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(Some(hex), info.build_id());
         // autopsy's code is inside it.
         let here = find_build_id as fn(&[u8]) -> Option<Vec<u8>> as usize as u64;
@@ -143,7 +146,10 @@ mod tests {
     #[test]
     fn notes_are_walked_to_the_gnu_one() {
         let mut notes = Vec::new();
-        for (name, ty, desc) in [(&b"Go\0"[..], 4u32, &[1u8, 2][..]), (b"GNU\0", 3, &[0xab; 20])] {
+        for (name, ty, desc) in [
+            (&b"Go\0"[..], 4u32, &[1u8, 2][..]),
+            (b"GNU\0", 3, &[0xab; 20]),
+        ] {
             notes.extend_from_slice(&(name.len() as u32).to_ne_bytes());
             notes.extend_from_slice(&(desc.len() as u32).to_ne_bytes());
             notes.extend_from_slice(&ty.to_ne_bytes());

@@ -154,17 +154,22 @@ fn collect(failure: Failure, raw: &[RawFrame], cap: u64) -> Result<Dump, WriteEr
     // The stack between the frames: every local's home.
     let lo = raw.iter().map(|r| r.cfa as u64).min();
     let hi = raw.iter().map(|r| r.cfa as u64).max();
+    let mut kept = None;
     if let (Some(lo), Some(hi)) = (lo, hi) {
-        keep_stack(lo, (hi + 4096).min(lo.saturating_add(MAX_STACK)));
+        kept = Some((
+            lo,
+            keep_stack(lo, (hi + 4096).min(lo.saturating_add(MAX_STACK))),
+        ));
     }
-    // The failing frame's stack pointer and the red zone below it; a
+    // The failing frame's stack pointer and the red zone below it. A
     // signal's may be on another stack than the handler's frames (they run
-    // on an alternate signal stack): its stack from there up to the
-    // outermost frame on it.
+    // on the main thread's alternate signal stack), which the span above
+    // then ends before: its stack from there up to the outermost frame on
+    // it.
     let sp = context.sp();
     let red = sp.saturating_sub(RED_ZONE);
-    match (lo, hi) {
-        (Some(lo), Some(hi)) if lo <= sp && sp <= hi => {
+    match kept {
+        Some((lo, end)) if lo <= sp && sp < end => {
             if red < lo {
                 keep_stack(red, lo);
             }
@@ -268,8 +273,8 @@ fn collect(failure: Failure, raw: &[RawFrame], cap: u64) -> Result<Dump, WriteEr
 }
 
 /// Keeps the stack from `from` to `to`, in chunks; a short read ends it (a
-/// guard page, the stack's top).
-fn keep_stack(from: u64, to: u64) {
+/// guard page, the stack's top). Where it ended.
+fn keep_stack(from: u64, to: u64) -> u64 {
     let mut at = from;
     while at < to {
         let n = (to - at).min(64 << 10) as usize;
@@ -281,6 +286,7 @@ fn keep_stack(from: u64, to: u64) {
         let _ = mem::read(at, got);
         at += got as u64;
     }
+    at
 }
 
 /// The registers of the frame the prompt opens at (the innermost frame of

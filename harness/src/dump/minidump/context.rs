@@ -313,7 +313,10 @@ impl Context {
     ///
     /// # Safety
     /// Always safe: returns `None`.
-    #[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"))))]
+    #[cfg(not(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )))]
     pub(crate) unsafe fn from_ucontext(_uc: *const libc::c_void) -> Option<Context> {
         None
     }
@@ -348,7 +351,10 @@ mod tests {
         let c = full(Arch::X86_64);
         let b = c.encode();
         let at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap());
-        assert_eq!(u32::from_le_bytes(b[0x30..0x34].try_into().unwrap()), 0x10_0003);
+        assert_eq!(
+            u32::from_le_bytes(b[0x30..0x34].try_into().unwrap()),
+            0x10_0003
+        );
         assert_eq!(at(0xf8), 0x5555_1234); // rip
         assert_eq!(at(0x98), 0x7ffe_0000); // rsp
         assert_eq!(at(0xa0), 0x106); // rbp, DWARF 6
@@ -356,10 +362,16 @@ mod tests {
         let a = full(Arch::Aarch64).encode();
         let at = |o: usize| u64::from_le_bytes(a[o..o + 8].try_into().unwrap());
         assert_eq!(u32::from_le_bytes(a[0..4].try_into().unwrap()), 0x40_0003);
-        assert_eq!((at(0x108), at(0x100), at(0xf0)), (0x5555_1234, 0x7ffe_0000, 0x11d));
+        assert_eq!(
+            (at(0x108), at(0x100), at(0xf0)),
+            (0x5555_1234, 0x7ffe_0000, 0x11d)
+        );
         // Only pc and sp: the control group alone.
         let b = Context::new(Arch::X86_64, 1, 2).encode();
-        assert_eq!(u32::from_le_bytes(b[0x30..0x34].try_into().unwrap()), 0x10_0001);
+        assert_eq!(
+            u32::from_le_bytes(b[0x30..0x34].try_into().unwrap()),
+            0x10_0001
+        );
     }
 
     #[test]

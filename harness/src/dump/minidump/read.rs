@@ -76,9 +76,7 @@ pub(crate) fn decode(data: &[u8]) -> Result<Dump, DumpError> {
     let count = h.u32()?;
     let dir_rva = h.u32()?;
     if count > MAX_STREAMS {
-        return Err(corrupt(format!(
-            "{count} streams (at most {MAX_STREAMS})"
-        )));
+        return Err(corrupt(format!("{count} streams (at most {MAX_STREAMS})")));
     }
     let dir = slice(
         data,
@@ -343,7 +341,9 @@ mod tests {
     #[test]
     fn other_minidumps_and_versions_are_named() {
         // Another tool's minidump: autopsy's stream renamed away.
-        let r = with_stream(AUTOPSY_STREAM, |b, at| b[at..at + 4].copy_from_slice(&[9; 4]));
+        let r = with_stream(AUTOPSY_STREAM, |b, at| {
+            b[at..at + 4].copy_from_slice(&[9; 4])
+        });
         assert_eq!(r, Err(DumpError::Foreign));
         let r = with_stream(AUTOPSY_STREAM, |b, at| {
             let rva = u32::from_le_bytes(b[at + 8..at + 12].try_into().unwrap()) as usize;
