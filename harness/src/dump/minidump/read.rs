@@ -200,11 +200,17 @@ fn modules(data: &[u8], s: &[u8]) -> Result<Vec<Module>, DumpError> {
     }
     let mut list = In::new(s.take(n as u64 * MODULE_SIZE as u64)?, "the module list");
     let mut out = Vec::with_capacity(n as usize);
+    // Names may share bytes of the file: together, at most its size.
+    let mut names = 0u64;
     for _ in 0..n {
         let base = list.u64()?;
         let size = list.u32()?;
         list.take(8)?; // checksum, time stamp
         let name = string(data, list.u32()?, "a module's name")?;
+        names += name.len() as u64;
+        if names > data.len() as u64 {
+            return Err(corrupt("the module names add up to more than the file"));
+        }
         list.take(52)?; // version info
         let (cv_len, cv_rva) = (list.u32()?, list.u32()?);
         list.take(24)?; // misc record, reserved
@@ -249,7 +255,7 @@ mod tests {
     use super::super::super::format::{Module, StopKind};
     use super::*;
 
-    pub(crate) fn sample() -> Dump {
+    fn sample() -> Dump {
         let mut context = Context::new(Arch::X86_64, 0x5555_0010, 0x7000_0010);
         context.regs[6] = Some(0x7000_0040);
         Dump {

@@ -143,7 +143,7 @@ fn stack(sp: u64, regions: &[(u64, Loc)]) -> (u64, Loc) {
 
 fn system_info(f: &mut File, d: &Dump) -> Result<Loc, EncodeError> {
     let (release, version) = uname();
-    let csd = f.string(&format!("{release} {version}").trim().to_string())?;
+    let csd = f.string(format!("{release} {version}").trim())?;
     let mut nums = release
         .split(|c: char| !c.is_ascii_digit())
         .map(|n| n.parse::<u32>().unwrap_or(0));
