@@ -168,3 +168,49 @@ fn rust_minidump_reads_the_batch_jobs_dump() {
     let maps: MinidumpLinuxMaps = dump.get_stream().unwrap();
     assert!(maps.iter().count() > 5);
 }
+
+#[test]
+fn a_minidump_without_autopsys_stream_is_named_as_such() {
+    let scratch = autopsy_e2e::scratch("crash-tools-foreign");
+    let dir = scratch.join("dumps");
+    let mut cmd = autopsy_e2e::clean_command(&program());
+    cmd.current_dir(&batch().dir)
+        .arg("examples/batch/data/nightly.txt")
+        .env("AUTOPSY_DUMP", &dir);
+    let run = autopsy_e2e::run_command(cmd, None, LIMIT);
+    let real = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap_or_else(|| panic!("no dump:\n{}", run.stderr))
+        .unwrap()
+        .path();
+    // Another tool's minidump: the same file with autopsy's stream turned
+    // into one of a type nobody reads, in the stream directory.
+    let mut bytes = std::fs::read(&real).unwrap();
+    let count = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    let dir_rva = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    let entry = (0..count)
+        .map(|i| dir_rva + 12 * i)
+        .find(|&e| bytes[e..e + 4] == AUTOPSY_STREAM.to_le_bytes())
+        .expect("autopsy's stream in the directory");
+    bytes[entry..entry + 4].copy_from_slice(&0x4767_00ffu32.to_le_bytes());
+    let foreign = scratch.join("other-tool.dmp");
+    std::fs::write(&foreign, &bytes).unwrap();
+    // Still a minidump crash tools read.
+    let md = Minidump::read_path(&foreign).unwrap();
+    assert!(md.get_stream::<MinidumpThreadList>().is_ok());
+
+    let mut open = autopsy_e2e::clean_command(&autopsy_e2e::cargo_autopsy());
+    open.args(["autopsy", "open"]).arg(&foreign);
+    let r = autopsy_e2e::run_command(open, Some("c\n"), LIMIT);
+    assert_eq!(r.code, Some(1));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "cargo autopsy: {}: a minidump without autopsy's stream (written by another \
+             tool?): `cargo autopsy` opens the dumps autopsy writes\n",
+            foreign.display()
+        )
+    );
+    assert!(!r.stdout.contains(">>> autopsy"), "{}", r.stdout);
+}
