@@ -2,7 +2,8 @@
 //! run with no terminal writes a dump; `cargo autopsy open` reopens the
 //! same prompt from it (through a pipe and a pseudo-terminal, with the
 //! source moved away), and refuses a rebuilt, missing or stripped binary
-//! with an error that names it; mutated dumps never crash it.
+//! with an error that names it; mutated dumps never crash it; crash tools
+//! read a fatal signal's dump (tests/crash_tools.rs reads a panic's).
 //!
 //! The live prompt of the same program is the truth for the header and the
 //! navigation; the dumped run's own `{:?}` line is the truth for `p config`
@@ -666,6 +667,35 @@ fn main() {
              prompt)\n"
         )
     );
+    // Crash tools read the fault (rust-minidump): SIGSEGV (11, an unmapped
+    // address: SEGV_MAPERR) at 0x10, the registers at the faulting
+    // instruction, and the stack at the stack pointer.
+    use minidump::Module;
+    let md = minidump::Minidump::read_path(&files[0]).unwrap();
+    let exception: minidump::MinidumpException = md.get_stream().unwrap();
+    let record = &exception.raw.exception_record;
+    assert_eq!((record.exception_code, record.exception_flags), (11, 1));
+    assert_eq!(record.exception_address, 0x10);
+    let system: minidump::MinidumpSystemInfo = md.get_stream().unwrap();
+    let threads: minidump::MinidumpThreadList = md.get_stream().unwrap();
+    let context = threads.threads[0].context(&system, None).unwrap();
+    let modules: minidump::MinidumpModuleList = md.get_stream().unwrap();
+    let base = modules.main_module().unwrap().base_address();
+    let ip = context.get_instruction_pointer();
+    let found = Command::new("addr2line")
+        .args(["-f", "-C", "-e"])
+        .arg(&binary)
+        .arg(format!("{:#x}", ip - base))
+        .output()
+        .unwrap();
+    let found = String::from_utf8_lossy(&found.stdout);
+    assert!(found.contains("program_segv::poke\n"), "{found}");
+    assert!(found.contains("main.rs:6"), "{found}");
+    let memory: minidump::MinidumpMemoryList = md.get_stream().unwrap();
+    assert!(memory
+        .memory_at_address(context.get_stack_pointer())
+        .is_some());
+
     let opened = open(
         &files[0],
         &[],

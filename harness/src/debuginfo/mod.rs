@@ -103,6 +103,14 @@ pub fn capture_stack() -> Vec<RawFrame> {
     out
 }
 
+/// The registers of a frame [`capture_stack`] returned (DWARF-numbered:
+/// on x86_64 the callee-saved rbx, rbp, r12-r15), as the system unwinder
+/// restored them when the stack was captured; `None` when it did not see
+/// the frame.
+pub fn frame_registers(frame: &RawFrame) -> Option<[Option<u64>; 17]> {
+    regs::of_frame(frame.ip as u64, frame.cfa as u64).map(|(r, _)| r)
+}
+
 /// Where a frame's code comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameKind {

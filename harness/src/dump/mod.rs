@@ -1,15 +1,20 @@
 //! Post-mortem dumps: the failing state kept in a file and reopened later,
 //! anywhere, by `cargo autopsy open` ([`open`]), with the same prompt.
 //!
-//! The format is autopsy's own ([`format`]): a versioned sequence of
-//! sections. Written by [`write`] from the panic hook. A dump holds the
+//! The file is a minidump ([`format`]), so that crash tools open it too,
+//! with autopsy's own data in a stream of its own ([`stream`]); the
+//! container is written and read by hand ([`minidump`]). Written by
+//! [`write`] from the panic hook (and [`signal`]'s handler). A dump holds the
 //! process's memory (whatever secrets its locals held): it is written
 //! readable by its owner only (0600, in a 0700 directory).
 
 pub mod cli;
 pub mod format;
+pub mod minidump;
+mod modules;
 pub mod open;
 pub(crate) mod signal;
+pub(crate) mod stream;
 pub(crate) mod write;
 
 /// The first words of the line that names a written dump.

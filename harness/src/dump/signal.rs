@@ -16,7 +16,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::format::StopKind;
+use super::format::{Context, Signal, StopKind};
 use super::write::{self, Failure};
 
 const SIGNALS: [libc::c_int; 5] = [
@@ -89,11 +89,18 @@ fn overflowed(addr: usize) -> bool {
     }
 }
 
-extern "C" fn on_fatal(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+extern "C" fn on_fatal(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     static ONCE: AtomicBool = AtomicBool::new(false);
     if !ONCE.swap(true, Ordering::SeqCst) {
-        // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
-        let addr = unsafe { (*info).si_addr() } as usize;
+        // SAFETY: the kernel passes a valid siginfo and ucontext to an
+        // SA_SIGINFO handler.
+        let (addr, code, context) = unsafe {
+            (
+                (*info).si_addr() as usize,
+                (*info).si_code as u32,
+                Context::from_ucontext(ctx),
+            )
+        };
         let thread = std::thread::current()
             .name()
             .unwrap_or("<unnamed>")
@@ -112,7 +119,12 @@ extern "C" fn on_fatal(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut 
         } else {
             // SAFETY: alarm(2) is async-signal-safe.
             unsafe { libc::alarm(20) };
-            dump(sig, addr, thread);
+            let signal = Signal {
+                number: sig as u32,
+                code,
+                address: addr as u64,
+            };
+            dump(signal, context, thread);
         }
     }
     // SAFETY: restores the default action and raises the signal again: it
@@ -124,7 +136,9 @@ extern "C" fn on_fatal(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut 
     }
 }
 
-fn dump(sig: libc::c_int, addr: usize, thread: String) {
+/// Writes the dump of `signal`, with the registers at the fault.
+fn dump(signal: Signal, context: Option<Context>, thread: String) {
+    let (sig, addr) = (signal.number as libc::c_int, signal.address);
     let raw = crate::debuginfo::capture_stack();
     let mut message = name(sig).to_string();
     if matches!(sig, libc::SIGSEGV | libc::SIGBUS) {
@@ -138,6 +152,9 @@ fn dump(sig: libc::c_int, addr: usize, thread: String) {
         test: String::new(),
         attempt: None,
         output: None,
+        tid: write::current_tid(),
+        context,
+        signal: Some(signal),
     };
     let dir = write::default_dir();
     let written = crate::postmortem::on_helper_thread(move || write::write(failure, &raw, dir));

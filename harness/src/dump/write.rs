@@ -6,18 +6,34 @@
 //! rendering each local of the user's frames, exactly as `p` renders it
 //! (pointers followed by type, collections cut as the prompt cuts them),
 //! up to a cap; the panic, the output so far, the test and its attempt, and
-//! the source files of the user's frames. Never the whole heap.
+//! the source files of the user's frames; the registers of the failing
+//! frame, the loaded objects and `/proc/self/maps`, for crash tools. Never
+//! the whole heap.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::PathBuf;
 
-use super::format::{merge, Dump, StopKind};
+use super::format::{merge, Arch, Context, Dump, EncodeError, Signal, StopKind};
 use crate::debuginfo::{self, mem, DebugInfo, FrameKind, RawFrame};
 
 /// The default cap on the memory a dump keeps: 64 MiB.
 pub const DEFAULT_CAP: u64 = 64 << 20;
+
+/// The largest cap: a dump stays below the 1 GiB `cargo autopsy open` reads
+/// (and the 4 GiB a minidump's offsets reach).
+pub const MAX_CAP: u64 = 768 << 20;
+
+/// The red zone below a stack pointer, kept with the stack.
+const RED_ZONE: u64 = 128;
+
+/// Most stack bytes kept above a signal's stack pointer when no frame tells
+/// where its stack ends.
+const SIGNAL_STACK: u64 = 64 << 10;
+
+/// Most bytes of `/proc/self/maps` kept.
+const MAX_MAPS: usize = 1 << 20;
 
 /// Most stack bytes kept between the innermost and outermost frames.
 const MAX_STACK: u64 = 8 << 20;
@@ -35,6 +51,19 @@ pub(crate) struct Failure {
     pub test: String,
     pub attempt: Option<(u32, u32)>,
     pub output: Option<Vec<u8>>,
+    /// The failing thread's id ([`current_tid`] on that thread).
+    pub tid: u32,
+    /// Its registers, when known exactly (a signal's `ucontext_t`); else
+    /// the writer takes those of the failing frame from the unwinder.
+    pub context: Option<Context>,
+    /// The fatal signal, if one stopped it.
+    pub signal: Option<Signal>,
+}
+
+/// The calling thread's id, as the kernel knows it.
+pub(crate) fn current_tid() -> u32 {
+    // SAFETY: gettid has no memory effects.
+    unsafe { libc::syscall(libc::SYS_gettid) as u32 }
 }
 
 /// Why a dump was not written.
@@ -44,6 +73,10 @@ pub(crate) enum WriteError {
     DebugInfo(#[from] debuginfo::DebugInfoError),
     #[error("cannot write {path}: {err}")]
     Io { path: PathBuf, err: std::io::Error },
+    #[error("{0}")]
+    Encode(#[from] EncodeError),
+    #[error("dumps are written on x86_64 and aarch64 only")]
+    Unsupported,
 }
 
 /// A dump written.
@@ -69,12 +102,13 @@ pub fn default_dir() -> PathBuf {
 }
 
 /// The cap on kept memory: `AUTOPSY_DUMP_CAP` in bytes (`K`, `M`, `G`
-/// suffixes), else [`DEFAULT_CAP`].
+/// suffixes), else [`DEFAULT_CAP`]; at most [`MAX_CAP`].
 pub fn cap() -> u64 {
     std::env::var("AUTOPSY_DUMP_CAP")
         .ok()
         .and_then(|v| parse_size(&v))
         .unwrap_or(DEFAULT_CAP)
+        .min(MAX_CAP)
 }
 
 fn parse_size(v: &str) -> Option<u64> {
@@ -109,26 +143,45 @@ pub(crate) fn write(
 }
 
 fn collect(failure: Failure, raw: &[RawFrame], cap: u64) -> Result<Dump, WriteError> {
+    let arch = Arch::HOST.ok_or(WriteError::Unsupported)?;
     let info = DebugInfo::get()?;
     let frames = info.frames(raw);
+    let context = match failure.context.clone() {
+        Some(c) => c,
+        None => frame_context(info, raw, arch),
+    };
     mem::start_recording(cap);
     // The stack between the frames: every local's home.
-    if let (Some(lo), Some(hi)) = (
-        raw.iter().map(|r| r.cfa as u64).min(),
-        raw.iter().map(|r| r.cfa as u64).max(),
-    ) {
-        let hi = (hi + 4096).min(lo.saturating_add(MAX_STACK));
-        let mut at = lo;
-        while at < hi {
-            let n = (hi - at).min(64 << 10) as usize;
-            let mut buf = vec![0u8; n];
-            // A short read ends the stack (a guard page, its top).
-            let got = mem::read_live(at, &mut buf);
-            if got == 0 {
-                break;
+    let lo = raw.iter().map(|r| r.cfa as u64).min();
+    let hi = raw.iter().map(|r| r.cfa as u64).max();
+    let mut kept = None;
+    if let (Some(lo), Some(hi)) = (lo, hi) {
+        kept = Some((
+            lo,
+            keep_stack(lo, (hi + 4096).min(lo.saturating_add(MAX_STACK))),
+        ));
+    }
+    // The failing frame's stack pointer and the red zone below it. A
+    // signal's may be on another stack than the handler's frames (they run
+    // on the main thread's alternate signal stack), which the span above
+    // then ends before: its stack from there up to the outermost frame on
+    // it.
+    let sp = context.sp();
+    let red = sp.saturating_sub(RED_ZONE);
+    match kept {
+        Some((lo, end)) if lo <= sp && sp < end => {
+            if red < lo {
+                keep_stack(red, lo);
             }
-            let _ = mem::read(at, got);
-            at += got as u64;
+        }
+        _ => {
+            let top = raw
+                .iter()
+                .map(|r| r.cfa as u64)
+                .filter(|&c| c >= sp && c - sp < MAX_STACK)
+                .max()
+                .map_or(sp.saturating_add(SIGNAL_STACK), |c| c + 4096);
+            keep_stack(red, top);
         }
     }
     // Every local of the user's frames, rendered as `p` renders it: the
@@ -188,6 +241,7 @@ fn collect(failure: Failure, raw: &[RawFrame], cap: u64) -> Result<Dump, WriteEr
     let binary = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
+    let modules = super::modules::loaded(&binary);
     Ok(Dump {
         binary,
         build_id: info.build_id().unwrap_or_default(),
@@ -198,6 +252,7 @@ fn collect(failure: Failure, raw: &[RawFrame], cap: u64) -> Result<Dump, WriteEr
         message: failure.message,
         location,
         thread: failure.thread,
+        tid: failure.tid,
         test: failure.test,
         attempt: failure.attempt.unwrap_or((0, 0)),
         time: std::time::SystemTime::now()
@@ -208,9 +263,71 @@ fn collect(failure: Failure, raw: &[RawFrame], cap: u64) -> Result<Dump, WriteEr
         left_out: recording.left_out,
         output: failure.output,
         frames,
+        context,
+        signal: failure.signal,
+        modules,
+        maps: maps(),
         sources,
         memory: merge(recording.chunks),
     })
+}
+
+/// Keeps the stack from `from` to `to`, in chunks; a short read ends it (a
+/// guard page, the stack's top). Where it ended.
+fn keep_stack(from: u64, to: u64) -> u64 {
+    let mut at = from;
+    while at < to {
+        let n = (to - at).min(64 << 10) as usize;
+        let mut buf = vec![0u8; n];
+        let got = mem::read_live(at, &mut buf);
+        if got == 0 {
+            break;
+        }
+        let _ = mem::read(at, got);
+        at += got as u64;
+    }
+    at
+}
+
+/// The registers of the frame the prompt opens at (the innermost frame of
+/// the user's code, else of the executable, else the innermost): its pc
+/// (the return address of the call it was making), its stack pointer
+/// during that call, and the callee-saved registers the unwinder restored.
+fn frame_context(info: &DebugInfo, raw: &[RawFrame], arch: Arch) -> Context {
+    let user = |r: &RawFrame| {
+        info.frames(std::slice::from_ref(r))
+            .iter()
+            .any(|f| f.kind == FrameKind::User)
+    };
+    let Some(frame) = raw
+        .iter()
+        .find(|r| user(r))
+        .or_else(|| raw.iter().find(|r| info.in_executable(r.ip)))
+        .or(raw.first())
+    else {
+        return Context::new(arch, 0, 0);
+    };
+    let mut context = Context::new(arch, frame.ip as u64, frame.cfa as u64);
+    if let Some(regs) = debuginfo::frame_registers(frame) {
+        let (pc, sp) = arch.pc_sp();
+        for (i, r) in regs.iter().enumerate() {
+            if r.is_some() && i != pc && i != sp {
+                context.regs[i] = *r;
+            }
+        }
+    }
+    context
+}
+
+/// `/proc/self/maps`, up to [`MAX_MAPS`] bytes of whole lines.
+fn maps() -> Vec<u8> {
+    let mut maps = std::fs::read("/proc/self/maps").unwrap_or_default();
+    if maps.len() > MAX_MAPS {
+        maps.truncate(MAX_MAPS);
+        let end = maps.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        maps.truncate(end);
+    }
+    maps
 }
 
 /// Writes `dump` into `dir` (created 0700), as a new file readable by its
@@ -257,7 +374,14 @@ fn save(dump: &Dump, dir: PathBuf) -> Result<PathBuf, WriteError> {
             .open(&path)
         {
             Ok(mut file) => {
-                file.write_all(&dump.encode()).map_err(|e| io(&path, e))?;
+                let bytes = match dump.encode() {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let _ = std::fs::remove_file(&path);
+                        return Err(e.into());
+                    }
+                };
+                file.write_all(&bytes).map_err(|e| io(&path, e))?;
                 return Ok(path);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,

@@ -146,6 +146,9 @@ pub(crate) fn dump_panic(
         .unwrap_or_else(|| "<unknown>".into());
     let failure = crate::dump::write::Failure {
         kind: crate::dump::format::StopKind::Panic,
+        tid: crate::dump::write::current_tid(),
+        context: None,
+        signal: None,
         message,
         location,
         thread: thread_name(),
@@ -288,6 +291,9 @@ fn dump_question(location: String, raw: Vec<RawFrame>) {
     let host = host::host();
     let mut failure = crate::dump::write::Failure {
         kind: crate::dump::format::StopKind::Question,
+        tid: crate::dump::write::current_tid(),
+        context: None,
+        signal: None,
         message: String::new(),
         location,
         thread: thread_name(),
@@ -407,6 +413,9 @@ pub(crate) fn on_caught(error: String, file: &'static str, line: u32) {
     let written = CAUGHT_DUMPS.get().cloned().and_then(|dir| {
         let failure = crate::dump::write::Failure {
             kind: crate::dump::format::StopKind::Caught,
+            tid: crate::dump::write::current_tid(),
+            context: None,
+            signal: None,
             message: error.clone(),
             location: location.clone(),
             thread: thread_name(),
