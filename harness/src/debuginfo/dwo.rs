@@ -315,7 +315,7 @@ fn is_located_var(a: &gimli::Abbreviation) -> bool {
 /// Whether an abbreviation is a skeleton unit's root (DWARF 4's GNU
 /// extension says so by attributes, DWARF 5 in the unit header too).
 fn is_skeleton_root(a: &gimli::Abbreviation) -> bool {
-    a.tag() == dw::DW_TAG_compile_unit
+    (a.tag() == dw::DW_TAG_compile_unit || a.tag() == dw::DW_TAG_skeleton_unit)
         && a.attributes()
             .iter()
             .any(|s| s.name() == dw::DW_AT_GNU_dwo_id || s.name() == dw::DW_AT_dwo_name)
@@ -373,5 +373,93 @@ impl Binary {
             }
         }
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::dwarf::Binary;
+    use super::*;
+
+    const PROGRAM: &str = "fn work(n: u64) -> u64 {\n    let items = vec![n, n + 1];\n    \
+                           items.iter().sum()\n}\nfn main() {\n    println!(\"{}\", work(3));\n}\n";
+
+    /// A small program built by rustc with split DWARF of one kind, in a
+    /// directory of its own (`test`: the test's name); its path.
+    fn build(test: &str, version: u8, split: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "autopsy-dwo-{}-{test}-{version}-{split}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("m.rs"), PROGRAM).unwrap();
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let out = std::process::Command::new(rustc)
+            .current_dir(&dir)
+            .args(["-g", "-C", "codegen-units=1", "-o", "m", "m.rs"])
+            .arg(format!("-Cdwarf-version={version}"))
+            .arg(format!("-Csplit-debuginfo={split}"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir.join("m")
+    }
+
+    /// `m::work`'s unit, from the binary at `path`.
+    fn work_unit(path: &Path) -> (Binary, std::sync::Arc<super::super::dwarf::Cu>, u64) {
+        let bin = Binary::load_at(path.to_str().unwrap(), Some(0), None).unwrap();
+        let pc = bin
+            .function_named_like("1m4work")
+            .expect("m::work's symbol");
+        let cu = bin.cu_for_pc(pc).expect("m::work's unit");
+        (bin, cu, pc)
+    }
+
+    #[test]
+    fn skeleton_units_read_their_split_halves() {
+        for version in [4, 5] {
+            for split in ["packed", "unpacked"] {
+                let path = build("halves", version, split);
+                let (bin, cu, pc) = work_unit(&path);
+                let what = format!("DWARF {version}, {split}");
+                assert_eq!(cu.split_error, None, "{what}");
+                assert!(cu.skeleton.is_some(), "{what}: not split");
+                let sub = bin.subprogram_at(&cu, pc).expect(&what);
+                assert_eq!(bin.function_name(&cu, sub).as_deref(), Some("m::work"));
+                // Lines come from the skeleton's line table.
+                let (file, line, _) = bin.line_at(&cu, pc).expect(&what);
+                assert!(file.unwrap().ends_with("/m.rs"), "{what}");
+                assert_eq!(line, 1, "{what}");
+                assert!(bin.find_vars(), "{what}: no variables found");
+                std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_package_is_named_and_no_half_is_guessed() {
+        let path = build("missing", 4, "packed");
+        let dwp = path.with_extension("dwp");
+        std::fs::remove_file(&dwp).unwrap();
+        let (bin, cu, _) = work_unit(&path);
+        assert!(cu.skeleton.is_none());
+        let err = cu.split_error.clone().expect("an error");
+        assert!(
+            err.starts_with(&format!(
+                "{} keeps its debug info in split DWARF (cargo's `split-debuginfo`), and neither \
+                 {} (\"packed\") nor ",
+                path.display(),
+                dwp.display()
+            )),
+            "{err}"
+        );
+        assert!(!bin.find_vars());
+        assert_eq!(bin.split_error.get(), Some(&err));
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 }

@@ -422,10 +422,12 @@ fn load_self() -> Result<(Binary, Option<String>), String> {
     // mapped (and checked against the debug file's build id).
     let real = std::fs::read_link(EXE).unwrap_or_else(|_| EXE.into());
     match split::find(&real) {
-        Ok(Some(debug)) => {
-            let bin = Binary::load_at(EXE, None, Some(&debug.to_string_lossy()))?;
-            Ok((bin, None))
-        }
+        // A debug file refused here (not the build that runs) leaves the
+        // frames their symbols, and says why.
+        Ok(Some(debug)) => match Binary::load_at(EXE, None, Some(&debug.to_string_lossy())) {
+            Ok(with_debug) => Ok((with_debug, None)),
+            Err(e) => Ok((bin, Some(e))),
+        },
         Ok(None) => Ok((bin, None)),
         // Built without debug info: nothing points at a debug file.
         Err(split::SplitError::NotFound { .. }) if !bin.has_debuglink() => Ok((bin, None)),
