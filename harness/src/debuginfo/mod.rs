@@ -42,6 +42,7 @@
 //! - values that cannot be shown say why inline: `<optimized out>`,
 //!   `<unreadable memory at 0x...>`, `<unsupported type NAME>`.
 
+mod aranges;
 mod call;
 mod dwarf;
 mod dwo;
