@@ -616,3 +616,53 @@ fn a_stripped_test_binary_finds_its_debug_file_at_the_live_prompt() {
         r.stdout
     );
 }
+
+#[test]
+fn packed_split_dwarf_5_answers_as_normal_debug_info() {
+    let (_, truth) = plain_truth();
+    // DWARF 5's split units (`DW_UT_skeleton`, `DW_OP_addrx`, location and
+    // range lists by index) for the test crate only, through `cargo rustc`
+    // (a profile cannot set the DWARF version); its dependencies' DWARF 4
+    // units beside them.
+    let f = split_fixture("split_packed5", Some("packed"));
+    let out = f
+        .cargo()
+        .args([
+            "rustc",
+            "-q",
+            "--profile",
+            "test",
+            "--test",
+            "split_packed5",
+            "--message-format=json",
+            "--",
+            "-Cdwarf-version=5",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let re = regex::Regex::new(r#""executable":"([^"]+)""#).unwrap();
+    let binary = PathBuf::from(
+        text.lines()
+            .filter(|l| l.contains(r#""kind":["test"]"#))
+            .find_map(|l| re.captures(l))
+            .expect("the test executable")
+            .get(1)
+            .unwrap()
+            .as_str(),
+    );
+    assert!(with_suffix(&binary, ".dwp").is_file());
+    let info = Command::new("readelf")
+        .args(["--debug-dump=info", "--dwarf-depth=1"])
+        .arg(&binary)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&info.stdout).contains("DW_UT_skeleton"));
+    let r = split_direct(&f, &binary);
+    assert_eq!(same(&r, "split_packed5"), *truth, "{}", r.stderr);
+}
