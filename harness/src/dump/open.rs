@@ -159,8 +159,11 @@ fn arm(dump: &Dump, binary: Option<&Path>) -> Result<&'static DebugInfo, OpenErr
             cfa: *cfa as usize,
         })
         .collect();
-    info.frames(&raw);
-    if let Some(missing) = info.missing_debug_info() {
+    let missing = postmortem::on_helper_thread(move || {
+        info.frames(&raw);
+        info.missing_debug_info()
+    });
+    if let Some(missing) = missing.flatten() {
         return Err(OpenError::SplitDwarf(missing));
     }
     Ok(info)
