@@ -21,13 +21,25 @@ pub(super) type Die = gimli::DebuggingInformationEntry<R>;
 
 /// The parsed executable.
 pub(super) struct Binary {
-    pub dwarf: gimli::Dwarf<R>,
+    /// The executable's DWARF (or its split debug file's): skeleton units
+    /// only, for the units built with split DWARF ([`super::dwo`]).
+    pub dwarf: Arc<gimli::Dwarf<R>>,
+    /// The executable's path, where its `.dwp` package is looked for.
+    pub path: String,
+    /// The `.dwp` package beside the executable (loaded on the first
+    /// skeleton unit met), with its path: `None` when there is none.
+    #[allow(clippy::type_complexity)]
+    pub(super) dwp:
+        OnceLock<Option<(String, Result<gimli::DwarfPackage<R>, super::dwo::DwoError>)>>,
+    /// Why the first skeleton unit whose split half was needed could not
+    /// be read (names the file that is needed).
+    pub(super) split_error: OnceLock<String>,
     /// Runtime address minus link-time address (PIE load bias).
     pub bias: u64,
     /// Raw `.debug_aranges` (parsed once, on the first lookup).
-    aranges: &'static [u8],
+    pub(super) aranges: &'static [u8],
     /// `.debug_aranges` indexed by address (value: unit offset).
-    arange_index: OnceLock<RangeGrid>,
+    pub(super) arange_index: OnceLock<RangeGrid>,
     /// The function symbols indexed by address.
     symbols: OnceLock<Symbols>,
     /// Link-time address range of the executable sections.
@@ -43,14 +55,35 @@ pub(super) struct Binary {
 
 /// One parsed compilation unit.
 pub(super) struct Cu {
+    /// The unit's offset in the executable's `.debug_info` (its skeleton's,
+    /// for split DWARF): what frames and type references name it by.
     pub off: usize,
+    /// The unit whose DIEs describe the code: a skeleton's split half (from
+    /// the `.dwp` or `.dwo`), else the unit at `off`.
     pub unit: gimli::Unit<R>,
+    /// The sections `unit` is read with: the split half's own (with the
+    /// executable's `.debug_addr` and `.debug_ranges`), else the binary's.
+    pub dwarf: Arc<gimli::Dwarf<R>>,
+    /// The skeleton at `off` when `unit` is its split half: the line table
+    /// and the code ranges are the skeleton's.
+    pub skeleton: Option<gimli::Unit<R>>,
+    /// Why a skeleton's split half could not be read (`unit` is then the
+    /// skeleton, with no DIEs below its root).
+    pub split_error: Option<String>,
     pub comp_dir: Option<String>,
     index: OnceLock<CuIndex>,
     pub(super) lines: OnceLock<Lines>,
     pub types: Mutex<HashMap<usize, Arc<Type>>>,
     /// Struct types looked up by qualified name (rare; see `find_type`).
     pub named: Mutex<HashMap<String, Option<usize>>>,
+}
+
+impl Cu {
+    /// The unit holding the line table and the code ranges: the skeleton
+    /// of a split unit, else the unit itself.
+    pub fn line_unit(&self) -> &gimli::Unit<R> {
+        self.skeleton.as_ref().unwrap_or(&self.unit)
+    }
 }
 
 #[derive(Default)]
@@ -152,6 +185,16 @@ impl Binary {
             }
             None => &obj,
         };
+        // A debug file of another build would show wrong frames and values
+        // (split::find checks the file on disk; this, the one mapped).
+        if let (Some(d), Ok(Some(want)), Ok(Some(found))) = (debug, obj.build_id(), dobj.build_id())
+        {
+            if want != found {
+                return Err(format!(
+                    "{d} is not the debug info of {path}: their build ids differ"
+                ));
+            }
+        }
         let endian = if obj.is_little_endian() {
             gimli::RunTimeEndian::Little
         } else {
@@ -162,6 +205,7 @@ impl Binary {
             .is_some_and(|s| s.size() > 0);
         let dwarf = gimli::Dwarf::load(|id| Ok::<R, ()>(load_section(dobj, id, endian)))
             .map_err(|_| format!("cannot load DWARF of {}", debug.unwrap_or(path)))?;
+        let dwarf = Arc::new(dwarf);
         let aranges: &'static [u8] = dobj
             .section_by_name(".debug_aranges")
             .and_then(|s| match s.uncompressed_data().ok()? {
@@ -178,6 +222,9 @@ impl Binary {
         }
         Ok(Binary {
             dwarf,
+            path: path.to_string(),
+            dwp: OnceLock::new(),
+            split_error: OnceLock::new(),
             bias: bias.unwrap_or_else(main_bias),
             aranges,
             arange_index: OnceLock::new(),
@@ -192,35 +239,69 @@ impl Binary {
         })
     }
 
+    /// Whether the executable names a debug file (`.gnu_debuglink`).
+    pub fn has_debuglink(&self) -> bool {
+        self.obj.gnu_debuglink().ok().flatten().is_some()
+    }
+
     /// The GNU build id (`.note.gnu.build-id`), in hex.
     pub fn build_id(&self) -> Option<String> {
         let id = self.obj.build_id().ok()??;
         Some(id.iter().map(|b| format!("{b:02x}")).collect())
     }
 
-    /// The unit at a given `.debug_info` offset (parsed once).
+    /// The unit at a given `.debug_info` offset (parsed once); a skeleton
+    /// unit comes with its split half ([`super::dwo`]).
     pub fn cu(&self, off: usize) -> Option<Arc<Cu>> {
         if let Some(cu) = self.units.lock().ok()?.get(&off) {
             return Some(cu.clone());
         }
+        let unit = self.plain_unit(off)?;
+        Some(self.cu_of(off, unit))
+    }
+
+    /// The unit at a `.debug_info` offset of the executable, as it is
+    /// there (a skeleton is not followed).
+    fn plain_unit(&self, off: usize) -> Option<gimli::Unit<R>> {
         let header = self
             .dwarf
             .debug_info
             .header_from_offset(gimli::DebugInfoOffset(off))
             .ok()?;
-        let unit = self.dwarf.unit(header).ok()?;
+        self.dwarf.unit(header).ok()
+    }
+
+    /// Caches the unit parsed at `off`, with its split half if it is a
+    /// skeleton.
+    fn cu_of(&self, off: usize, unit: gimli::Unit<R>) -> Arc<Cu> {
         let comp_dir = unit.comp_dir.map(|d| d.to_string_lossy().into_owned());
+        let (unit, dwarf, skeleton, split_error) = match unit.dwo_id {
+            None => (unit, self.dwarf.clone(), None, None),
+            Some(id) => match self.split_half(&unit, id) {
+                Ok((dwarf, half)) => (half, Arc::new(dwarf), Some(unit), None),
+                Err(e) => {
+                    let e = e.to_string();
+                    let _ = self.split_error.set(e.clone());
+                    (unit, self.dwarf.clone(), None, Some(e))
+                }
+            },
+        };
         let cu = Arc::new(Cu {
             off,
             unit,
+            dwarf,
+            skeleton,
+            split_error,
             comp_dir,
             index: OnceLock::new(),
             lines: OnceLock::new(),
             types: Mutex::new(HashMap::new()),
             named: Mutex::new(HashMap::new()),
         });
-        self.units.lock().ok()?.insert(off, cu.clone());
-        Some(cu)
+        if let Ok(mut units) = self.units.lock() {
+            return units.entry(off).or_insert(cu).clone();
+        }
+        cu
     }
 
     pub(super) fn unit_offsets(&self) -> &[usize] {
@@ -252,117 +333,6 @@ impl Binary {
         self.text.0 <= pc && pc < self.text.1
     }
 
-    /// `.debug_aranges`, parsed and indexed once per process.
-    fn arange_index(&self) -> &RangeGrid {
-        self.arange_index.get_or_init(|| {
-            let entries = self.aranges_fast().unwrap_or_else(|| {
-                let mut out = Vec::new();
-                self.aranges_slow(&mut out);
-                out
-            });
-            RangeGrid::new(&entries)
-        })
-    }
-
-    /// The common case (little-endian, DWARF32, 8-byte addresses) on an
-    /// aligned copy of the section, as u64 words: a few instructions per
-    /// entry even when built at opt-level 0. Entries at address 0 are code
-    /// the linker dropped.
-    fn aranges_fast(&self) -> Option<Vec<(u64, u64, usize)>> {
-        let d = self.aranges;
-        if self.big_endian || d.len() & 7 != 0 {
-            return None;
-        }
-        let mut words = vec![0u64; d.len() / 8];
-        // SAFETY: `words` has exactly `d.len()` bytes of room.
-        unsafe {
-            std::ptr::copy_nonoverlapping(d.as_ptr(), words.as_mut_ptr().cast::<u8>(), d.len())
-        };
-        let w: &[u64] = &words;
-        let mut entries = vec![(0u64, 0u64, 0usize); w.len() / 2];
-        let out: &mut [(u64, u64, usize)] = &mut entries;
-        let mut n = 0usize;
-        let mut k = 0usize;
-        while k + 2 <= w.len() {
-            let len = w[k] & 0xffff_ffff;
-            let info_off = ((w[k] >> 48) | ((w[k + 1] & 0xffff) << 16)) as usize;
-            let asz = (w[k + 1] >> 16) & 0xff;
-            let bytes = 4 + len as usize;
-            if len == 0xffff_ffff || asz != 8 || bytes & 7 != 0 {
-                return None;
-            }
-            let end = (k + bytes / 8).min(w.len());
-            let mut e = k + 2;
-            while e + 1 < end {
-                let (a, l) = (w[e], w[e + 1]);
-                e += 2;
-                if a != 0 && l != 0 {
-                    out[n] = (a, a.wrapping_add(l), info_off);
-                    n += 1;
-                }
-            }
-            k = end;
-        }
-        entries.truncate(n);
-        Some(entries)
-    }
-
-    fn aranges_slow(&self, out: &mut Vec<(u64, u64, usize)>) {
-        let d = self.aranges;
-        let rd = |o: usize, n: usize| -> Option<u64> {
-            let b = d.get(o..o + n)?;
-            let mut v = 0u64;
-            for (i, x) in b.iter().enumerate() {
-                if self.big_endian {
-                    v = (v << 8) | *x as u64;
-                } else {
-                    v |= (*x as u64) << (8 * i);
-                }
-            }
-            Some(v)
-        };
-        let mut pos = 0usize;
-        while pos + 12 <= d.len() {
-            let Some(mut len) = rd(pos, 4) else { break };
-            let (mut hdr, off_size) = (pos + 4, 4);
-            let off_size = if len == 0xffff_ffff {
-                let Some(l) = rd(pos + 4, 8) else { break };
-                len = l;
-                hdr += 8;
-                8
-            } else {
-                off_size
-            };
-            let end = hdr + len as usize;
-            // version (2), debug_info_offset, address_size (1), segment size (1)
-            let (Some(info_off), Some(asz)) = (rd(hdr + 2, off_size), rd(hdr + 2 + off_size, 1))
-            else {
-                break;
-            };
-            let asz = asz as usize;
-            if asz == 0 || asz > 8 {
-                pos = end;
-                continue;
-            }
-            let tuple = 2 * asz;
-            let start = hdr + 2 + off_size + 2;
-            let hdr_total = start - pos;
-            let mut e = pos + hdr_total.div_ceil(tuple) * tuple;
-            while e + tuple <= end.min(d.len()) {
-                let a = rd(e, asz).unwrap_or(0);
-                let l = rd(e + asz, asz).unwrap_or(0);
-                e += tuple;
-                if a == 0 && l == 0 {
-                    break;
-                }
-                if a != 0 && l != 0 {
-                    out.push((a, a.wrapping_add(l), info_off as usize));
-                }
-            }
-            pos = end;
-        }
-    }
-
     /// The unit whose code contains the link-time address `pc`.
     pub fn cu_for_pc(&self, pc: u64) -> Option<Arc<Cu>> {
         if !self.aranges.is_empty() {
@@ -372,18 +342,36 @@ impl Binary {
             return None;
         }
         // No aranges: look at each unit's root ranges (headers + root DIE
-        // only, never the whole tree).
+        // only, never the whole tree; a skeleton's split half is read only
+        // for the unit found).
         for &off in self.unit_offsets() {
-            let Some(cu) = self.cu(off) else { continue };
-            if let Ok(mut ranges) = self.dwarf.unit_ranges(&cu.unit) {
-                while let Ok(Some(r)) = ranges.next() {
-                    if r.begin <= pc && pc < r.end {
-                        return Some(cu);
-                    }
+            if let Some(cu) = self.units.lock().ok().and_then(|u| u.get(&off).cloned()) {
+                if self.unit_has_pc(cu.line_unit(), pc) {
+                    return Some(cu);
                 }
+                continue;
+            }
+            let Some(unit) = self.plain_unit(off) else {
+                continue;
+            };
+            if self.unit_has_pc(&unit, pc) {
+                return Some(self.cu_of(off, unit));
             }
         }
         None
+    }
+
+    /// Whether a unit of the executable's (a skeleton's) code ranges hold
+    /// `pc`.
+    fn unit_has_pc(&self, unit: &gimli::Unit<R>, pc: u64) -> bool {
+        if let Ok(mut ranges) = self.dwarf.unit_ranges(unit) {
+            while let Ok(Some(r)) = ranges.next() {
+                if r.begin <= pc && pc < r.end {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// Finds the unit holding a global variable at link-time address `addr`
@@ -436,7 +424,7 @@ impl Binary {
     }
 
     pub fn attr_str(&self, cu: &Cu, v: AttributeValue<R>) -> Option<String> {
-        self.dwarf
+        cu.dwarf
             .attr_string(&cu.unit, v)
             .ok()
             .map(|s| s.to_string_lossy().into_owned())
@@ -505,15 +493,13 @@ impl Binary {
                     for spec in abbrev.attributes() {
                         let a = raw.read_attribute(*spec)?;
                         match a.name() {
-                            dw::DW_AT_low_pc => {
-                                low = self.dwarf.attr_address(&cu.unit, a.value())?
-                            }
+                            dw::DW_AT_low_pc => low = cu.dwarf.attr_address(&cu.unit, a.value())?,
                             dw::DW_AT_high_pc => match a.value() {
                                 AttributeValue::Udata(n) => {
                                     high = Some(n);
                                     high_is_len = true;
                                 }
-                                v => high = self.dwarf.attr_address(&cu.unit, v)?,
+                                v => high = cu.dwarf.attr_address(&cu.unit, v)?,
                             },
                             dw::DW_AT_ranges => ranges = Some(a.value()),
                             _ => {}
@@ -523,7 +509,7 @@ impl Binary {
                         let h = if high_is_len { l + h } else { h };
                         idx.funcs.push((l, h, off));
                     } else if let Some(rv) = ranges {
-                        if let Ok(Some(mut it)) = self.dwarf.attr_ranges(&cu.unit, rv) {
+                        if let Ok(Some(mut it)) = cu.dwarf.attr_ranges(&cu.unit, rv) {
                             while let Ok(Some(r)) = it.next() {
                                 idx.funcs.push((r.begin, r.end, off));
                             }
@@ -555,10 +541,10 @@ impl Binary {
                         }
                     }
                     let is_vtable = name
-                        .and_then(|n| self.dwarf.attr_string(&cu.unit, n).ok())
+                        .and_then(|n| cu.dwarf.attr_string(&cu.unit, n).ok())
                         .is_some_and(|s| s.slice().ends_with(b"{vtable}"));
                     if let (true, Some(AttributeValue::Exprloc(e))) = (is_vtable, loc) {
-                        if let Some(addr) = expr_addr(e, cu.unit.encoding()) {
+                        if let Some(addr) = self.expr_addr(cu, e) {
                             idx.vtables.push((addr, off));
                         }
                     }
@@ -600,7 +586,7 @@ impl Binary {
     }
 
     pub fn die_contains(&self, cu: &Cu, e: &Die, pc: u64) -> bool {
-        if let Ok(mut it) = self.dwarf.die_ranges(&cu.unit, e) {
+        if let Ok(mut it) = cu.dwarf.die_ranges(&cu.unit, e) {
             while let Ok(Some(r)) = it.next() {
                 if r.begin <= pc && pc < r.end {
                     return true;
@@ -614,8 +600,17 @@ impl Binary {
     pub fn follow(&self, cu: &Arc<Cu>, v: AttributeValue<R>) -> Option<(Arc<Cu>, usize)> {
         match v {
             AttributeValue::UnitRef(o) => Some((cu.clone(), o.0)),
+            // In a split half, `.debug_info` is its `.dwo`'s (or its part
+            // of the `.dwp`'s).
+            AttributeValue::DebugInfoRef(o) if cu.skeleton.is_some() => {
+                let uo = o.to_unit_offset(&cu.unit.header)?;
+                Some((cu.clone(), uo.0))
+            }
             AttributeValue::DebugInfoRef(o) => {
                 let other = self.cu_containing(o.0)?;
+                if other.skeleton.is_some() {
+                    return None;
+                }
                 let uo = o.to_unit_offset(&other.unit.header)?;
                 Some((other, uo.0))
             }
@@ -672,18 +667,22 @@ impl Binary {
         ))
     }
 
+    /// The address of a `DW_OP_addr` expression (`DW_OP_addrx` in a split
+    /// unit, an index into the executable's `.debug_addr`).
+    pub fn expr_addr(&self, cu: &Cu, e: gimli::Expression<R>) -> Option<u64> {
+        let mut ops = e.operations(cu.unit.encoding());
+        match ops.next() {
+            Ok(Some(gimli::Operation::Address { address })) => Some(address),
+            Ok(Some(gimli::Operation::AddressIndex { index })) => {
+                cu.dwarf.address(&cu.unit, index).ok()
+            }
+            _ => None,
+        }
+    }
+
     pub fn type_ref(&self, cu: &Arc<Cu>, v: AttributeValue<R>) -> Option<TypeRef> {
         let (c, d) = self.follow(cu, v)?;
         Some(TypeRef { cu: c.off, die: d })
-    }
-}
-
-/// The address of a `DW_OP_addr` expression.
-fn expr_addr(e: gimli::Expression<R>, enc: gimli::Encoding) -> Option<u64> {
-    let mut ops = e.operations(enc);
-    match ops.next() {
-        Ok(Some(gimli::Operation::Address { address })) => Some(address),
-        _ => None,
     }
 }
 

@@ -10,7 +10,7 @@ impl Binary {
 
     fn build_lines(&self, cu: &Cu) -> gimli::Result<Lines> {
         let mut out = Lines::default();
-        let Some(prog) = cu.unit.line_program.clone() else {
+        let Some(prog) = cu.line_unit().line_program.clone() else {
             return Ok(out);
         };
         let header = prog.header().clone();
@@ -58,7 +58,7 @@ impl Binary {
         let f = header.file(index)?;
         let name = self
             .dwarf
-            .attr_string(&cu.unit, f.path_name())
+            .attr_string(cu.line_unit(), f.path_name())
             .ok()?
             .to_string_lossy()
             .into_owned();
@@ -67,7 +67,7 @@ impl Binary {
         }
         let dir = f
             .directory(header)
-            .and_then(|d| self.dwarf.attr_string(&cu.unit, d).ok())
+            .and_then(|d| self.dwarf.attr_string(cu.line_unit(), d).ok())
             .map(|d| d.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut path = std::path::PathBuf::new();

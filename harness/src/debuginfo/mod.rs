@@ -42,8 +42,10 @@
 //! - values that cannot be shown say why inline: `<optimized out>`,
 //!   `<unreadable memory at 0x...>`, `<unsupported type NAME>`.
 
+mod aranges;
 mod call;
 mod dwarf;
+mod dwo;
 mod dyns;
 mod eval;
 #[path = "expr/mod.rs"]
@@ -68,8 +70,6 @@ mod walk;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
-
-use gimli::constants as dw;
 
 pub use value::Value;
 
@@ -160,6 +160,9 @@ pub enum DebugInfoError {
     NoFrameInfo(String),
     #[error("no variable info for `{0}` (built with line tables only?)")]
     NoVariables(String),
+    /// A split DWARF unit whose `.dwp`/`.dwo` is missing or refused.
+    #[error("{0}")]
+    Split(String),
 }
 
 #[derive(thiserror::Error, Debug, Clone)]
@@ -407,20 +410,59 @@ fn classify_with(function: &str, file: Option<&str>, user: Option<&[String]>) ->
 /// The parsed executable (`/proc/self/exe`).
 pub struct DebugInfo {
     bin: Binary,
+    /// Why a stripped executable's split debug file was not used.
+    missing: Option<String>,
     /// Link-time pc → its frames (innermost first), symbolised once.
     symbolised: Mutex<HashMap<u64, Arc<[Frame]>>>,
 }
 
 static INSTANCE: OnceLock<Result<DebugInfo, DebugInfoError>> = OnceLock::new();
 
+/// This process's executable, with its split debug file when it was
+/// stripped of its DWARF (found as `cargo autopsy open` finds it,
+/// [`split::find`]); the second value says why a debug file the
+/// executable points at (`.gnu_debuglink`, or by build id) was not used.
+fn load_self() -> Result<(Binary, Option<String>), String> {
+    const EXE: &str = "/proc/self/exe";
+    let bin = Binary::load(EXE)?;
+    if bin.has_info {
+        return Ok((bin, None));
+    }
+    // Named by its real path; its own DWARF-less copy is still the one
+    // mapped (and checked against the debug file's build id).
+    let real = std::fs::read_link(EXE).unwrap_or_else(|_| EXE.into());
+    match split::find(&real) {
+        // A debug file refused here (not the build that runs) leaves the
+        // frames their symbols, and says why.
+        Ok(Some(debug)) => match Binary::load_at(EXE, None, Some(&debug.to_string_lossy())) {
+            Ok(with_debug) => Ok((with_debug, None)),
+            Err(e) => Ok((bin, Some(e))),
+        },
+        Ok(None) => Ok((bin, None)),
+        // Built without debug info: nothing points at a debug file.
+        Err(split::SplitError::NotFound { .. }) if !bin.has_debuglink() => Ok((bin, None)),
+        Err(split::SplitError::NotFound { searched }) => Ok((
+            bin,
+            Some(format!(
+                "{} has no debug info (stripped?) and no split debug info was found \
+                 (searched: {})",
+                real.display(),
+                searched.join(", ")
+            )),
+        )),
+        Err(e) => Ok((bin, Some(e.to_string()))),
+    }
+}
+
 impl DebugInfo {
     /// Loads the executable's debug info once per process.
     pub fn get() -> Result<&'static DebugInfo, DebugInfoError> {
         INSTANCE
             .get_or_init(|| {
-                let bin = Binary::load("/proc/self/exe").map_err(DebugInfoError::Load)?;
+                let (bin, missing) = load_self().map_err(DebugInfoError::Load)?;
                 Ok(DebugInfo {
                     bin,
+                    missing,
                     symbolised: Mutex::new(HashMap::new()),
                 })
             })
@@ -443,6 +485,7 @@ impl DebugInfo {
                 let bin = Binary::load_at(path, Some(bias), debug).map_err(DebugInfoError::Load)?;
                 Ok(DebugInfo {
                     bin,
+                    missing: None,
                     symbolised: Mutex::new(HashMap::new()),
                 })
             })
@@ -466,35 +509,19 @@ impl DebugInfo {
     }
 
     /// Whether the binary has variable locations (false for line tables
-    /// only, no DWARF, or stripped).
+    /// only, no DWARF, stripped, or split debug info that is missing).
     pub fn has_locals(&self) -> bool {
-        if !self.bin.has_info {
-            return false;
-        }
-        *self.bin.has_vars.get_or_init(|| {
-            let d = &self.bin.dwarf;
-            let mut seen = std::collections::HashSet::new();
-            let mut units = d.units();
-            while let Ok(Some(h)) = units.next() {
-                if !seen.insert(h.debug_abbrev_offset().0) {
-                    continue;
-                }
-                let Ok(abbrevs) = d.abbreviations(&h) else {
-                    continue;
-                };
-                for code in 1..=4096u64 {
-                    let Some(a) = abbrevs.get(code) else { break };
-                    if (a.tag() == dw::DW_TAG_variable || a.tag() == dw::DW_TAG_formal_parameter)
-                        && a.attributes()
-                            .iter()
-                            .any(|s| s.name() == dw::DW_AT_location)
-                    {
-                        return true;
-                    }
-                }
-            }
-            false
-        })
+        self.bin.has_info && *self.bin.has_vars.get_or_init(|| self.bin.find_vars())
+    }
+
+    /// Why the binary's debug info cannot be read in full, naming the file
+    /// that is needed: a stripped binary's debug file (`.gnu_debuglink`,
+    /// build id) not found or refused, or a split DWARF unit's `.dwp` or
+    /// `.dwo` ([`has_locals`](Self::has_locals) tells it first).
+    pub fn missing_debug_info(&self) -> Option<String> {
+        self.missing
+            .clone()
+            .or_else(|| self.bin.split_error.get().cloned())
     }
 
     /// Symbolises frames, innermost first, expanding inlined calls.

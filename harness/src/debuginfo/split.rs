@@ -8,7 +8,8 @@
 //!
 //! Every candidate must also carry the binary's build id (when the binary
 //! has one): a debug file of another build would show wrong frames and
-//! values. `.dwp` packages (`-C split-debuginfo=packed`) are not read.
+//! values. Split DWARF (`-C split-debuginfo=packed|unpacked`: `.dwp`
+//! packages and `.dwo` files) is read unit by unit, see `dwo.rs`.
 
 use std::path::{Path, PathBuf};
 

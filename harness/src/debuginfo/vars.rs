@@ -54,6 +54,9 @@ impl DebugInfo {
     pub(super) fn frame_cu(&self, frame: &Frame) -> Result<(Arc<Cu>, usize), DebugInfoError> {
         let no = || DebugInfoError::NoFrameInfo(frame.function.clone());
         let cu = frame.cu.and_then(|c| self.bin.cu(c)).ok_or_else(no)?;
+        if let Some(e) = &cu.split_error {
+            return Err(DebugInfoError::Split(e.clone()));
+        }
         let scope = frame.scope.ok_or_else(no)?;
         Ok((cu, scope))
     }
@@ -220,14 +223,13 @@ impl DebugInfo {
 
     /// Evaluates a variable's location at the frame's pc.
     pub(super) fn locate(&self, frame: &Frame, v: &VarDie) -> Result<Place, &'static str> {
-        let bin = &self.bin;
         let cu = &v.cu;
         let expr = match v.loc {
             None => return constant(v.konst.as_ref()).ok_or("optimized out"),
             Some(AttributeValue::Exprloc(e)) => e,
             Some(other) => {
                 let mut found = None;
-                if let Ok(Some(mut list)) = bin.dwarf.attr_locations(&cu.unit, other) {
+                if let Ok(Some(mut list)) = cu.dwarf.attr_locations(&cu.unit, other) {
                     while let Ok(Some(entry)) = list.next() {
                         if entry.range.begin <= frame.pc && frame.pc < entry.range.end {
                             found = Some(entry.data);
@@ -318,6 +320,17 @@ impl DebugInfo {
                 E::RequiresRelocatedAddress(a) => ev
                     .resume_with_relocated_address(a.wrapping_add(self.bin.bias))
                     .map_err(|_| OUT)?,
+                // `DW_OP_addrx` / `DW_OP_constx` of a split unit: an entry
+                // of the executable's `.debug_addr`.
+                E::RequiresIndexedAddress { index, relocate } => {
+                    let a = cu.dwarf.address(&cu.unit, index).map_err(|_| OUT)?;
+                    let a = if relocate {
+                        a.wrapping_add(self.bin.bias)
+                    } else {
+                        a
+                    };
+                    ev.resume_with_indexed_address(a).map_err(|_| OUT)?
+                }
                 E::RequiresMemory { address, size, .. } => {
                     let v = mem::read_uint(address, size as usize)
                         .map_err(|_| "at an unreadable address")?;

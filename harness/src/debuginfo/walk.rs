@@ -137,7 +137,9 @@ impl Cursor<'_> {
 impl Binary {
     pub(super) fn build_index_fast(&self, cu: &Cu) -> Option<CuIndex> {
         let h = &cu.unit.header;
-        if h.format() != gimli::Format::Dwarf32 || self.big_endian() {
+        // A split unit's strings and addresses are indexed (`DW_FORM_strx`,
+        // `DW_FORM_addrx`): the gimli walk reads them.
+        if h.format() != gimli::Format::Dwarf32 || self.big_endian() || cu.skeleton.is_some() {
             return None;
         }
         let addr = h.address_size() as usize;
@@ -303,7 +305,7 @@ impl Binary {
                     } else if let Some(r) = ranges {
                         let v =
                             AttributeValue::RangeListsRef(gimli::RawRangeListsOffset(r as usize));
-                        if let Ok(Some(mut it)) = self.dwarf.attr_ranges(&cu.unit, v) {
+                        if let Ok(Some(mut it)) = cu.dwarf.attr_ranges(&cu.unit, v) {
                             while let Ok(Some(r)) = it.next() {
                                 idx.funcs.push((r.begin, r.end, off));
                             }
@@ -458,7 +460,7 @@ mod tests {
             let Some(cu) = bin.cu_for_pc(pc) else {
                 continue;
             };
-            let prog = cu.unit.line_program.clone().unwrap();
+            let prog = cu.line_unit().line_program.clone().unwrap();
             let fast = super::decode_lines(prog.header()).expect("fast lines");
             let mut slow = Vec::new();
             let mut cur = Vec::new();

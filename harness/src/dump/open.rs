@@ -54,6 +54,9 @@ pub enum OpenError {
     NoDebugInfo { binary: String, searched: String },
     #[error("{0}")]
     Split(SplitError),
+    /// Split DWARF whose `.dwp`/`.dwo` is missing or of another build.
+    #[error("{0}; the dump needs that file to show frames and values")]
+    SplitDwarf(String),
     #[error("cannot read the debug info of {binary}: {err}")]
     DebugInfo { binary: String, err: String },
 }
@@ -142,7 +145,26 @@ fn arm(dump: &Dump, binary: Option<&Path>) -> Result<&'static DebugInfo, OpenErr
         None => {}
     }
     if !info.has_locals() {
+        if let Some(missing) = info.missing_debug_info() {
+            return Err(OpenError::SplitDwarf(missing));
+        }
         return Err(OpenError::Stripped { binary: bin });
+    }
+    // Split DWARF: the units of the dump's frames need their `.dwp`/`.dwo`.
+    let raw: Vec<RawFrame> = dump
+        .frames
+        .iter()
+        .map(|(ip, cfa, _)| RawFrame {
+            ip: *ip as usize,
+            cfa: *cfa as usize,
+        })
+        .collect();
+    let missing = postmortem::on_helper_thread(move || {
+        info.frames(&raw);
+        info.missing_debug_info()
+    });
+    if let Some(missing) = missing.flatten() {
+        return Err(OpenError::SplitDwarf(missing));
     }
     Ok(info)
 }

@@ -78,11 +78,8 @@ fn var_type(
         let Some(gimli::AttributeValue::Exprloc(x)) = e.attr_value(dw::DW_AT_location) else {
             continue;
         };
-        let mut ops = x.operations(cu.unit.encoding());
-        if let Ok(Some(gimli::Operation::Address { address })) = ops.next() {
-            if address == addr {
-                return bin.type_ref(cu, e.attr_value(dw::DW_AT_type)?);
-            }
+        if bin.expr_addr(cu, x) == Some(addr) {
+            return bin.type_ref(cu, e.attr_value(dw::DW_AT_type)?);
         }
     }
     None

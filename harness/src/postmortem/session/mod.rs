@@ -212,7 +212,12 @@ impl Session {
             out.push('\n');
             out.push_str(&tb.render(false, &self.styles));
         }
-        if self.info.is_some_and(|i| !i.has_locals()) {
+        // No locals at all, or split debug info (a `.dwp`/`.dwo`, a
+        // stripped binary's debug file) that these frames need is missing.
+        if self
+            .info
+            .is_some_and(|i| !i.has_locals() || i.missing_debug_info().is_some())
+        {
             out.push_str(&self.no_locals_note());
         }
         out.push('\n');
@@ -223,6 +228,11 @@ impl Session {
     fn no_locals_note(&mut self) -> String {
         if std::mem::replace(&mut self.told_no_locals, true) {
             return String::new();
+        }
+        // Debug info the binary points at but that cannot be read: the
+        // file that is needed.
+        if let Some(missing) = self.info.and_then(|i| i.missing_debug_info()) {
+            return format!("\nnote: {missing}, so `p`, `locals` and `args` cannot read values.\n");
         }
         format!(
             "\nnote: this test binary has no debug info for locals, so `p`, `locals` and `args` \
