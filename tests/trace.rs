@@ -122,7 +122,7 @@ fn result_lines(out: &str) -> Vec<String> {
 }
 
 const ONE_PASSED: &str =
-    "test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 6 filtered out; finished in X.XXs";
+    "test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 7 filtered out; finished in X.XXs";
 
 // --- next, locals, loops ----------------------------------------------------
 
@@ -320,6 +320,46 @@ fn step_into_a_traced_helper_and_return_to_the_caller() {
         .replace_all(&body(&run), "$1 #X  ")
         .into_owned();
     same(&actual, &expected);
+}
+
+#[test]
+fn an_async_test_and_each_instance_of_a_generic_helper_have_stops() {
+    let run = session(
+        &["--trace", "traced_async", "--exact"],
+        &[],
+        &["n", "s", "p at", "r", "s", "p at", "r", "s", "c"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    // As std's backtraces name them.
+    let body_fn = "traced_async::{{closure}}";
+    let expected = [
+        "\n>>> autopsy trace: traced_async\n".to_string(),
+        at(body_fn, "let words = vec![\"a\", \"b\"];"),
+        cmd("n"),
+        at(body_fn, "let first = pick(&words, 0);"),
+        cmd("s"),
+        at("pick", "let chosen = items[at].clone();"),
+        cmd("p at"),
+        "0\n".into(),
+        cmd("r"),
+        at(body_fn, "let n = pick(&[7u8, 8], 1);"),
+        cmd("s"),
+        at("pick", "let chosen = items[at].clone();"),
+        cmd("p at"),
+        "1\n".into(),
+        cmd("r"),
+        at(
+            body_fn,
+            "let lens: Vec<usize> = words.iter().map(|w| w.len()).collect();",
+        ),
+        // Not into the closure: it has no stops.
+        cmd("s"),
+        at(body_fn, "std::future::ready(()).await;"),
+        cmd("c"),
+        "test traced_async ... ok\n".into(),
+    ]
+    .concat();
+    same(&body(&run), &expected);
 }
 
 #[test]
@@ -759,7 +799,7 @@ fn a_failure_mid_trace_opens_the_post_mortem() {
     );
     assert_eq!(
         run.test_result(),
-        "test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 6 filtered out; finished in X.XXs"
+        "test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 7 filtered out; finished in X.XXs"
     );
 }
 
@@ -823,6 +863,7 @@ fn end_of_input_leaves_every_result_untouched() {
             "test reruns::always_fails ... FAILED",
             "test reruns::passes_second ... FAILED",
             "test steps ... ok",
+            "test traced_async ... ok",
             "test uses_breakpoint ... ok",
         ]
     );

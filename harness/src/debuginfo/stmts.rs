@@ -56,10 +56,9 @@ impl Binary {
                     let Some(func) = self.subprogram_at(&cu, addr) else {
                         continue;
                     };
-                    let closure = *closures.entry(func).or_insert_with(|| {
-                        self.function_name(&cu, func)
-                            .is_some_and(|n| n.contains("{closure#"))
-                    });
+                    let closure = *closures
+                        .entry(func)
+                        .or_insert_with(|| self.is_closure(&cu, func));
                     if !closure {
                         funcs.entry(func).or_default().push((addr, line));
                     }
@@ -75,6 +74,29 @@ impl Binary {
         out
     }
 
+    /// Whether the subprogram is a closure's body. Its `DW_AT_name` says so
+    /// (`{closure#0}`); the linkage name cannot tell it from an `async`
+    /// body (both demangle to `{{closure}}`), which holds stops.
+    fn is_closure(&self, cu: &super::dwarf::Cu, die: usize) -> bool {
+        let mut at = die;
+        for _ in 0..4 {
+            let Some(e) = self.entry(cu, at) else {
+                return false;
+            };
+            if let Some(name) = e.attr_value(gimli::constants::DW_AT_name) {
+                return self
+                    .attr_str(cu, name)
+                    .is_some_and(|n| n.starts_with("{closure#"));
+            }
+            // A concrete instance names its abstract origin within the unit.
+            match e.attr_value(gimli::constants::DW_AT_abstract_origin) {
+                Some(gimli::AttributeValue::UnitRef(o)) => at = o.0,
+                _ => return false,
+            }
+        }
+        false
+    }
+
     /// Whether the unit's line table names a file called `base`.
     fn names_file(&self, cu: &super::dwarf::Cu, base: &str) -> bool {
         let Some(prog) = &cu.unit.line_program else {
@@ -88,17 +110,42 @@ impl Binary {
     }
 }
 
-/// One function's stops, from its rows on the file sorted by address: for
-/// each wanted line, the lowest address of that line. A wanted line inside
-/// the function with no code of its own (a tail expression that is already
-/// in the return register, `let x;`) stops where the code after it begins,
-/// the first address of a later line, unless another stop is there already.
+/// One function's stops, from its rows on the file sorted by address.
+///
+/// For each wanted line: the start of its first run of rows (its lowest
+/// address), where the statement's code starts in a function laid out in
+/// source order; and the start of any later run of it that directly follows
+/// the first run of an earlier statement. That second kind serves code not
+/// laid out in source order: in an `async` body the state machine's
+/// dispatch comes first and holds the resumption of an `.await`, so the
+/// await's line first appears there, while the code that runs after the
+/// line before it lies further on. A later run that follows anything else (a
+/// loop's jump back to its head, a `let` storing what a block computed, the
+/// continuation after an overflow check's panic path) continues a statement
+/// that already stopped, and is not a stop.
+///
+/// A wanted line inside the function with no code of its own (a tail
+/// expression already in the return register, `let x;`) stops where the code
+/// after it begins, the first address of a later line, unless another stop
+/// is there already.
 fn function_stops(rows: &[(u64, u32)], wanted: &HashSet<u32>) -> Vec<(u64, u32)> {
-    let mut starts: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut seen: HashSet<u32> = HashSet::new();
+    let mut out: Vec<(u64, u32)> = Vec::new();
+    // The previous row's line, and whether its run was that line's first.
+    let mut prev: Option<(u32, bool)> = None;
     for &(addr, line) in rows {
-        if wanted.contains(&line) {
-            starts.entry(line).or_insert(addr);
+        if prev.is_some_and(|(l, _)| l == line) {
+            continue;
         }
+        let first = seen.insert(line);
+        if wanted.contains(&line) {
+            let after_a_statement =
+                prev.is_some_and(|(l, was_first)| was_first && l < line && wanted.contains(&l));
+            if first || after_a_statement {
+                out.push((addr, line));
+            }
+        }
+        prev = Some((line, first));
     }
     let (Some(low), Some(high)) = (
         rows.iter().map(|r| r.1).min(),
@@ -106,10 +153,9 @@ fn function_stops(rows: &[(u64, u32)], wanted: &HashSet<u32>) -> Vec<(u64, u32)>
     ) else {
         return Vec::new();
     };
-    let taken: HashSet<u64> = starts.values().copied().collect();
-    let mut out: Vec<(u64, u32)> = starts.iter().map(|(&l, &a)| (a, l)).collect();
+    let taken: HashSet<u64> = out.iter().map(|s| s.0).collect();
     for &line in wanted {
-        if starts.contains_key(&line) || line <= low || line >= high {
+        if seen.contains(&line) || line <= low || line >= high {
             continue;
         }
         let after = rows.iter().find(|r| r.1 > line).map(|r| r.0);
@@ -163,11 +209,55 @@ mod tests {
         let wanted: HashSet<u32> = [13, 14, 15].into();
         let mut stops = function_stops(&rows, &wanted);
         stops.sort();
+        // 14 again at 0x30 continues after 13's panic path: not a stop.
         assert_eq!(stops, [(0x18, 13), (0x20, 14), (0x33, 15)]);
         // `let x;` on 13 before 14: 14's own stop is where 13 would go.
         let rows = [(0x10, 12), (0x20, 14), (0x30, 16)];
         let wanted: HashSet<u32> = [13, 14].into();
         assert_eq!(function_stops(&rows, &wanted), [(0x20, 14)]);
+    }
+
+    #[test]
+    fn code_after_an_await_stops_where_the_line_before_it_ends() {
+        // An `async` body: fn on 85; the dispatch holds 90's resumption;
+        // statements 86..=91 follow, 90's own code right after 89's.
+        let rows = [
+            (0x10, 85),
+            (0x18, 90),
+            (0x20, 85),
+            (0x30, 86),
+            (0x40, 89),
+            (0x50, 90),
+            (0x60, 92),
+            (0x70, 90),
+            (0x80, 91),
+        ];
+        let wanted: HashSet<u32> = [86, 89, 90, 91].into();
+        let mut stops = function_stops(&rows, &wanted);
+        stops.sort();
+        assert_eq!(
+            stops,
+            [(0x18, 90), (0x30, 86), (0x40, 89), (0x50, 90), (0x80, 91)]
+        );
+    }
+
+    #[test]
+    fn a_loops_jump_back_to_its_head_is_not_a_stop() {
+        // `for` on 3 (set-up, then `next` at 0x18), body on 4, the jump back
+        // attributed to 3 again after the body.
+        let rows = [
+            (0x10, 2),
+            (0x14, 3),
+            (0x18, 3),
+            (0x20, 4),
+            (0x28, 3),
+            (0x30, 6),
+        ];
+        let wanted: HashSet<u32> = [3, 4, 6].into();
+        assert_eq!(
+            function_stops(&rows, &wanted),
+            [(0x14, 3), (0x20, 4), (0x30, 6)]
+        );
     }
 
     #[test]
