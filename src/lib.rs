@@ -605,6 +605,20 @@ pub fn run_command(mut cmd: Command, stdin: Option<&str>, secs: u64) -> Run {
     run
 }
 
+/// The GNU build id of `binary`, from `readelf -n`.
+pub fn gnu_build_id(binary: &Path) -> String {
+    let out = Command::new("readelf")
+        .arg("-n")
+        .arg(binary)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("Build ID: "))
+        .unwrap_or_else(|| panic!("no build id:\n{text}"))
+        .to_string()
+}
+
 /// Builds the batch job's program (`examples/batch`, `[[bin]] batch-job`)
 /// in `fixture`'s workspace; its path.
 pub fn build_batch_program(fixture: &Fixture) -> PathBuf {

@@ -33,20 +33,6 @@ fn program() -> PathBuf {
         .clone()
 }
 
-/// The GNU build id of `binary`, from `readelf -n`.
-fn build_id(binary: &Path) -> String {
-    let out = Command::new("readelf")
-        .arg("-n")
-        .arg(binary)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix("Build ID: "))
-        .unwrap_or_else(|| panic!("no build id:\n{text}"))
-        .to_string()
-}
-
 /// `addr2line -f -C` of a link-time address of `binary`: function, then
 /// `file:line`.
 fn addr2line(binary: &Path, addr: u64) -> String {
@@ -106,7 +92,7 @@ fn rust_minidump_reads_the_batch_jobs_dump() {
     let modules: MinidumpModuleList = dump.get_stream().unwrap();
     let main = modules.main_module().expect("a main module");
     assert_eq!(main.code_file(), binary.display().to_string());
-    let want = build_id(&binary);
+    let want = autopsy_e2e::gnu_build_id(&binary);
     assert_eq!(main.code_identifier().unwrap().as_str(), want);
     // Breakpad's debug id of an ELF build id: its first 16 bytes as a GUID
     // (the first three fields byte-swapped), age 0.

@@ -248,20 +248,6 @@ fn line(needle: &str) -> usize {
         + 1
 }
 
-/// The GNU build id of `binary`, from `readelf -n`.
-fn build_id(binary: &Path) -> String {
-    let out = Command::new("readelf")
-        .arg("-n")
-        .arg(binary)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix("Build ID: "))
-        .unwrap_or_else(|| panic!("no build id:\n{text}"))
-        .to_string()
-}
-
 #[test]
 fn a_rebuilt_missing_or_stripped_binary_is_a_clear_error() {
     let scratch = autopsy_e2e::scratch("dumps-binary");
@@ -271,7 +257,7 @@ fn a_rebuilt_missing_or_stripped_binary_is_a_clear_error() {
     std::fs::copy(program(), &binary).unwrap();
     autopsy_e2e::settle_binary(&binary);
     let (_, dump) = dumped_run(&binary, &scratch.join("dumps"));
-    let want = build_id(&binary);
+    let want = autopsy_e2e::gnu_build_id(&binary);
 
     // Another build (a changed source) in its place.
     let other = scratch.join("other.rs");
@@ -283,7 +269,7 @@ fn a_rebuilt_missing_or_stripped_binary_is_a_clear_error() {
         .status()
         .unwrap();
     assert!(status.success());
-    let found = build_id(&binary);
+    let found = autopsy_e2e::gnu_build_id(&binary);
     assert_ne!(found, want);
     let r = open(&dump, &[], "c\n", &scratch);
     assert_eq!(r.code, Some(1));

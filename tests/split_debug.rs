@@ -68,19 +68,6 @@ fn has_debug_info(binary: &Path) -> bool {
         .any(|l| l.contains(" .debug_info ") && !l.contains("NOBITS"))
 }
 
-fn build_id(binary: &Path) -> String {
-    let out = Command::new("readelf")
-        .arg("-n")
-        .arg(binary)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix("Build ID: "))
-        .unwrap_or_else(|| panic!("no build id:\n{text}"))
-        .to_string()
-}
-
 /// zlib's CRC-32 of a file, from Python: the checksum gdb checks.
 fn crc32(file: &Path) -> String {
     let out = Command::new("python3")
@@ -195,8 +182,8 @@ fn a_stripped_binary_finds_its_split_debug_info() {
              is {}\n",
             scratch.join("other.debug").display(),
             binary.display(),
-            build_id(&scratch.join("other")),
-            build_id(&binary)
+            autopsy_e2e::gnu_build_id(&scratch.join("other")),
+            autopsy_e2e::gnu_build_id(&binary)
         )
     );
 
@@ -204,7 +191,7 @@ fn a_stripped_binary_finds_its_split_debug_info() {
     std::fs::remove_file(scratch.join("other.debug")).unwrap();
     let r = open(dump, "c\n", &scratch);
     assert_eq!(r.code, Some(1));
-    let id = build_id(&binary);
+    let id = autopsy_e2e::gnu_build_id(&binary);
     assert_eq!(
         r.stderr,
         format!(
@@ -600,7 +587,7 @@ fn a_stripped_test_binary_finds_its_debug_file_at_the_live_prompt() {
     // The debug file gone: the note says where it was looked for.
     std::fs::remove_file(scratch.join("split_plain-stripped.debug")).unwrap();
     let r = split_direct(&f, &copy);
-    let id = build_id(&copy);
+    let id = autopsy_e2e::gnu_build_id(&copy);
     let s = scratch.display();
     assert!(
         r.stdout.contains(&format!(

@@ -122,7 +122,17 @@ fn load_section(
     id: gimli::SectionId,
     endian: gimli::RunTimeEndian,
 ) -> R {
-    let data: &'static [u8] = match obj.section_by_name(id.name()) {
+    section_named(obj, Some(id.name()), endian)
+}
+
+/// The section called `name` of `obj`, decompressed if need be (and then
+/// kept for the rest of the process); empty when there is none.
+pub(super) fn section_named(
+    obj: &object::File<'static, &'static [u8]>,
+    name: Option<&str>,
+    endian: gimli::RunTimeEndian,
+) -> R {
+    let data: &'static [u8] = match name.and_then(|n| obj.section_by_name(n)) {
         Some(s) => match s.uncompressed_data() {
             Ok(std::borrow::Cow::Borrowed(b)) => b,
             Ok(std::borrow::Cow::Owned(v)) => Box::leak(v.into_boxed_slice()),

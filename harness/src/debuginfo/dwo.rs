@@ -20,8 +20,6 @@ use std::path::{Path, PathBuf};
 
 use gimli::constants as dw;
 
-use object::{Object, ObjectSection};
-
 use super::dwarf::{Binary, R};
 
 /// Why a skeleton unit's split half cannot be read.
@@ -65,15 +63,7 @@ fn dwo_section(
     id: gimli::SectionId,
     endian: gimli::RunTimeEndian,
 ) -> R {
-    let data: &'static [u8] = match id.dwo_name().and_then(|n| obj.section_by_name(n)) {
-        Some(s) => match s.uncompressed_data() {
-            Ok(std::borrow::Cow::Borrowed(b)) => b,
-            Ok(std::borrow::Cow::Owned(v)) => Box::leak(v.into_boxed_slice()),
-            Err(_) => &[],
-        },
-        None => &[],
-    };
-    gimli::EndianSlice::new(data, endian)
+    super::dwarf::section_named(obj, id.dwo_name(), endian)
 }
 
 /// The object file at `path`, mapped for the rest of the process; `None`

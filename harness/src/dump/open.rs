@@ -151,14 +151,7 @@ fn arm(dump: &Dump, binary: Option<&Path>) -> Result<&'static DebugInfo, OpenErr
         return Err(OpenError::Stripped { binary: bin });
     }
     // Split DWARF: the units of the dump's frames need their `.dwp`/`.dwo`.
-    let raw: Vec<RawFrame> = dump
-        .frames
-        .iter()
-        .map(|(ip, cfa, _)| RawFrame {
-            ip: *ip as usize,
-            cfa: *cfa as usize,
-        })
-        .collect();
+    let raw = raw_frames(dump);
     let missing = postmortem::on_helper_thread(move || {
         info.frames(&raw);
         info.missing_debug_info()
@@ -167,6 +160,17 @@ fn arm(dump: &Dump, binary: Option<&Path>) -> Result<&'static DebugInfo, OpenErr
         return Err(OpenError::SplitDwarf(missing));
     }
     Ok(info)
+}
+
+/// The dump's frames as the debugger unwound them.
+fn raw_frames(dump: &Dump) -> Vec<RawFrame> {
+    dump.frames
+        .iter()
+        .map(|(ip, cfa, _)| RawFrame {
+            ip: *ip as usize,
+            cfa: *cfa as usize,
+        })
+        .collect()
 }
 
 /// Opens the prompt over `dump` (read from a file); returns when the user
@@ -178,14 +182,7 @@ pub fn open(dump: Dump, binary: Option<&Path>) -> Result<(), OpenError> {
         std::io::stdout().is_terminal()
     };
     postmortem::configure_with(color, false, dump.output.is_some(), false);
-    let raw: Vec<RawFrame> = dump
-        .frames
-        .iter()
-        .map(|(ip, cfa, _)| RawFrame {
-            ip: *ip as usize,
-            cfa: *cfa as usize,
-        })
-        .collect();
+    let raw = raw_frames(&dump);
     let stop = match dump.kind {
         StopKind::Panic => Stop::Panic {
             message: dump.message.clone(),

@@ -95,7 +95,7 @@ pub(crate) fn state() -> std::sync::MutexGuard<'static, State> {
 /// Keeps the planted breakpoints in step with the state: every statement
 /// while stepping, those a breakpoint names otherwise, none once input
 /// ended.
-fn sync_flag(st: &State) {
+fn sync_traps(st: &State) {
     let on = !st.input_ended && (st.mode != Mode::Run || !st.breakpoints.is_empty());
     if !on {
         traps::disarm_all();
@@ -134,7 +134,7 @@ pub(crate) fn end_of_input() {
     let mut st = state();
     st.input_ended = true;
     st.mode = Mode::Run;
-    sync_flag(&st);
+    sync_traps(&st);
 }
 
 /// Before a test runs: under `--trace`, stop at its first statement.
@@ -146,7 +146,7 @@ pub(crate) fn arm_for_test() {
     st.mode = Mode::Step;
     st.announced = false;
     st.repeat = None;
-    sync_flag(&st);
+    sync_traps(&st);
 }
 
 /// After a test: stepping ends with it; breakpoints stay, as in pdb.
@@ -155,7 +155,7 @@ pub(crate) fn disarm() {
     st.mode = Mode::Run;
     st.announced = false;
     st.repeat = None;
-    sync_flag(&st);
+    sync_traps(&st);
 }
 
 /// A planted trace stop reached: `rip` is the thread's instruction pointer
@@ -197,7 +197,7 @@ pub(crate) fn forced(file: &'static str, line: u32) {
 
 /// A stop at `file:line` in the frame whose CFA is `cfa` (`forced` for
 /// `breakpoint!()`): opens the prompt if the mode or a breakpoint says so.
-fn hit(file: &'static str, line: u32, forced: bool, raw: Vec<RawFrame>, depth: usize) {
+fn hit(file: &'static str, line: u32, forced: bool, raw: Vec<RawFrame>, cfa: usize) {
     {
         let mut st = state();
         if st.input_ended {
@@ -207,9 +207,9 @@ fn hit(file: &'static str, line: u32, forced: bool, raw: Vec<RawFrame>, depth: u
             Mode::Run => false,
             Mode::Step => true,
             // Stacks grow down: a caller's CFA is higher.
-            Mode::Next(d) => depth >= d,
-            Mode::Return(d) => depth > d,
-            Mode::Until(d, l) => depth > d || (depth == d && line >= l),
+            Mode::Next(d) => cfa >= d,
+            Mode::Return(d) => cfa > d,
+            Mode::Until(d, l) => cfa > d || (cfa == d && line >= l),
         };
         let mut by_breakpoint = false;
         st.breakpoints.retain_mut(|b| {
@@ -229,7 +229,7 @@ fn hit(file: &'static str, line: u32, forced: bool, raw: Vec<RawFrame>, depth: u
             // does not announce it again.
             st.announced = true;
         }
-        sync_flag(&st);
+        sync_traps(&st);
     }
     let location = format!("{file}:{line}");
     let thread = super::thread_name();
@@ -242,9 +242,9 @@ fn hit(file: &'static str, line: u32, forced: bool, raw: Vec<RawFrame>, depth: u
     let mut st = state();
     st.mode = match action {
         Action::Step => Mode::Step,
-        Action::Next => Mode::Next(depth),
-        Action::Return => Mode::Return(depth),
-        Action::Until(l) => Mode::Until(depth, l),
+        Action::Next => Mode::Next(cfa),
+        Action::Return => Mode::Return(cfa),
+        Action::Until(l) => Mode::Until(cfa, l),
         Action::Continue | Action::Stay | Action::Quit => Mode::Run,
     };
     st.repeat = match action {
@@ -252,5 +252,5 @@ fn hit(file: &'static str, line: u32, forced: bool, raw: Vec<RawFrame>, depth: u
         Action::Step => Some("s"),
         _ => None,
     };
-    sync_flag(&st);
+    sync_traps(&st);
 }
