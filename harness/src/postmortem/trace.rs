@@ -160,6 +160,10 @@ pub(crate) fn disarm() {
 
 /// A planted trace stop reached: `rip` is the thread's instruction pointer
 /// just past the `int3`, which names its frame among the unwound ones.
+#[cfg_attr(
+    not(all(target_arch = "x86_64", target_os = "linux")),
+    allow(dead_code)
+)]
 pub(crate) fn trap(file: &'static str, line: u32, rip: usize) {
     if super::on_debugger_thread() {
         return;

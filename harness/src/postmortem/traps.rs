@@ -203,10 +203,9 @@ fn install_handler() {
 mod regs {
     pub const RIP: usize = libc::REG_RIP as usize;
     pub const EFL: usize = libc::REG_EFL as usize;
+    /// The trap flag of `eflags`: one instruction, then a SIGTRAP.
+    pub const TRAP_FLAG: i64 = 0x100;
 }
-
-/// The trap flag of `eflags`: one instruction, then a SIGTRAP.
-const TRAP_FLAG: i64 = 0x100;
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 extern "C" fn on_trap(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
@@ -216,7 +215,7 @@ extern "C" fn on_trap(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut li
     let stepped = STEPPING.with(|s| s.replace(0));
     if stepped != 0 {
         // The lifted instruction ran: plant its stop again if still wanted.
-        gregs[regs::EFL] &= !TRAP_FLAG;
+        gregs[regs::EFL] &= !regs::TRAP_FLAG;
         let t = traps();
         if t.patches.get(&stepped).is_some_and(|p| p.armed) {
             // SAFETY: as in `arm`.
@@ -248,7 +247,7 @@ extern "C" fn on_trap(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut li
         // SAFETY: as in `arm`.
         unsafe { poke(addr, p.orig) };
         STEPPING.with(|s| s.set(addr));
-        gregs[regs::EFL] |= TRAP_FLAG;
+        gregs[regs::EFL] |= regs::TRAP_FLAG;
     }
 }
 

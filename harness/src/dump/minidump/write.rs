@@ -179,6 +179,8 @@ fn uname() -> (String, String) {
     if unsafe { libc::uname(&mut u) } != 0 {
         return (String::new(), String::new());
     }
+    // `c_char` is `i8` on x86_64 and `u8` on aarch64.
+    #[allow(clippy::unnecessary_cast)]
     let text = |field: &[libc::c_char]| {
         let bytes: Vec<u8> = field
             .iter()
