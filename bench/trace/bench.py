@@ -66,23 +66,20 @@ for a, b, what in BODIES:
         t.row(f"control, {what}, {p}: slowest / fastest plain copy (layout noise)",
               f"{hi / 1e6:.1f} / {lo / 1e6:.1f} ms = {hi / lo:.3f}", "(info)")
 
-# What the dev profile emits (objdump of the instrumented test): the check
-# per iteration at the loop's head, then the plain copy of the body.
+# What the dev profile emits (objdump): the `#[autopsy::test]` body is the
+# code of the same body in a plain function (stops are breakpoints planted
+# only while tracing).
 try:
     dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn", "-C", OV["dev"]],
                          capture_output=True, text=True, check=True).stdout
-    m = re.search(r"^[0-9a-f]+ <overhead::instrumented_0>:\n(.*?)\n\n", dis, re.S | re.M)
-    lines = [l.split(":", 1)[1].strip() for l in (m.group(1).splitlines() if m else []) if ":" in l]
-    calls = [l for l in lines if l.startswith("call")]
-    checks = [i for i, l in enumerate(lines) if "TRACING" in l]
-    print("\ndev profile, overhead::instrumented_0 (objdump -d): %d instructions, %d calls, %d reads of "
-          "TRACING (one per statement outside the loop, per statement of the loop body's traced "
-          "copy, and one per iteration)" % (len(lines), len(calls), len(checks)))
-    # The loop's condition compares with ITERS (25_000_000 = 0x17d7840).
-    head = next((i for i, l in enumerate(lines) if "0x17d7840" in l), None)
-    if head is not None:
-        print("  the loop's condition and the check that picks the copy:")
-        print("\n".join("    " + l for l in lines[head:head + 6]))
+
+    def body_of(name):
+        m = re.search(r"^[0-9a-f]+ <overhead::%s>:\n(.*?)\n\n" % name, dis, re.S | re.M)
+        return [l.split(":", 1)[1].strip() for l in (m.group(1).splitlines() if m else []) if ":" in l]
+    ins, pl = body_of("instrumented_0"), body_of("plain_0::body")
+    calls = lambda ls: len([l for l in ls if l.startswith("call")])
+    print("\ndev profile (objdump -d): overhead::instrumented_0 %d instructions, %d calls; "
+          "overhead::plain_0::body %d instructions, %d calls" % (len(ins), calls(ins), len(pl), calls(pl)))
 except (OSError, subprocess.CalledProcessError) as e:
     print(f"(objdump unavailable: {e})")
 

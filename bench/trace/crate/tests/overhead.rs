@@ -62,7 +62,7 @@ macro_rules! mixed {
     }};
 }
 
-/// `#[autopsy::test]` instruments the tokens of its own body, so the body
+/// `#[autopsy::test]` lists the statements of its own body, so the body
 /// must be written out in it (a `macro_rules!` call in a test body stays
 /// opaque to the attribute): these macros write whole tests.
 macro_rules! instrumented_tests {
