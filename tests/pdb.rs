@@ -678,7 +678,9 @@ fn batch_frame_bt_full_up_down_counts() {
     let f = batch();
     // First learn the frame numbers, as a user reads them off `where`.
     let run = session(&f, &["nightly_batch", "--exact"], &["where", "c"]);
-    let frames = frame_numbers(&exchanges(&run.stdout)[0].answer);
+    let ex = exchanges(&run.stdout);
+    assert!(!ex.is_empty(), "no prompt:\n{}\n{}", run.stdout, run.stderr);
+    let frames = frame_numbers(&ex[0].answer);
     let (test_frame, transform_frame) = (frames[0], frames[3]);
     let frame_test = format!("frame {test_frame}");
     let frame_transform = format!("f {transform_frame}");
@@ -702,6 +704,9 @@ fn batch_frame_bt_full_up_down_counts() {
         ],
     );
     let ex = exchanges(&run.stdout);
+    // It once came back without a prompt, on a cold first build in a fresh
+    // clone: say what the run printed if it does again.
+    assert!(!ex.is_empty(), "no prompt:\n{}\n{}", run.stdout, run.stderr);
     assert_eq!(ex[0].answer, "> examples/batch/tests/batch.rs(<test>)nightly_batch()\n-> let totals = run_batch(&rows, &config);\n");
     assert_eq!(
         ex[1].answer,
