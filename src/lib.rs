@@ -655,3 +655,47 @@ pub fn settle_binary(binary: &Path) {
         }
     }
 }
+
+// --- prompt transcripts ------------------------------------------------------
+
+/// The prompt's header in `stdout`: from `>>> autopsy` to the first prompt,
+/// normalised.
+pub fn prompt_header(stdout: &str) -> String {
+    let start = stdout
+        .find("\n>>> autopsy")
+        .unwrap_or_else(|| panic!("no prompt opened:\n{stdout}"));
+    let rest = &stdout[start..];
+    normalize(&rest[..rest.find("(autopsy) ").expect("a prompt")])
+}
+
+/// What each piped command printed, in order: `(command, answer)`.
+pub fn prompt_answers(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .split("(autopsy) ")
+        .skip(1)
+        .map(|chunk| {
+            let (c, a) = chunk.split_once('\n').unwrap_or((chunk, ""));
+            (c.to_string(), a.to_string())
+        })
+        .collect()
+}
+
+/// The settings map of the `batch-job: config Config { .. }` line the batch
+/// program printed (its `{:?}`, the truth `p config` is checked against).
+pub fn printed_settings(stdout: &str) -> String {
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("batch-job: config "))
+        .unwrap_or_else(|| panic!("no config line in:\n{stdout}"));
+    let start = line.find("settings: ").expect("settings") + "settings: ".len();
+    line[start..line.len() - 2].to_string()
+}
+
+/// The line of examples/batch/src/main.rs that contains `needle`.
+pub fn batch_main_line(needle: &str) -> usize {
+    let src = std::fs::read_to_string(root().join("examples/batch/src/main.rs")).unwrap();
+    src.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no {needle:?} in main.rs"))
+        + 1
+}

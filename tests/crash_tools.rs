@@ -45,16 +45,6 @@ fn addr2line(binary: &Path, addr: u64) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// The line of examples/batch/src/main.rs that contains `needle`.
-fn line(needle: &str) -> usize {
-    let src =
-        std::fs::read_to_string(autopsy_e2e::root().join("examples/batch/src/main.rs")).unwrap();
-    src.lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("no {needle:?} in main.rs"))
-        + 1
-}
-
 #[test]
 fn rust_minidump_reads_the_batch_jobs_dump() {
     let scratch = autopsy_e2e::scratch("crash-tools");
@@ -132,7 +122,10 @@ fn rust_minidump_reads_the_batch_jobs_dump() {
     let found = addr2line(&binary, ip - 1 - main.base_address());
     assert!(found.contains("batch_job::load"), "{found}");
     assert!(
-        found.contains(&format!("main.rs:{}", line("    config[key]"))),
+        found.contains(&format!(
+            "main.rs:{}",
+            autopsy_e2e::batch_main_line("    config[key]")
+        )),
         "{found}"
     );
     // Its stack holds the stack pointer, and is in the memory list.

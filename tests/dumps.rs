@@ -88,37 +88,6 @@ fn open(dump: &Path, args: &[&str], commands: &str, cwd: &Path) -> Run {
     run(cmd, Some(commands))
 }
 
-/// The header: from `>>> autopsy` to the first prompt.
-fn header(stdout: &str) -> String {
-    let start = stdout
-        .find("\n>>> autopsy")
-        .unwrap_or_else(|| panic!("no prompt opened:\n{stdout}"));
-    let rest = &stdout[start..];
-    normalize(&rest[..rest.find("(autopsy) ").expect("a prompt")])
-}
-
-/// What each piped command printed, in order.
-fn answers(stdout: &str) -> Vec<(String, String)> {
-    stdout
-        .split("(autopsy) ")
-        .skip(1)
-        .map(|chunk| {
-            let (c, a) = chunk.split_once('\n').unwrap_or((chunk, ""));
-            (c.to_string(), a.to_string())
-        })
-        .collect()
-}
-
-/// The settings map of the job's `batch-job: config Config { .. }` line.
-fn printed_settings(stdout: &str) -> String {
-    let line = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("batch-job: config "))
-        .unwrap_or_else(|| panic!("no config line in:\n{stdout}"));
-    let start = line.find("settings: ").expect("settings") + "settings: ".len();
-    line[start..line.len() - 2].to_string()
-}
-
 /// The commands both prompts answer; `p config` first.
 const COMMANDS: &str = "p config\np key\nup\np row\nwhere\nll\nargs\nc\n";
 
@@ -139,7 +108,7 @@ fn no_terminal_writes_a_dump_and_open_shows_the_live_prompt() {
              note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\
              autopsy: post-mortem dump written to {path} (it holds this process's memory: \
              readable by you only; `cargo autopsy open {path}` reopens the prompt)\n",
-            line("    config[key]")
+            autopsy_e2e::batch_main_line("    config[key]")
         )
     );
     use std::os::unix::fs::PermissionsExt;
@@ -152,15 +121,21 @@ fn no_terminal_writes_a_dump_and_open_shows_the_live_prompt() {
     // The dump, reopened elsewhere.
     let opened = open(&dump, &[], COMMANDS, &scratch);
     assert_eq!(opened.code, Some(0), "{}", opened.stderr);
-    assert_eq!(header(&opened.stdout), header(&live.stdout));
-    let (want, got) = (answers(&live.stdout), answers(&opened.stdout));
+    assert_eq!(
+        autopsy_e2e::prompt_header(&opened.stdout),
+        autopsy_e2e::prompt_header(&live.stdout)
+    );
+    let (want, got) = (
+        autopsy_e2e::prompt_answers(&live.stdout),
+        autopsy_e2e::prompt_answers(&opened.stdout),
+    );
     assert_eq!(got.len(), COMMANDS.lines().count());
     // `p config` is the dumped process's own `{:?}`.
     assert_eq!(
         got[0],
         (
             "p config".into(),
-            format!("{}\n", printed_settings(&dumped.stdout))
+            format!("{}\n", autopsy_e2e::printed_settings(&dumped.stdout))
         )
     );
     // Everything else as the live prompt answers it, but for `args`, whose
@@ -214,7 +189,7 @@ fn no_terminal_writes_a_dump_and_open_shows_the_live_prompt() {
 fn open_through_a_terminal() {
     let scratch = autopsy_e2e::scratch("dumps-pty");
     let (dumped, dump) = dumped_run(&program(), &scratch.join("dumps"));
-    let settings = printed_settings(&dumped.stdout);
+    let settings = autopsy_e2e::printed_settings(&dumped.stdout);
     let mut cmd = clean(&cargo_autopsy());
     cmd.current_dir(&scratch)
         .args(["autopsy", "open"])
@@ -236,16 +211,6 @@ fn open_through_a_terminal() {
     p.exp_string("(autopsy) ").unwrap();
     p.send_line("q").unwrap();
     p.exp_eof().expect("open ends");
-}
-
-/// The line of examples/batch/src/main.rs that contains `needle`.
-fn line(needle: &str) -> usize {
-    let src =
-        std::fs::read_to_string(autopsy_e2e::root().join("examples/batch/src/main.rs")).unwrap();
-    src.lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("no {needle:?} in main.rs"))
-        + 1
 }
 
 #[test]
@@ -432,8 +397,14 @@ fn dump_writes_a_dump_per_failing_test_named_in_the_report_and_junit() {
     );
     let opened = open(&nightly, &[], commands, &scratch);
     assert_eq!(opened.code, Some(0), "{}", opened.stderr);
-    assert_eq!(header(&opened.stdout), header(&live.stdout));
-    let (want, got) = (answers(&live.stdout), answers(&opened.stdout));
+    assert_eq!(
+        autopsy_e2e::prompt_header(&opened.stdout),
+        autopsy_e2e::prompt_header(&live.stdout)
+    );
+    let (want, got) = (
+        autopsy_e2e::prompt_answers(&live.stdout),
+        autopsy_e2e::prompt_answers(&opened.stdout),
+    );
     assert_eq!(got[1..4], want[1..4]);
     assert_eq!(got[0].0, "p config");
 }
@@ -689,7 +660,7 @@ fn main() {
         &scratch,
     );
     assert_eq!(opened.code, Some(0), "{}", opened.stderr);
-    let head = header(&opened.stdout);
+    let head = autopsy_e2e::prompt_header(&opened.stdout);
     assert!(
         head.starts_with(
             "\n>>> autopsy post-mortem: main\nthread 'main' received a fatal signal at \
@@ -701,7 +672,7 @@ fn main() {
         head.ends_with("> src/main.rs(6)poke()\n-> base + unsafe { *slot }\n"),
         "{head}"
     );
-    let ex = answers(&opened.stdout);
+    let ex = autopsy_e2e::prompt_answers(&opened.stdout);
     assert_eq!(ex[0].1, "1\n");
     assert_eq!(ex[1].1, "[4, 5, 6]\n");
     assert_eq!(ex[2].1, "5\n");
@@ -737,6 +708,12 @@ fn a_test_failing_through_question_mark_writes_a_dump_with_its_output() {
     assert_eq!(opened.code, Some(0), "{}", opened.stderr);
     // The header (the test's output so far, the error, where) and every
     // answer are the live prompt's.
-    assert_eq!(header(&opened.stdout), header(&live.stdout));
-    assert_eq!(answers(&opened.stdout)[..3], answers(&live.stdout)[..3]);
+    assert_eq!(
+        autopsy_e2e::prompt_header(&opened.stdout),
+        autopsy_e2e::prompt_header(&live.stdout)
+    );
+    assert_eq!(
+        autopsy_e2e::prompt_answers(&opened.stdout)[..3],
+        autopsy_e2e::prompt_answers(&live.stdout)[..3]
+    );
 }

@@ -65,27 +65,17 @@ fn run_job(env: &[(&str, &str)], stdin: Option<&str>) -> Run {
     run
 }
 
-/// The line of examples/batch/src/main.rs that contains `needle`.
-fn line(needle: &str) -> usize {
-    let src =
-        std::fs::read_to_string(autopsy_e2e::root().join("examples/batch/src/main.rs")).unwrap();
-    src.lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("no {needle:?} in main.rs"))
-        + 1
-}
-
 /// The header the prompt opens with, computed from the source.
 fn expected_header() -> String {
     let f = "examples/batch/src/main.rs";
     let frame = |needle: &str, function: &str| {
         format!(
             "  File \"{f}\", line {}, in batch_job::{function}\n    {}\n",
-            line(needle),
+            autopsy_e2e::batch_main_line(needle),
             needle.trim()
         )
     };
-    let load = line("    config[key]");
+    let load = autopsy_e2e::batch_main_line("    config[key]");
     [
         "\n>>> autopsy post-mortem: main\n".to_string(),
         format!("thread 'main' panicked at {f}:{load}:11:\n"),
@@ -106,38 +96,6 @@ fn expected_header() -> String {
     .concat()
 }
 
-/// The settings map of the `batch-job: config Config { .. }` line the job
-/// printed (its `{:?}`, the truth `p config` is checked against).
-fn printed_settings(stdout: &str) -> String {
-    let line = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("batch-job: config "))
-        .unwrap_or_else(|| panic!("no config line in:\n{stdout}"));
-    let start = line.find("settings: ").expect("settings") + "settings: ".len();
-    line[start..line.len() - 2].to_string()
-}
-
-/// What each piped command printed, in order.
-fn answers(stdout: &str) -> Vec<(String, String)> {
-    stdout
-        .split("(autopsy) ")
-        .skip(1)
-        .map(|chunk| {
-            let (c, a) = chunk.split_once('\n').unwrap_or((chunk, ""));
-            (c.to_string(), a.to_string())
-        })
-        .collect()
-}
-
-/// The header: from `>>> autopsy` to the first prompt.
-fn header(stdout: &str) -> String {
-    let start = stdout
-        .find("\n>>> autopsy")
-        .unwrap_or_else(|| panic!("no prompt opened:\n{stdout}"));
-    let rest = &stdout[start..];
-    normalize(&rest[..rest.find("(autopsy) ").expect("a prompt")])
-}
-
 const PANIC_LINE: &str = "thread 'main' panicked at examples/batch/src/main.rs:";
 
 #[test]
@@ -146,12 +104,17 @@ fn autopsy_pdb_1_reads_piped_commands_in_the_failing_frame() {
         &[("AUTOPSY_PDB", "1")],
         Some("p config\np key\nup\np row\nc\n"),
     );
-    assert_eq!(header(&run.stdout), expected_header(), "{}", run.stderr);
-    let ex = answers(&run.stdout);
-    let settings = printed_settings(&run.stdout);
+    assert_eq!(
+        autopsy_e2e::prompt_header(&run.stdout),
+        expected_header(),
+        "{}",
+        run.stderr
+    );
+    let ex = autopsy_e2e::prompt_answers(&run.stdout);
+    let settings = autopsy_e2e::printed_settings(&run.stdout);
     assert_eq!(ex[0], ("p config".into(), format!("{settings}\n")));
     assert_eq!(ex[1], ("p key".into(), "\"timeout\"\n".into()));
-    let transform = line("let limit = load(&config.settings, &row.key);");
+    let transform = autopsy_e2e::batch_main_line("let limit = load(&config.settings, &row.key);");
     assert_eq!(
         ex[2].1,
         format!(
@@ -177,7 +140,7 @@ fn a_terminal_opens_the_prompt_and_quit_exits_101() {
     let config_line = p
         .exp_string(">>> autopsy post-mortem: main")
         .expect("the prompt opens");
-    let settings = printed_settings(&config_line.replace('\r', ""));
+    let settings = autopsy_e2e::printed_settings(&config_line.replace('\r', ""));
     p.exp_string("-> config[key]").expect("in load()");
     p.exp_string("(autopsy) ").unwrap();
     p.send_line("p config").unwrap();
@@ -258,7 +221,7 @@ fn main() {
         "{out}\n{}",
         run.stderr
     );
-    let ex = answers(&out);
+    let ex = autopsy_e2e::prompt_answers(&out);
     assert_eq!(ex[0].1, "[3, 4]\n");
     assert_eq!(ex[1].1, "9\n");
     // The main thread goes on: the join reports the panic.
