@@ -185,16 +185,10 @@ harness = false
     /// Builds the test binary (once at a time across the test process).
     pub fn build(&self) {
         let _guard = build_lock().lock().unwrap_or_else(|e| e.into_inner());
-        let out = self
-            .cargo()
-            .args(["test", "--no-run", "-q", "--test", &self.test])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "building {} failed:\n{}",
-            self.test,
-            String::from_utf8_lossy(&out.stderr)
+        output_ok(
+            self.cargo()
+                .args(["test", "--no-run", "-q", "--test", &self.test]),
+            &format!("building {}", self.test),
         );
     }
 
@@ -557,21 +551,29 @@ pub fn cargo_autopsy() -> PathBuf {
     BUILT
         .get_or_init(|| {
             let _guard = build_lock().lock().unwrap_or_else(|e| e.into_inner());
-            let out = Command::new(env!("CARGO"))
-                .current_dir(root())
-                .env("CARGO_TARGET_DIR", target_dir())
-                .env("CARGO_TERM_PROGRESS_WHEN", "never")
-                .args(["build", "-q", "-p", "autopsy", "--bin", "cargo-autopsy"])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "building cargo-autopsy failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
+            output_ok(
+                Command::new(env!("CARGO"))
+                    .current_dir(root())
+                    .env("CARGO_TARGET_DIR", target_dir())
+                    .env("CARGO_TERM_PROGRESS_WHEN", "never")
+                    .args(["build", "-q", "-p", "autopsy", "--bin", "cargo-autopsy"]),
+                "building cargo-autopsy",
             );
             target_dir().join("debug/cargo-autopsy")
         })
         .clone()
+}
+
+/// Runs `cmd` to its end and returns its output, failing the test with its
+/// stderr (and `what` it was doing) when it did not succeed.
+pub fn output_ok(cmd: &mut Command, what: &str) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// `program` with the environment of a user's shell, without autopsy's
@@ -622,15 +624,11 @@ pub fn gnu_build_id(binary: &Path) -> String {
 /// Builds the batch job's program (`examples/batch`, `[[bin]] batch-job`)
 /// in `fixture`'s workspace; its path.
 pub fn build_batch_program(fixture: &Fixture) -> PathBuf {
-    let out = fixture
-        .cargo()
-        .args(["build", "-q", "-p", "batch-job", "--bin", "batch-job"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    output_ok(
+        fixture
+            .cargo()
+            .args(["build", "-q", "-p", "batch-job", "--bin", "batch-job"]),
+        "building batch-job",
     );
     target_dir().join("debug/batch-job")
 }

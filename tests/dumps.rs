@@ -9,6 +9,9 @@
 //! navigation; the dumped run's own `{:?}` line is the truth for `p config`
 //! (a `HashMap`'s order is its process's own).
 
+#[path = "support/batch_prompt.rs"]
+mod batch_prompt;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -27,12 +30,7 @@ fn batch() -> &'static Fixture {
 
 /// Builds `bin` of `package` in the fixture's workspace.
 fn build(f: &Fixture, args: &[&str]) {
-    let out = f.cargo().args(["build", "-q"]).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    autopsy_e2e::output_ok(f.cargo().args(["build", "-q"]).args(args), "cargo build");
 }
 
 /// The batch job's program, built once.
@@ -198,19 +196,7 @@ fn open_through_a_terminal() {
     let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
     p.exp_string(">>> autopsy post-mortem: main").unwrap();
     p.exp_string("-> config[key]").unwrap();
-    p.exp_string("(autopsy) ").unwrap();
-    p.send_line("p config").unwrap();
-    let got = p.exp_string("(autopsy) ").expect("p config");
-    assert!(got.contains(&format!("\n{settings}\r\n")), "{got:?}");
-    p.send_line("up").unwrap();
-    p.exp_string("transform()").unwrap();
-    p.exp_string("(autopsy) ").unwrap();
-    p.send_line("p row").unwrap();
-    p.exp_string("Row { id: 2, key: \"timeout\", amount: 0.25 }")
-        .unwrap();
-    p.exp_string("(autopsy) ").unwrap();
-    p.send_line("q").unwrap();
-    p.exp_eof().expect("open ends");
+    batch_prompt::p_config_up_p_row_quit(&mut p, &settings);
 }
 
 #[test]

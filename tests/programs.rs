@@ -7,6 +7,9 @@
 //! under target/e2e/ at the same relative path). Values are checked against
 //! Rust itself: the job prints `{:?}` of its configuration before it runs.
 
+#[path = "support/batch_prompt.rs"]
+mod batch_prompt;
+
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -52,17 +55,7 @@ fn job(env: &[(&str, &str)]) -> Command {
 
 /// Runs the job with `stdin` (`None`: /dev/null).
 fn run_job(env: &[(&str, &str)], stdin: Option<&str>) -> Run {
-    let mut cmd = job(env);
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let (run, killed) = run_killed_after(cmd, stdin, LIMIT);
-    assert!(!killed, "the job hung:\n{}\n{}", run.stdout, run.stderr);
-    run
+    autopsy_e2e::run_command(job(env), stdin, LIMIT)
 }
 
 /// The header the prompt opens with, computed from the source.
@@ -142,19 +135,7 @@ fn a_terminal_opens_the_prompt_and_quit_exits_101() {
         .expect("the prompt opens");
     let settings = autopsy_e2e::printed_settings(&config_line.replace('\r', ""));
     p.exp_string("-> config[key]").expect("in load()");
-    p.exp_string("(autopsy) ").unwrap();
-    p.send_line("p config").unwrap();
-    let got = p.exp_string("(autopsy) ").expect("p config");
-    assert!(got.contains(&format!("\n{settings}\r\n")), "{got:?}");
-    p.send_line("up").unwrap();
-    p.exp_string("transform()").unwrap();
-    p.exp_string("(autopsy) ").unwrap();
-    p.send_line("p row").unwrap();
-    p.exp_string("Row { id: 2, key: \"timeout\", amount: 0.25 }")
-        .unwrap();
-    p.exp_string("(autopsy) ").unwrap();
-    p.send_line("q").unwrap();
-    let rest = p.exp_eof().expect("the job ends");
+    let rest = batch_prompt::p_config_up_p_row_quit(&mut p, &settings);
     assert!(rest.contains("autopsy: quit at the prompt"), "{rest}");
     let status = format!("{:?}", p.process().wait().unwrap());
     assert!(

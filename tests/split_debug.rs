@@ -44,15 +44,9 @@ fn open(dump: &Path, commands: &str, cwd: &Path) -> Run {
 }
 
 fn objcopy(cwd: &Path, args: &[&str]) {
-    let out = Command::new("objcopy")
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "objcopy {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
+    autopsy_e2e::output_ok(
+        Command::new("objcopy").current_dir(cwd).args(args),
+        &format!("objcopy {args:?}"),
     );
 }
 
@@ -612,9 +606,8 @@ fn packed_split_dwarf_5_answers_as_normal_debug_info() {
     // (a profile cannot set the DWARF version); its dependencies' DWARF 4
     // units beside them.
     let f = split_fixture("split_packed5", Some("packed"));
-    let out = f
-        .cargo()
-        .args([
+    let out = autopsy_e2e::output_ok(
+        f.cargo().args([
             "rustc",
             "-q",
             "--profile",
@@ -624,13 +617,8 @@ fn packed_split_dwarf_5_answers_as_normal_debug_info() {
             "--message-format=json",
             "--",
             "-Cdwarf-version=5",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
+        "cargo rustc -Cdwarf-version=5",
     );
     let text = String::from_utf8_lossy(&out.stdout);
     let re = regex::Regex::new(r#""executable":"([^"]+)""#).unwrap();
