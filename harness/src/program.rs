@@ -76,6 +76,16 @@ pub(crate) fn set_crate(krate: Option<&'static str>) {
     }
 }
 
+/// `install()` armed this process (a hook, a host, perhaps signal handlers).
+static ARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `autopsy::install!()` armed this process: autopsy's runner then
+/// starts its workers by `exec`, where they arm themselves as workers, not
+/// as copies of a process that holds a program's hooks and handlers.
+pub(crate) fn armed() -> bool {
+    ARMED.load(Ordering::Relaxed)
+}
+
 /// `autopsy::install!()` in a program: arms the post-mortem before `main`.
 pub(crate) fn install() {
     // autopsy's runner starts its workers from the same binary (a
@@ -92,6 +102,7 @@ pub(crate) fn install() {
     if mode == Mode::Off {
         return;
     }
+    ARMED.store(true, Ordering::Relaxed);
     if let Some(k) = CRATE.get() {
         // Before `configure_with`, whose guess (the tests' crates) is
         // empty in a program.

@@ -4,12 +4,21 @@
 //! they say.
 
 use std::collections::VecDeque;
+use std::fs::File;
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::protocol::{Assignment, Report};
 use super::{unix, Coordinator, Job, Msg, Slot, PIPELINE};
 use crate::reporter::{Event, Status, TestRecord};
+
+/// A worker process started, whose reader is not yet.
+struct Launched {
+    slot: usize,
+    child: unix::WorkerChild,
+    reports: File,
+}
 
 impl Coordinator<'_> {
     pub(super) fn total_attempts(&self, case: usize) -> u32 {
@@ -234,8 +243,43 @@ impl Coordinator<'_> {
         self.args.threads == 1 && !self.args.capture && !self.args.pdb && !self.args.trace
     }
 
+    /// Starts the run's first workers, as many as will be busy, before the
+    /// coordinator has any thread of its own: while it has none, a worker
+    /// can be a copy of it (`fork` without `exec`), which skips what
+    /// starting the test binary again costs (the loader, relocations, every
+    /// test's constructor, parsing the arguments) and shares its pages.
+    /// Workers started later (after a crash, for a rerun, after one
+    /// retires) start the binary again: by then threads run.
+    pub(super) fn start_first_workers(&mut self) {
+        let busy = self.queue.iter().filter(|j| !j.ignore).count();
+        let mut started = Vec::new();
+        for _ in 0..busy.min(self.args.threads) {
+            let pending: Vec<_> = started
+                .iter()
+                .map(|w: &Launched| w.reports.as_raw_fd())
+                .collect();
+            match self.launch(Some(&pending)) {
+                Some(started_one) => started.push(started_one),
+                None => break,
+            }
+        }
+        for worker in started {
+            self.watch(worker);
+        }
+    }
+
     /// Starts a worker in a free slot (reusing a dead one) and its reader.
     pub(super) fn start_worker(&mut self) -> Option<usize> {
+        let worker = self.launch(None)?;
+        let i = worker.slot;
+        self.watch(worker);
+        Some(i)
+    }
+
+    /// Starts a worker process in a free slot (reusing a dead one): a copy
+    /// of this process when `fork` holds the descriptors of workers started
+    /// but not yet watched and a copy is sound, else the binary again.
+    fn launch(&mut self, fork: Option<&[RawFd]>) -> Option<Launched> {
         let i = match self
             .slots
             .iter()
@@ -268,7 +312,25 @@ impl Coordinator<'_> {
                 }
             }
         }
-        let worker = match unix::spawn_worker(self.slots[i].capture.as_ref()) {
+        let args = self.args;
+        let serve = move |commands, reports, capture| {
+            super::worker::serve(args, commands, reports, capture)
+        };
+        let copy = fork.filter(|_| !crate::program::armed() && unix::single_threaded());
+        let fork = copy.map(|pending| unix::Fork {
+            foreign: self
+                .slots
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .flat_map(|(_, s)| [s.commands.as_ref(), s.capture.as_ref()])
+                .flatten()
+                .map(|f| f.as_raw_fd())
+                .chain(pending.iter().copied())
+                .collect(),
+            serve: &serve,
+        });
+        let worker = match unix::spawn_worker(self.slots[i].capture.as_ref(), fork) {
             Ok(w) => w,
             Err(e) => {
                 eprintln!("autopsy: cannot start a worker process: {e}");
@@ -282,7 +344,18 @@ impl Coordinator<'_> {
         slot.alive = true;
         slot.timed_out = false;
         slot.used = false;
-        let (tx, generation) = (self.tx.clone(), slot.generation);
+        Some(Launched {
+            slot: i,
+            child: worker.child,
+            reports: worker.reports,
+        })
+    }
+
+    /// Starts the thread that passes on what worker `i` reports, and how it
+    /// ended.
+    fn watch(&mut self, worker: Launched) {
+        let i = worker.slot;
+        let (tx, generation) = (self.tx.clone(), self.slots[i].generation);
         // Buffered: a report's length and body in one read(2), not two.
         let (mut child, mut reports) = (worker.child, std::io::BufReader::new(worker.reports));
         std::thread::spawn(move || {
@@ -293,6 +366,5 @@ impl Coordinator<'_> {
             }
             let _ = tx.send(Msg::Exited(i, generation, child.wait()));
         });
-        Some(i)
     }
 }

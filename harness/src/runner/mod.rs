@@ -136,11 +136,6 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
 
     let (tx, rx) = mpsc::channel();
     let on_ctrl_c = tx.clone();
-    if let Err(e) = unix::catch_interrupts(move || {
-        let _ = on_ctrl_c.send(Msg::Interrupted);
-    }) {
-        eprintln!("autopsy: cannot catch Ctrl-C: {e}");
-    }
     let mut cases = Vec::new();
     let mut queue = VecDeque::new();
     for (case, d) in order {
@@ -166,6 +161,13 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
         last_failed,
         reruns_queued: false,
     };
+    // Before any thread of the coordinator's: see `start_first_workers`.
+    c.start_first_workers();
+    if let Err(e) = unix::catch_interrupts(move || {
+        let _ = on_ctrl_c.send(Msg::Interrupted);
+    }) {
+        eprintln!("autopsy: cannot catch Ctrl-C: {e}");
+    }
     c.run_queue();
     c.last_failed.save();
     let s = &c.summary;

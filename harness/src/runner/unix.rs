@@ -47,15 +47,114 @@ pub(crate) fn capture_file() -> io::Result<File> {
 
 /// A running worker, from the coordinator's side.
 pub(crate) struct WorkerProcess {
-    pub child: Child,
+    pub child: WorkerChild,
     pub commands: File,
     pub reports: File,
 }
 
-/// Starts this test binary again as a worker with the same arguments.
-pub(crate) fn spawn_worker(capture: Option<&File>) -> io::Result<WorkerProcess> {
+/// A worker process, as the coordinator waits for it.
+pub(crate) enum WorkerChild {
+    /// This test binary started again (`exec`).
+    Exec(Child),
+    /// A copy of the coordinator (`fork` without `exec`).
+    Forked(libc::pid_t),
+}
+
+impl WorkerChild {
+    pub fn id(&self) -> u32 {
+        match self {
+            WorkerChild::Exec(child) => child.id(),
+            WorkerChild::Forked(pid) => *pid as u32,
+        }
+    }
+
+    /// Waits for the worker to end.
+    pub fn wait(&mut self) -> io::Result<ExitStatus> {
+        match self {
+            WorkerChild::Exec(child) => child.wait(),
+            WorkerChild::Forked(pid) => loop {
+                let mut status = 0;
+                // SAFETY: waitpid(2) on our own child, with a valid out-pointer.
+                match unsafe { libc::waitpid(*pid, &mut status, 0) } {
+                    -1 if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => {}
+                    -1 => return Err(io::Error::last_os_error()),
+                    _ => return Ok(ExitStatus::from_raw(status)),
+                }
+            },
+        }
+    }
+}
+
+/// What a worker started by `fork` runs, and what it must not keep.
+pub(crate) struct Fork<'a> {
+    /// The coordinator's descriptors of its other workers (their pipes'
+    /// ends, their capture files). `exec` would have closed them (they are
+    /// close-on-exec); a copy must close them itself: a worker holding
+    /// another's command pipe open would keep that one from ever seeing
+    /// the end of its commands.
+    pub foreign: Vec<RawFd>,
+    /// The worker (it never returns): its commands, its reports and its
+    /// capture file.
+    pub serve: &'a dyn Fn(File, File, Option<File>),
+}
+
+/// Whether this process has only the thread calling this. Only then is a
+/// copy made by `fork` sound: another thread could hold a lock (the
+/// allocator's, the environment's, stdout's) that the copy would find held
+/// forever.
+pub(crate) fn single_threaded() -> bool {
+    // Field 20 of /proc/self/stat, counted after the parenthesised name
+    // (which may hold spaces).
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return false;
+    };
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return false;
+    };
+    rest.split_ascii_whitespace().nth(17) == Some("1")
+}
+
+/// Starts a worker: a copy of this process made by `fork` when `fork` is
+/// given (what `exec` and the dynamic loader, relocations, constructors
+/// and argument parsing would cost again is already done, and the pages
+/// stay shared), else this test binary started again with the same
+/// arguments. The caller makes sure a copy is sound ([`single_threaded`]).
+pub(crate) fn spawn_worker(
+    capture: Option<&File>,
+    fork: Option<Fork<'_>>,
+) -> io::Result<WorkerProcess> {
     let (cmd_read, cmd_write) = pipe()?;
     let (rep_read, rep_write) = pipe()?;
+    if let Some(fork) = fork {
+        let capture = capture.map(File::try_clone).transpose()?;
+        // Nothing buffered may be written twice, once by each process.
+        flush_all();
+        // SAFETY: the caller checked that this process has one thread; the
+        // child runs the worker and exits, never returning into the
+        // coordinator's frames.
+        let pid = cvt(unsafe { libc::fork() })?;
+        if pid == 0 {
+            for &fd in &fork.foreign {
+                // SAFETY: the coordinator's descriptors, which this copy
+                // does not use; its own are not among them.
+                unsafe { libc::close(fd) };
+            }
+            drop((cmd_write, rep_read));
+            let serve = fork.serve;
+            let _: std::thread::Result<()> =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                    serve(cmd_read, rep_write, capture)
+                }));
+            // SAFETY: _exit(2) ends the copy without running anything of
+            // the coordinator's.
+            unsafe { libc::_exit(101) }
+        }
+        return Ok(WorkerProcess {
+            child: WorkerChild::Forked(pid),
+            commands: cmd_write,
+            reports: rep_read,
+        });
+    }
     let inherit: Vec<RawFd> = [
         Some(cmd_read.as_raw_fd()),
         Some(rep_write.as_raw_fd()),
@@ -88,7 +187,7 @@ pub(crate) fn spawn_worker(capture: Option<&File>) -> io::Result<WorkerProcess> 
     drop(cmd_read);
     drop(rep_write);
     Ok(WorkerProcess {
-        child,
+        child: WorkerChild::Exec(child),
         commands: cmd_write,
         reports: rep_read,
     })

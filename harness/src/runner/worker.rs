@@ -201,7 +201,8 @@ fn install_panic_hook() {
     std::panic::set_hook(Box::new(panic_hook));
 }
 
-/// Runs this process as a worker until the coordinator closes its pipe.
+/// Runs this process, the test binary started again by the coordinator, as
+/// a worker until the coordinator closes its pipe.
 pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
     // A test that starts this binary again must not get a worker.
     std::env::remove_var(unix::WORKER_ENV);
@@ -209,6 +210,12 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         eprintln!("autopsy: malformed {} in the environment", unix::WORKER_ENV);
         std::process::exit(2);
     };
+    serve(args, commands, reports, capture)
+}
+
+/// Runs this process as a worker until the coordinator closes `commands`:
+/// the test binary started again ([`run`]), or a copy of the coordinator.
+pub(crate) fn serve(args: &HiArgs, commands: File, reports: File, capture: Option<File>) -> ! {
     let _ = PROMPT_INPUT.set(crate::postmortem::prompt_input());
     let streams = match Streams::install(capture.filter(|_| args.capture)) {
         Ok(s) => s,
@@ -235,13 +242,13 @@ pub(crate) fn run(args: &HiArgs, spec: &str) -> ! {
         crate::postmortem::dump_questions_to(dir.clone());
         crate::__private::DUMP_ARMED.store(true, Ordering::Relaxed);
     }
-    let tests = crate::list::registered();
 
+    let mut tests = crate::list::Registered::new();
     // Buffered: a frame's length and body, and the pipelined assignment
     // after it, in one read(2) instead of two per assignment.
     let mut commands = std::io::BufReader::new(commands);
     while let Ok(Some(assignment)) = Assignment::recv(&mut commands) {
-        let test = tests.get(assignment.index as usize).copied();
+        let test = tests.get(assignment.index as usize);
         let Some(test) = test.filter(|t| crate::list::test_name(t) == assignment.name) else {
             eprintln!("autopsy: no test named {}", assignment.name);
             std::process::exit(2);
