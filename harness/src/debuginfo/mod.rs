@@ -245,17 +245,39 @@ pub fn shared_symbol(ip: usize) -> Option<String> {
 }
 
 static USER_CRATES: OnceLock<Vec<String>> = OnceLock::new();
+/// How to find the user's crates when asked, if nobody named them.
+static USER_CRATES_GUESS: OnceLock<fn() -> Vec<String>> = OnceLock::new();
 
 /// Names the crates whose functions are the user's own (the test crate's,
 /// the first segment of its tests' `module_path!()`; the package's library).
-/// Only needed where there is no DWARF to tell by source path.
+/// Only needed where there is no DWARF to tell by source path. The first
+/// naming stands.
 pub fn set_user_crates(crates: Vec<String>) {
     let _ = USER_CRATES.set(crates);
 }
 
+/// Names how to find the user's crates, run the first time they are needed
+/// (a look at every test: a worker, unoptimized in the user's build, must
+/// not pay it at start for a prompt that most runs never open).
+pub fn guess_user_crates(guess: fn() -> Vec<String>) {
+    let _ = USER_CRATES_GUESS.set(guess);
+}
+
+fn user_crate_list() -> Option<&'static [String]> {
+    match USER_CRATES.get() {
+        Some(named) => Some(named),
+        None => {
+            let guess = USER_CRATES_GUESS.get()?;
+            Some(USER_CRATES.get_or_init(guess))
+        }
+    }
+}
+
 /// The user's crates, as [`set_user_crates`] named them.
 pub fn user_crates() -> Vec<String> {
-    USER_CRATES.get().cloned().unwrap_or_default()
+    user_crate_list()
+        .map(<[String]>::to_vec)
+        .unwrap_or_default()
 }
 
 /// autopsy's own source directory, as [`set_autopsy_dir`] set it.
@@ -265,7 +287,7 @@ pub fn autopsy_dir() -> Option<&'static str> {
 
 /// Whether `krate` is one of the user's crates (`None`: nobody said).
 fn is_user_crate(krate: &str) -> Option<bool> {
-    USER_CRATES.get().map(|u| u.iter().any(|c| c == krate))
+    user_crate_list().map(|u| u.iter().any(|c| c == krate))
 }
 
 /// The toolchain's own crates besides `std`, `core` and `alloc`.
@@ -338,7 +360,7 @@ fn mark_libtest_closures(frames: &mut [Frame]) {
 }
 
 fn classify(function: &str, file: Option<&str>) -> FrameKind {
-    classify_with(function, file, USER_CRATES.get().map(Vec::as_slice))
+    classify_with(function, file, user_crate_list())
 }
 
 fn classify_with(function: &str, file: Option<&str>, user: Option<&[String]>) -> FrameKind {

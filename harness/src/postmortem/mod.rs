@@ -65,7 +65,7 @@ pub(crate) fn configure_with(color: bool, showlocals: bool, captured: bool, trac
     CAPTURED.store(captured, Ordering::Relaxed);
     trace::configure(trace);
     debuginfo::set_autopsy_dir(env!("CARGO_MANIFEST_DIR"));
-    debuginfo::set_user_crates(user_crates());
+    debuginfo::guess_user_crates(user_crates);
 }
 
 /// The test crate (first segment of its tests' `module_path!()`) and, under
