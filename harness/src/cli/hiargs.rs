@@ -142,9 +142,14 @@ impl HiArgs {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let argv = std::iter::once(std::ffi::OsString::from("test-binary"))
-            .chain(args.into_iter().map(Into::into));
-        let low = <LowArgs as clap::Parser>::try_parse_from(argv)?;
+        let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        let low = match super::quick::parse(&args) {
+            Some(low) => low,
+            None => {
+                let argv = std::iter::once(std::ffi::OsString::from("test-binary")).chain(args);
+                <LowArgs as clap::Parser>::try_parse_from(argv)?
+            }
+        };
         HiArgs::from_low(low)
     }
 

@@ -35,7 +35,7 @@ pub enum FormatSetting {
 }
 
 /// The command line of an autopsy test binary.
-#[derive(Debug, Parser, Default)]
+#[derive(Debug, Parser, Default, PartialEq)]
 #[command(
     name = "TEST-BINARY",
     bin_name = "TEST-BINARY",

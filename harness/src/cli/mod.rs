@@ -3,6 +3,7 @@
 pub(crate) mod hiargs;
 pub(crate) mod lowargs;
 pub(crate) mod partition;
+mod quick;
 
 pub(crate) use hiargs::{ArgsError, Format, HiArgs, Ignored};
 
