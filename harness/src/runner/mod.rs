@@ -1,8 +1,9 @@
-//! The coordinator: hands tests to a few worker processes (this same binary,
-//! started again), collects how each ended, decides reruns, and emits events
-//! for the reporter. A worker that dies takes only its current test down: the
-//! test is reported with the signal or exit status and its output so far, and
-//! a fresh worker takes over the rest.
+//! The coordinator: hands tests to a few worker processes (copies of this
+//! process made before it starts any thread, later this same binary started
+//! again; see `dispatch::start_first_workers`), collects how each ended,
+//! decides reruns, and emits events for the reporter. A worker that dies
+//! takes only its current test down: the test is reported with the signal or
+//! exit status and its output so far, and a fresh worker takes over the rest.
 
 mod dispatch;
 mod outcome;
