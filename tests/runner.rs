@@ -606,9 +606,25 @@ fn cargo_nextest_runs_the_binary() {
             .any(|l| l.trim_start().starts_with("PASS") && l.ends_with(&format!(" {name}")));
         assert!(passed, "{name} did not pass:\n{all}");
     }
+    // nextest runs each test alone (`--exact NAME --nocapture`, stdin
+    // `/dev/null`): autopsy runs it in its own process, as libtest does,
+    // and a crash is nextest's to report, as for a libtest binary.
+    for (signal, name) in [
+        ("SIGSEGV", "crash::segfaults"),
+        ("SIGABRT", "crash::aborts"),
+    ] {
+        let crashed = all
+            .lines()
+            .any(|l| l.trim_start().starts_with(signal) && l.ends_with(&format!(" {name}")));
+        assert!(crashed, "{name} did not end with {signal}:\n{all}");
+    }
+    // A test that exits fails, where under libtest its status would decide.
+    assert!(
+        all.contains("autopsy: process exited with status 3 during the test"),
+        "{all}"
+    );
     for name in [
-        "crash::segfaults",
-        "crash::aborts",
+        "crash::exits",
         "fails_assert",
         "result_err",
         "should_panic_but_passes",

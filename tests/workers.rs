@@ -2,12 +2,14 @@
 //! `fork` before it starts a thread), so a constructor does not run again
 //! in them; a worker started later (after a crash), or any worker of a
 //! binary whose constructors started a thread, starts the binary again and
-//! runs its constructors. Told by `tests/fixtures/workers.rs`, whose
-//! constructor and tests write their process ids to a log.
+//! runs its constructors. A lone test that needs no worker (nextest's
+//! `--exact NAME --nocapture`, stdin that can bring no commands) runs in
+//! the runner itself, as under libtest. Told by `tests/fixtures/workers.rs`,
+//! whose constructor and tests write their process ids to a log.
 
 use std::collections::BTreeMap;
 
-use autopsy_e2e::Fixture;
+use autopsy_e2e::{normalize, Fixture};
 
 /// Runs the fixture with `args` and `env`, and returns the log (the file
 /// `name`.log: tests run at once): for each entry (`ctor` or a test's
@@ -24,7 +26,12 @@ fn run(
     let mut env: Vec<(&str, &str)> = env.to_vec();
     env.push(("WORKERS_LOG", &log_s));
     let run = fixture.run_with(args, &env, "");
-    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    (run, read_log(&log))
+}
+
+/// The log at `path`: for each entry, the process ids that wrote it.
+fn read_log(path: &std::path::Path) -> BTreeMap<String, Vec<u32>> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
     let mut entries: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for line in text.lines() {
         let (what, pid) = line.split_once(' ').unwrap();
@@ -33,7 +40,7 @@ fn run(
             .or_default()
             .push(pid.parse().unwrap());
     }
-    (run, entries)
+    entries
 }
 
 #[test]
@@ -87,4 +94,50 @@ fn a_binary_whose_constructor_started_a_thread_starts_every_worker_afresh() {
         assert!(ctor.contains(&log[t][0]), "{t}: {log:?}");
     }
     assert_eq!(ctor.len(), 3, "{log:?}");
+}
+
+/// Runs the built binary as nextest does (stdin `/dev/null`) with
+/// `WORKERS_LOG` at `name`.log and `env`.
+fn run_binary(
+    fixture: &Fixture,
+    name: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (autopsy_e2e::Run, BTreeMap<String, Vec<u32>>) {
+    let log = fixture.dir.join(format!("{name}.log"));
+    let _ = std::fs::remove_file(&log);
+    let log_s = log.to_string_lossy().into_owned();
+    let mut env: Vec<(&str, &str)> = env.to_vec();
+    env.push(("WORKERS_LOG", &log_s));
+    let run = fixture.run_binary(args, &env);
+    (run, read_log(&log))
+}
+
+#[test]
+fn a_lone_test_run_as_nextest_runs_it_runs_in_the_runner_as_under_libtest() {
+    let fixture = Fixture::new("workers", "");
+    fixture.build();
+    let twin = fixture.libtest_twin();
+    twin.build();
+    let args = ["--exact", "c_last", "--nocapture"];
+    let (run, log) = run_binary(&fixture, "nextest", &args, &[]);
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    // One process, which ran the constructor and the test.
+    assert_eq!(log["ctor"], log["c_last"], "{log:?}");
+    let (truth, _) = run_binary(&twin, "nextest", &args, &[]);
+    assert_eq!(normalize(&run.stdout), normalize(&truth.stdout));
+
+    // A test that crashes ends the run, as it ends libtest's (nextest
+    // reports the signal).
+    let args = ["--exact", "a_aborts", "--nocapture"];
+    let (run, _) = run_binary(&fixture, "nextest_abort", &args, &[("WORKERS_ABORT", "1")]);
+    let (truth, _) = run_binary(&twin, "nextest_abort", &args, &[("WORKERS_ABORT", "1")]);
+    assert_eq!(run.code, None, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(truth.code, None, "{}\n{}", truth.stdout, truth.stderr);
+    assert_eq!(normalize(&run.stdout), normalize(&truth.stdout));
+
+    // With stdin a pipe a prompt could read commands: a worker runs it.
+    let (piped, log) = crate::run("piped", &["--exact", "c_last", "--nocapture"], &[]);
+    assert_eq!(piped.code, Some(0), "{}\n{}", piped.stdout, piped.stderr);
+    assert_ne!(log["ctor"], log["c_last"], "{log:?}");
 }

@@ -9,9 +9,9 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::protocol::{Assignment, Report};
-use super::{unix, Coordinator, Job, Msg, Slot, PIPELINE};
-use crate::reporter::{Event, Status, TestRecord};
+use super::protocol::{Assignment, Report, Verdict};
+use super::{inline, unix, Coordinator, Job, Msg, Slot, PIPELINE};
+use crate::reporter::{Attempt, Event, Failure, Status, TestRecord};
 
 /// A worker process started, whose reader is not yet.
 struct Launched {
@@ -241,6 +241,38 @@ impl Coordinator<'_> {
     /// `--trace` starts lines of its own, so not there.)
     pub(super) fn announces_starts(&self) -> bool {
         self.args.threads == 1 && !self.args.capture && !self.args.pdb && !self.args.trace
+    }
+
+    /// Runs the run's one test in this process when it needs no worker
+    /// (see `inline`); says whether it did.
+    pub(super) fn run_inline(&mut self) -> bool {
+        let job = match self.queue.front() {
+            Some(&job) if self.queue.len() == 1 && !job.ignore => job,
+            _ => return false,
+        };
+        if !inline::eligible(self.args, self.total_attempts(job.case)) {
+            return false;
+        }
+        self.queue.pop_front();
+        self.began(job);
+        let case = self.cases[job.case];
+        let (verdict, duration) = inline::run(self.args, case.test, case.name);
+        let failure = match verdict {
+            Verdict::Passed => None,
+            Verdict::Failed { message, note } => Some(Failure {
+                message,
+                note,
+                time_limit: false,
+            }),
+        };
+        let attempt = Attempt {
+            number: job.attempt,
+            duration,
+            output: Vec::new(),
+            failure,
+        };
+        self.conclude(job, attempt);
+        true
     }
 
     /// Starts the run's first workers, as many as will be busy, before the

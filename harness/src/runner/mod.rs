@@ -6,6 +6,7 @@
 //! exit status and its output so far, and a fresh worker takes over the rest.
 
 mod dispatch;
+mod inline;
 mod outcome;
 pub(crate) mod protocol;
 pub(crate) mod unix;
@@ -162,12 +163,14 @@ pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter
         last_failed,
         reruns_queued: false,
     };
-    // Before any thread of the coordinator's: see `start_first_workers`.
-    c.start_first_workers();
-    if let Err(e) = unix::catch_interrupts(move || {
-        let _ = on_ctrl_c.send(Msg::Interrupted);
-    }) {
-        eprintln!("autopsy: cannot catch Ctrl-C: {e}");
+    if !c.run_inline() {
+        // Before any thread of the coordinator's: see `start_first_workers`.
+        c.start_first_workers();
+        if let Err(e) = unix::catch_interrupts(move || {
+            let _ = on_ctrl_c.send(Msg::Interrupted);
+        }) {
+            eprintln!("autopsy: cannot catch Ctrl-C: {e}");
+        }
     }
     c.run_queue();
     c.last_failed.save();

@@ -89,13 +89,13 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// How the test's own thread ended.
-enum Ending {
+pub(super) enum Ending {
     Returned,
     ReturnedErr(String),
     Panicked(String),
 }
 
-fn run_one(test: &'static Test, name: &str) -> Ending {
+pub(super) fn run_one(test: &'static Test, name: &str) -> Ending {
     let run = test.run;
     let spawned = std::thread::Builder::new()
         .name(name.to_string())
@@ -108,7 +108,7 @@ fn run_one(test: &'static Test, name: &str) -> Ending {
     }
 }
 
-fn verdict(test: &Test, ending: Ending) -> Verdict {
+pub(super) fn verdict(test: &Test, ending: Ending) -> Verdict {
     let failed = |message: String, note: String| Verdict::Failed { message, note };
     match (ending, test.should_panic) {
         (Ending::Returned, ShouldPanic::No) => Verdict::Passed,
