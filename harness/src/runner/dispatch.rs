@@ -256,7 +256,13 @@ impl Coordinator<'_> {
         self.queue.pop_front();
         self.began(job);
         let case = self.cases[job.case];
-        let (verdict, duration) = inline::run(self.args, case.test, case.name);
+        let (verdict, duration, output) = match inline::run(self.args, case.test, case.name) {
+            Ok(ran) => ran,
+            Err(e) => {
+                eprintln!("autopsy: cannot capture output: {e}");
+                std::process::exit(101);
+            }
+        };
         let failure = match verdict {
             Verdict::Passed => None,
             Verdict::Failed { message, note } => Some(Failure {
@@ -268,7 +274,7 @@ impl Coordinator<'_> {
         let attempt = Attempt {
             number: job.attempt,
             duration,
-            output: Vec::new(),
+            output,
             failure,
         };
         self.conclude(job, attempt);
