@@ -3,8 +3,8 @@
 //! in them; a worker started later (after a crash), or any worker of a
 //! binary whose constructors started a thread, starts the binary again and
 //! runs its constructors. A lone test that needs no worker (nextest's
-//! `--exact NAME --nocapture`, an IDE's single test; stdin that can bring no
-//! commands) runs in the runner itself, as under libtest. Told by `tests/fixtures/workers.rs`,
+//! `--exact NAME --nocapture`, stdin that can bring no commands) runs in
+//! the runner itself, as under libtest. Told by `tests/fixtures/workers.rs`,
 //! whose constructor and tests write their process ids to a log.
 
 use std::collections::BTreeMap;
@@ -114,7 +114,7 @@ fn run_binary(
 }
 
 #[test]
-fn a_lone_test_runs_in_the_runner_as_under_libtest() {
+fn a_lone_test_run_as_nextest_runs_it_runs_in_the_runner_as_under_libtest() {
     let fixture = Fixture::new("workers", "");
     fixture.build();
     let twin = fixture.libtest_twin();
@@ -135,18 +135,6 @@ fn a_lone_test_runs_in_the_runner_as_under_libtest() {
     assert_eq!(run.code, None, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(truth.code, None, "{}\n{}", truth.stdout, truth.stderr);
     assert_eq!(normalize(&run.stdout), normalize(&truth.stdout));
-
-    // An IDE's single test, its output captured: passing, and failing
-    // with its output shown, as libtest shows it.
-    for env in [&[][..], &[("WORKERS_FAIL", "1")][..]] {
-        let args = ["--exact", "c_last"];
-        let (run, log) = run_binary(&fixture, "ide", &args, env);
-        assert_eq!(log["ctor"], log["c_last"], "{log:?}");
-        let (truth, _) = run_binary(&twin, "ide", &args, env);
-        assert_eq!(run.code, truth.code, "{}\n{}", run.stdout, run.stderr);
-        assert_eq!(normalize(&run.stdout), normalize(&truth.stdout));
-        assert_eq!(run.stderr, truth.stderr);
-    }
 
     // With stdin a pipe a prompt could read commands: a worker runs it.
     let (piped, log) = crate::run("piped", &["--exact", "c_last", "--nocapture"], &[]);

@@ -256,13 +256,7 @@ impl Coordinator<'_> {
         self.queue.pop_front();
         self.began(job);
         let case = self.cases[job.case];
-        let (verdict, duration, output) = match inline::run(self.args, case.test, case.name) {
-            Ok(ran) => ran,
-            Err(e) => {
-                eprintln!("autopsy: cannot capture output: {e}");
-                std::process::exit(101);
-            }
-        };
+        let (verdict, duration) = inline::run(self.args, case.test, case.name);
         let failure = match verdict {
             Verdict::Passed => None,
             Verdict::Failed { message, note } => Some(Failure {
@@ -274,7 +268,7 @@ impl Coordinator<'_> {
         let attempt = Attempt {
             number: job.attempt,
             duration,
-            output,
+            output: Vec::new(),
             failure,
         };
         self.conclude(job, attempt);

@@ -1,12 +1,11 @@
 //! One test run in the runner's own process, as libtest runs it: nextest's
-//! way of running a suite (`--exact NAME --nocapture`, a process per test)
-//! and an IDE's single test, when nothing the test asks for needs a worker
-//! process.
+//! way of running a suite (`--exact NAME --nocapture`, a process per test),
+//! when nothing the test asks for needs a worker process.
 //!
-//! A worker gives a lone test nothing then: no other test's output to keep
-//! apart (its capture is done here the same way), no prompt (its stdin
-//! cannot bring commands: nextest gives tests `/dev/null`), no rerun in a
-//! fresh process, no timeout to enforce by killing, no dump. What a worker would cost (a fork, a pipe each way, a
+//! A worker gives a lone test nothing then: no capture to keep apart, no
+//! prompt (its stdin cannot bring commands: nextest gives tests
+//! `/dev/null`), no rerun in a fresh process, no timeout to enforce by
+//! killing, no dump. What a worker would cost (a fork, a pipe each way, a
 //! reader thread, a second process to end) was a fifth of such a run. A
 //! test that crashes takes the run down with it, as under libtest (nextest
 //! reports the signal). A test that calls `std::process::exit` fails: an
@@ -17,14 +16,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::protocol::Verdict;
-use super::unix::{self, Streams};
 use super::worker;
 use crate::__private::Test;
 use crate::cli::HiArgs;
 
 /// Whether the run's one test can run here: see the module's comment.
 pub(super) fn eligible(args: &HiArgs, attempts: u32) -> bool {
-    !args.pdb
+    !args.capture
+        && !args.pdb
         && !args.trace
         && !args.showlocals
         && args.dump.is_none()
@@ -69,20 +68,13 @@ impl crate::postmortem::Host for Inline {
     }
 }
 
-/// Runs `test` on a thread named after it, as a worker would, with its
-/// output captured (under capture, into a file as a worker's is; fds 0, 1
-/// and 2 are the run's again after it), and says how it ended, how long it
-/// took and what it printed.
+/// Runs `test` on a thread named after it, as a worker would, and says how
+/// it ended and how long it took.
 pub(super) fn run(
     args: &HiArgs,
     test: &'static Test,
     name: &'static str,
-) -> std::io::Result<(Verdict, std::time::Duration, Vec<u8>)> {
-    let capture = match args.capture {
-        true => Some(unix::capture_file()?),
-        false => None,
-    };
-    let streams = Streams::install(capture)?;
+) -> (Verdict, std::time::Duration) {
     crate::postmortem::configure(args);
     let host: &'static Inline = Box::leak(Box::new(Inline { name }));
     crate::postmortem::set_host(host);
@@ -95,15 +87,7 @@ pub(super) fn run(
     let ending = worker::run_one(test, name);
     RUNNING.store(false, Ordering::SeqCst);
     let duration = start.elapsed();
-    // As in a worker: what is said about the test goes into its output,
-    // even if it closed or redirected fds 1 and 2.
-    let _ = streams.restore();
-    let panicked = matches!(ending, worker::Ending::Panicked(_));
-    let mut verdict = worker::verdict(test, ending);
-    let output = streams.contents().unwrap_or_default();
-    worker::note_unsaid_panic(&mut verdict, panicked && streams.captures(), &output);
-    streams.release();
-    Ok((verdict, duration, output))
+    (worker::verdict(test, ending), duration)
 }
 
 /// A test runs here now.

@@ -385,15 +385,6 @@ impl Streams {
         Ok(out)
     }
 
-    /// Points fds 0, 1 and 2 back at what they were at [`Streams::install`]
-    /// for good (a test run in the runner's own process is over).
-    pub fn release(&self) {
-        if self.captures() {
-            flush_all();
-            let _ = self.point_at_terminal();
-        }
-    }
-
     /// Runs `f` with fds 0, 1 and 2 on the terminal again (the prompt),
     /// then back where the test had them.
     pub fn with_terminal<R>(&self, f: impl FnOnce() -> R) -> R {

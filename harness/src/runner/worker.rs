@@ -189,25 +189,6 @@ fn panic_hook(info: &std::panic::PanicHookInfo<'_>) {
     }
 }
 
-/// When a test panicked under capture and its message never reached the
-/// output (the test closed its stderr, or its own hook did not print it),
-/// the report still says why the test failed.
-pub(super) fn note_unsaid_panic(verdict: &mut Verdict, panicked_captured: bool, output: &[u8]) {
-    if let Verdict::Failed { message, note } = verdict {
-        // Searched from the end, where the default hook printed it: a
-        // forward search through a chatty test's whole output (in the
-        // user's unoptimized build) cost more than the test.
-        if panicked_captured && note.is_empty() {
-            let unsaid = String::from_utf8_lossy(output)
-                .rfind(message.as_str())
-                .is_none();
-            if unsaid {
-                *note = format!("note: the test panicked: {message}");
-            }
-        }
-    }
-}
-
 /// Installs the worker's panic hook, before each test: a test that replaced
 /// it (`set_hook`, `take_hook`) must not switch off `--pdb` and
 /// `--showlocals` for the tests after it. (`panic_hook` is a function: the
@@ -315,7 +296,20 @@ pub(crate) fn serve(args: &HiArgs, commands: File, reports: File, capture: Optio
         PDB_ARMED.store(false, Ordering::Relaxed);
         crate::postmortem::trace::disarm();
         let output = state.output_so_far();
-        note_unsaid_panic(&mut verdict, panicked && state.streams.captures(), &output);
+        if let Verdict::Failed { message, note } = &mut verdict {
+            // The panic's message never reached the output (the test closed
+            // its stderr, or its own hook did not print it): the report
+            // still says why the test failed.
+            // Searched from the end, where the default hook printed it: a
+            // forward search through a chatty test's whole output (in the
+            // user's unoptimized build) cost more than the test.
+            let unsaid = String::from_utf8_lossy(&output)
+                .rfind(message.as_str())
+                .is_none();
+            if panicked && note.is_empty() && state.streams.captures() && unsaid {
+                *note = format!("note: the test panicked: {message}");
+            }
+        }
         let report = Report::Finished {
             name: assignment.name,
             verdict,
