@@ -136,6 +136,11 @@ fn a_lone_test_run_as_nextest_runs_it_runs_in_the_runner_as_under_libtest() {
     assert_eq!(truth.code, None, "{}\n{}", truth.stdout, truth.stderr);
     assert_eq!(normalize(&run.stdout), normalize(&truth.stdout));
 
+    // Under capture a worker runs it: a crash there keeps its output.
+    let (run, log) = run_binary(&fixture, "captured", &["--exact", "c_last"], &[]);
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert_ne!(log["ctor"], log["c_last"], "{log:?}");
+
     // With stdin a pipe a prompt could read commands: a worker runs it.
     let (piped, log) = crate::run("piped", &["--exact", "c_last", "--nocapture"], &[]);
     assert_eq!(piped.code, Some(0), "{}\n{}", piped.stdout, piped.stderr);

@@ -228,7 +228,10 @@ def build(crate):
 def timed(cmd, cwd=None, extra=None, expect=0):
     """Wall time of one run (the whole process tree, waited)."""
     start = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=cwd, env=env(extra), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # stdin /dev/null, as nextest gives tests (and as a CI job has): the
+    # same in every run, wherever the benchmark is started from.
+    p = subprocess.Popen(cmd, cwd=cwd, env=env(extra), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, _ = os.wait4(p.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
@@ -272,7 +275,8 @@ def pss_kb(pid):
 
 def peak_pss(cmd):
     """The largest summed PSS over the run's process tree, sampled."""
-    p = subprocess.Popen(cmd, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(cmd, env=env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
     best, procs = 0, 0
     while p.poll() is None:
         tree = descendants(p.pid)

@@ -5,7 +5,9 @@
 //! A worker gives a lone test nothing then: no capture to keep apart, no
 //! prompt (its stdin cannot bring commands: nextest gives tests
 //! `/dev/null`), no rerun in a fresh process, no timeout to enforce by
-//! killing, no dump. What a worker would cost (a fork, a pipe each way, a
+//! killing, no dump. Under capture a worker stays: a test that crashes
+//! there is reported with the output it captured, which a crash of this
+//! process would lose (as libtest loses it). What a worker would cost (a fork, a pipe each way, a
 //! reader thread, a second process to end) was a fifth of such a run. A
 //! test that crashes takes the run down with it, as under libtest (nextest
 //! reports the signal). A test that calls `std::process::exit` fails: an
