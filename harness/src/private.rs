@@ -53,14 +53,11 @@ pub enum ShouldPanic {
 /// One `#[autopsy::test]`, registered with `inventory`.
 #[derive(Debug)]
 pub struct Test {
-    /// `module_path!()` at the test; the crate's own name is dropped when the
-    /// test is named, as libtest does (`outer::inner::name`).
-    pub module_path: &'static str,
-    /// The function's name.
-    pub name: &'static str,
     /// `module_path!()::name`, joined at compile time: the runner names
     /// every test at every start, and joining 20,000 names at run time, in
-    /// the user's unoptimized build, was most of a start's cost.
+    /// the user's unoptimized build, was most of a start's cost. (The module
+    /// path and the name are not kept apart: each `&str` in a static is a
+    /// relocation the loader applies at every start of the binary.)
     pub path: &'static str,
     /// `file!()` and `line!()` of the function.
     pub file: &'static str,
@@ -84,6 +81,19 @@ pub struct Test {
     /// The lines of `file` where a statement of the body begins: its trace
     /// stops (breakpoints under `--trace`; the body itself is unchanged).
     pub stops: &'static [u32],
+}
+
+impl Test {
+    /// `module_path!()` at the test; the crate's own name is dropped when
+    /// the test is named, as libtest does (`outer::inner::name`).
+    pub fn module_path(&self) -> &'static str {
+        self.path.rsplit_once("::").map_or("", |(m, _)| m)
+    }
+
+    /// The function's name.
+    pub fn name(&self) -> &'static str {
+        self.path.rsplit_once("::").map_or(self.path, |(_, n)| n)
+    }
 }
 
 inventory::collect!(Test);

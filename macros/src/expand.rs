@@ -82,8 +82,6 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
         #(#cfgs)*
         ::autopsy::__private::inventory::submit! {
             ::autopsy::__private::Test {
-                module_path: ::core::module_path!(),
-                name: #name,
                 path: ::core::concat!(::core::module_path!(), "::", #name),
                 file: ::core::file!(),
                 line: #line,

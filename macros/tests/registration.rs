@@ -76,7 +76,7 @@ mod suite {
 }
 
 fn find(name: &str) -> &'static Test {
-    let mut found = inventory::iter::<Test>().filter(|test| test.name == name);
+    let mut found = inventory::iter::<Test>().filter(|test| test.name() == name);
     let test = found
         .next()
         .unwrap_or_else(|| panic!("{name} is not registered"));
@@ -85,7 +85,7 @@ fn find(name: &str) -> &'static Test {
 }
 
 fn registers_every_test_once() {
-    let mut names: Vec<_> = inventory::iter::<Test>().map(|test| test.name).collect();
+    let mut names: Vec<_> = inventory::iter::<Test>().map(|test| test.name()).collect();
     names.sort_unstable();
     assert_eq!(
         names,
@@ -104,7 +104,7 @@ fn registers_every_test_once() {
 
 fn records_location() {
     let test = find("plain");
-    assert_eq!(test.module_path, "registration::suite");
+    assert_eq!(test.module_path(), "registration::suite");
     // Joined by the compiler: the runner names tests without allocating.
     assert_eq!(test.path, "registration::suite::plain");
     assert_eq!(test.file, file!());

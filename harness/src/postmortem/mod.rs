@@ -78,7 +78,7 @@ fn user_crates() -> Vec<String> {
         // per test, then sorted 20,000 equal strings. A test of a crate
         // already seen is recognised by a prefix compare, cheaper than
         // splitting its path (unoptimized, in the user's build).
-        let path = t.module_path;
+        let path = t.module_path();
         let known = crates.iter().any(|c| {
             path.starts_with(c.as_str())
                 && (path.len() == c.len() || path[c.len()..].starts_with("::"))
