@@ -153,7 +153,7 @@ pub(crate) fn main_impl() -> ! {
     }
     let tests = list::all_tests(|name| args.selection.matches(name));
     if args.list {
-        list::print_list(&args, &tests);
+        list::print_list(&args, &tests.selected);
         std::process::exit(0);
     }
     let styles = styles::Styles::new(args.color);
@@ -165,7 +165,7 @@ pub(crate) fn main_impl() -> ! {
             args.report_time,
         )),
         _ => Box::new(
-            reporter::LibtestReporter::new(args.format, styles, args.show_output, &tests)
+            reporter::LibtestReporter::new(args.format, styles, args.show_output, &tests.selected)
                 .report_time(args.report_time),
         ),
     };

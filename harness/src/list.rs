@@ -59,39 +59,50 @@ impl Registered {
     }
 }
 
-/// Every test of the binary: those whose names `selected` keeps first,
-/// sorted by name as libtest sorts them, then the others, unsorted (they
-/// are only counted as filtered out; nothing reads their order). Sorting
-/// 20,000 names, in the user's unoptimized dev build of autopsy, cost
-/// `--exact NAME`, which selects one, much of its start.
-pub(crate) fn all_tests(selected: impl Fn(&str) -> bool) -> Vec<TestCase> {
+/// The binary's tests as the filters see them.
+pub(crate) struct Tests {
+    /// Those whose names the filters keep, sorted by name as libtest sorts
+    /// them.
+    pub selected: Vec<TestCase>,
+    /// How many the filters left out: only counted (`N filtered out`).
+    pub filtered_out: usize,
+}
+
+/// Every test of the binary, split by `selected`. A test left out is only
+/// counted: building and sorting an entry for each of 20,000 tests, in the
+/// user's unoptimized dev build of autopsy, cost `--exact NAME`, which
+/// selects one, much of its start.
+pub(crate) fn all_tests(selected: impl Fn(&str) -> bool) -> Tests {
     // The tests of a binary are nearly always one crate's: once its name
     // is known, a test's is found by one compare of bytes (a `memcmp`)
     // instead of a search for `::` per test, which (unoptimized, in the
     // user's build) cost a 2,000-test binary's start more than any other
     // step of its own.
     let mut krate = "";
-    let (mut tests, rest): (Vec<TestCase>, Vec<TestCase>) = inventory::iter::<Test>
-        .into_iter()
-        .enumerate()
-        .map(|(index, test)| {
-            let name = match test.path.as_bytes().starts_with(krate.as_bytes()) {
-                true if !krate.is_empty() => &test.path[krate.len()..],
-                _ => {
-                    let name = test_name(test);
-                    krate = &test.path[..test.path.len() - name.len()];
-                    name
-                }
-            };
-            TestCase {
+    let mut tests = Tests {
+        selected: Vec::new(),
+        filtered_out: 0,
+    };
+    for (index, test) in inventory::iter::<Test>.into_iter().enumerate() {
+        let name = match test.path.as_bytes().starts_with(krate.as_bytes()) {
+            true if !krate.is_empty() => &test.path[krate.len()..],
+            _ => {
+                let name = test_name(test);
+                krate = &test.path[..test.path.len() - name.len()];
+                name
+            }
+        };
+        if selected(name) {
+            tests.selected.push(TestCase {
                 name,
                 test,
                 index: index as u32,
-            }
-        })
-        .partition(|c| selected(c.name));
-    tests.sort_by(|a, b| a.name.cmp(b.name));
-    tests.extend(rest);
+            });
+        } else {
+            tests.filtered_out += 1;
+        }
+    }
+    tests.selected.sort_by(|a, b| a.name.cmp(b.name));
     tests
 }
 

@@ -23,7 +23,7 @@ use protocol::Report;
 
 use crate::cli::HiArgs;
 use crate::history::LastFailed;
-use crate::list::{dispositions, Disposition, TestCase};
+use crate::list::{dispositions, Disposition, TestCase, Tests};
 use crate::reporter::{Attempt, Event, Reporter, Summary, TestRecord};
 
 /// How many tests a worker holds at once: the running one and the next, so
@@ -102,10 +102,14 @@ struct Coordinator<'a> {
 }
 
 /// Runs the selected tests and reports them.
-pub(crate) fn run(args: &HiArgs, tests: &[TestCase], reporter: &mut dyn Reporter) -> Conclusion {
+pub(crate) fn run(args: &HiArgs, tests: &Tests, reporter: &mut dyn Reporter) -> Conclusion {
     let start = Instant::now();
     let last_failed = LastFailed::load();
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        filtered_out: tests.filtered_out,
+        ..Summary::default()
+    };
+    let tests = &tests.selected[..];
     let mut order: Vec<(TestCase, Disposition)> = Vec::new();
     // --lf: only the selected tests that failed last time, the others (the
     // ignored too) filtered out; when none of them did (no record, or all
