@@ -244,6 +244,8 @@ pub(crate) fn serve(args: &HiArgs, commands: File, reports: File, capture: Optio
     }
 
     let mut tests = crate::list::Registered::new();
+    // The attempt numbers last put in the environment.
+    let mut exported: Option<(u32, u32)> = None;
     // Buffered: a frame's length and body, and the pipelined assignment
     // after it, in one read(2) instead of two per assignment.
     let mut commands = std::io::BufReader::new(commands);
@@ -257,12 +259,15 @@ pub(crate) fn serve(args: &HiArgs, commands: File, reports: File, capture: Optio
         install_panic_hook();
         HOOK_RAN.store(false, Ordering::Relaxed);
         // SAFETY-ish: set_var races with threads reading the environment;
-        // between tests only threads leaked by earlier tests can run.
-        std::env::set_var("AUTOPSY_ATTEMPT", assignment.attempt.to_string());
-        std::env::set_var(
-            "AUTOPSY_TOTAL_ATTEMPTS",
-            assignment.total_attempts.to_string(),
-        );
+        // between tests only threads leaked by earlier tests can run. Set
+        // only when they change (nearly every test is attempt 1 of 1): two
+        // rewrites of the environment per test showed in a whole run.
+        let attempts = (assignment.attempt, assignment.total_attempts);
+        if exported != Some(attempts) {
+            std::env::set_var("AUTOPSY_ATTEMPT", attempts.0.to_string());
+            std::env::set_var("AUTOPSY_TOTAL_ATTEMPTS", attempts.1.to_string());
+            exported = Some(attempts);
+        }
         // Under --trace a failure opens the post-mortem too, as under --pdb.
         let traced = args.trace && assignment.attempt == assignment.total_attempts;
         let pdb = (assignment.pdb || traced)
