@@ -1,7 +1,7 @@
 //! What autopsy remembers between runs, under the target directory: the
 //! tests that failed last time (`--lf`, `--ff`) and the prompt's history.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::fd::AsRawFd;
@@ -105,10 +105,13 @@ pub(crate) struct LastFailed {
     path: Option<PathBuf>,
     /// As loaded, with this run's results applied.
     failed: BTreeSet<String>,
-    /// This run's results, by name (`true`: failed): what a save merges
-    /// into the record as it is on disk then, which another run of the
-    /// same binary may have changed since this one loaded it.
-    results: BTreeMap<String, bool>,
+    /// This run's results in the order they came (`true`: failed; a later
+    /// one of the same test wins): what a save merges into the record as it
+    /// is on disk then, which another run of the same binary may have
+    /// changed since this one loaded it. A list, not a map: one push per
+    /// test, where a map's insert (unoptimized, in the user's build) cost
+    /// the runner's one thread time it needs for the next test.
+    results: Vec<(&'static str, bool)>,
     dirty: bool,
 }
 
@@ -118,7 +121,7 @@ impl LastFailed {
         LastFailed {
             failed: read_record(&path),
             path: Some(path),
-            results: BTreeMap::new(),
+            results: Vec::new(),
             dirty: false,
         }
     }
@@ -128,13 +131,13 @@ impl LastFailed {
     }
 
     /// Tests not run this time keep their old state, as pytest's cache does.
-    pub fn record(&mut self, name: &str, failed: bool) {
+    pub fn record(&mut self, name: &'static str, failed: bool) {
         let changed = if failed {
             self.failed.insert(name.to_string())
         } else {
             self.failed.remove(name)
         };
-        self.results.insert(name.to_string(), failed);
+        self.results.push((name, failed));
         self.dirty |= changed;
     }
 
@@ -158,9 +161,9 @@ impl LastFailed {
         lock_name.push(".lock");
         let _lock = lock(Path::new(&lock_name))?;
         let mut merged = read_record(path);
-        for (name, &failed) in &self.results {
+        for &(name, failed) in &self.results {
             if failed {
-                merged.insert(name.clone());
+                merged.insert(name.to_string());
             } else {
                 merged.remove(name);
             }
