@@ -11,7 +11,6 @@
 //! compile error that names it.
 
 use crate::attr::{Rejected, ShouldPanic, TestFn};
-use crate::instrument;
 use crate::target::{target, Target};
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
@@ -23,6 +22,7 @@ use syn::ItemFn;
 pub(crate) fn test(test: TestFn) -> TokenStream {
     let TestFn {
         mut func,
+        stops,
         options,
         ignore,
         should_panic,
@@ -30,7 +30,6 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
         runtime,
         test_below,
     } = test;
-    let stops = instrument::body(&mut func.block);
     if let Err(error) = crate::asyncfn::make_sync(&mut func, &runtime) {
         return rejected(Rejected {
             error,
@@ -301,8 +300,7 @@ fn dropped_message(d: &crate::source::Dropped) -> String {
 /// `#[autopsy::trace]`: the function, its `?`s routed through the harness,
 /// and its trace stops registered from inside its body (an item beside it
 /// could not stand in an `impl` block).
-pub(crate) fn trace(mut func: ItemFn) -> TokenStream {
-    let stops = instrument::body(&mut func.block);
+pub(crate) fn trace((mut func, stops): (ItemFn, TokenStream)) -> TokenStream {
     let register: syn::Stmt = syn::parse_quote! {
         ::autopsy::__private::inventory::submit! {
             ::autopsy::__private::Traced { file: ::core::file!(), lines: #stops }

@@ -1,0 +1,1074 @@
+//! The body rewrite of [`crate::instrument`] without syn's grammar: a scanner
+//! over the body's token trees that finds what the rewrite needs and nothing
+//! more.
+//!
+//! syn's full parse of a body, its rewrite and its re-serialisation were most
+//! of the attribute's cost (issue 12: `cargo check` after editing one test
+//! pays for every test's expansion again, and proc macros run unoptimised in
+//! dev builds). What the rewrite needs is small: where each statement (and
+//! each match arm's body) begins, and the operand of each `?`. Both follow
+//! from the token trees with a flat reading of expressions: operands (prefix
+//! operators, a primary, postfix `.x`, calls, indexing and `?`) joined by
+//! binary operators, ended by `,`, `;`, `=>`, the end of the group, or the
+//! block that a condition (`if`, `while`, `match`, `for`) runs into. Precedence
+//! does not matter here, as `?` binds tighter than any operator. Groups that
+//! hold no `?` to route are passed on as they came, without copying.
+//!
+//! The scanner follows syn's rules where they decide a boundary (which
+//! statements are items, which end without `;`, struct literals not allowed
+//! in conditions). What it does not model (unstable syntax, `None`-delimited
+//! groups from `macro_rules!` fragments, anything it does not expect) it
+//! declines, and the caller takes syn's path, which stays as the reference:
+//! a unit test checks that both give the same stops and tokens on every
+//! function of a corpus.
+
+use proc_macro2::{Delimiter, Group, Spacing, Span, TokenStream, TokenTree};
+use quote::quote_spanned;
+
+/// The scanner met a form it does not model; syn's path takes over.
+#[derive(Debug)]
+pub(crate) struct Declined;
+
+type R<T> = Result<T, Declined>;
+
+#[cfg(test)]
+mod tests;
+
+/// A scanned body: its trace stops, and the block itself with its `?`s
+/// routed (the group as it came when it has none).
+pub(crate) struct Scanned {
+    pub stops: Vec<Span>,
+    pub block: Group,
+}
+
+/// Scans a function's body (its brace group).
+pub(crate) fn body(block: &Group) -> Result<Scanned, Declined> {
+    let mut s = Scanner {
+        stops: Vec::new(),
+        silent: 0,
+    };
+    let block = s.block(block)?.unwrap_or_else(|| block.clone());
+    Ok(Scanned {
+        stops: s.stops,
+        block,
+    })
+}
+
+/// How an operand ended.
+enum Operand {
+    /// Complete; binary operators may follow.
+    Next(usize),
+    /// It took the rest of the expression (a closure's body, `return x`).
+    End(usize),
+}
+
+struct Scanner {
+    stops: Vec<Span>,
+    /// Above zero inside a closure: extents are read, nothing is recorded.
+    silent: u32,
+}
+
+/// The changes to one level of token trees.
+#[derive(Default)]
+struct Edits {
+    /// `(operand start, index of the ?)`.
+    tries: Vec<(usize, usize)>,
+    /// Groups rewritten inside.
+    groups: Vec<(usize, Group)>,
+}
+
+impl Scanner {
+    fn stop(&mut self, span: Span) {
+        if self.silent == 0 {
+            self.stops.push(span);
+        }
+    }
+
+    /// A block's statements; `Some` when something in it changed.
+    fn block(&mut self, g: &Group) -> R<Option<Group>> {
+        let t: Vec<TokenTree> = g.stream().into_iter().collect();
+        let mut ed = Edits::default();
+        self.stmts(&t, &mut ed)?;
+        Ok(ed.apply(t, g))
+    }
+
+    /// The brace group at `t[i]` as a block.
+    fn block_at(&mut self, t: &[TokenTree], i: usize, ed: &mut Edits) -> R<usize> {
+        let g = group(t, i, Delimiter::Brace).ok_or(Declined)?;
+        if self.silent == 0 {
+            if let Some(new) = self.block(g)? {
+                ed.groups.push((i, new));
+            }
+        }
+        Ok(i + 1)
+    }
+
+    /// Any group at `t[i]` read by `f` (skipped when silent).
+    fn sub(
+        &mut self,
+        t: &[TokenTree],
+        i: usize,
+        ed: &mut Edits,
+        f: fn(&mut Self, &[TokenTree], &mut Edits) -> R<()>,
+    ) -> R<usize> {
+        let TokenTree::Group(g) = &t[i] else {
+            return Err(Declined);
+        };
+        if self.silent == 0 {
+            let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+            let mut sub = Edits::default();
+            f(self, &inner, &mut sub)?;
+            if let Some(new) = sub.apply(inner, g) {
+                ed.groups.push((i, new));
+            }
+        }
+        Ok(i + 1)
+    }
+
+    fn stmts(&mut self, t: &[TokenTree], ed: &mut Edits) -> R<()> {
+        let mut i = 0;
+        while is(t, i, "#") && is(t, i + 1, "!") && group(t, i + 2, Delimiter::Bracket).is_some() {
+            i += 3;
+        }
+        loop {
+            while is(t, i, ";") {
+                i += 1;
+            }
+            if i >= t.len() {
+                return Ok(());
+            }
+            i = skip_attrs(t, i);
+            if i >= t.len() {
+                return Err(Declined);
+            }
+            if let Some(end) = item(t, i)? {
+                i = end;
+                continue;
+            }
+            self.stop(t[i].span());
+            if ident(t, i) == Some("let") {
+                i = self.local(t, i + 1, ed)?;
+            } else if let Some(end) = brace_macro(t, i) {
+                i = end + usize::from(is(t, end, ";"));
+            } else {
+                i = self.expr_stmt(t, i, ed)?;
+            }
+        }
+    }
+
+    /// `let` from its pattern to its `;`.
+    fn local(&mut self, t: &[TokenTree], i: usize, ed: &mut Edits) -> R<usize> {
+        let (mut i, init) = until_eq(t, i)?;
+        if init {
+            i = self.expr(t, i, false, ed)?;
+            if ident(t, i) == Some("else") {
+                i = self.block_at(t, i + 1, ed)?;
+            }
+        }
+        if is(t, i, ";") {
+            Ok(i + 1)
+        } else {
+            Err(Declined)
+        }
+    }
+
+    /// An expression statement (or a match arm's body, `arm`): one that
+    /// starts block-like ends there unless `.` or `?` continues it. Returns
+    /// the index after it and whether it was a block-like expression alone.
+    fn expr_early(&mut self, t: &[TokenTree], start: usize, ed: &mut Edits) -> R<(usize, bool)> {
+        if !block_like(t, start) {
+            return Ok((self.expr(t, start, false, ed)?, false));
+        }
+        let i = self.primary(t, start, false, ed)?;
+        let Operand::Next(i) = i else {
+            return Err(Declined);
+        };
+        if is(t, i, "?") || is(t, i, ".") {
+            let i = self.postfix(t, start, i, ed)?;
+            Ok((self.binary(t, i, false, ed)?, false))
+        } else {
+            Ok((i, true))
+        }
+    }
+
+    fn expr_stmt(&mut self, t: &[TokenTree], start: usize, ed: &mut Edits) -> R<usize> {
+        let (i, block) = self.expr_early(t, start, ed)?;
+        if is(t, i, ";") {
+            Ok(i + 1)
+        } else if block || i == t.len() {
+            Ok(i)
+        } else {
+            Err(Declined)
+        }
+    }
+
+    /// One expression from `i`: operands joined by binary operators. `ns`:
+    /// no struct literal (a condition, which a block ends).
+    fn expr(&mut self, t: &[TokenTree], i: usize, ns: bool, ed: &mut Edits) -> R<usize> {
+        match self.operand(t, i, ns, ed)? {
+            Operand::End(i) => Ok(i),
+            Operand::Next(i) => self.binary(t, i, ns, ed),
+        }
+    }
+
+    /// Binary operators and their right operands after an operand.
+    fn binary(&mut self, t: &[TokenTree], mut i: usize, ns: bool, ed: &mut Edits) -> R<usize> {
+        loop {
+            if ident(t, i) == Some("as") {
+                i = skip_type(t, i + 1)?;
+                continue;
+            }
+            let Some(op) = punct(t, i) else {
+                return Ok(i);
+            };
+            if !BINARY.contains(&op) {
+                return Ok(i);
+            }
+            i += op.len();
+            if matches!(op, ".." | "..=" | "...") && !range_end(t, i, ns) {
+                return Ok(i);
+            }
+            match self.operand(t, i, ns, ed)? {
+                Operand::End(end) => return Ok(end),
+                Operand::Next(next) => i = next,
+            }
+        }
+    }
+
+    /// Prefix operators, a primary and its postfix chain.
+    fn operand(&mut self, t: &[TokenTree], mut i: usize, ns: bool, ed: &mut Edits) -> R<Operand> {
+        loop {
+            i = skip_attrs(t, i);
+            match punct(t, i) {
+                Some(op @ ("&" | "&&")) => {
+                    i += op.len();
+                    if ident(t, i) == Some("mut") {
+                        i += 1;
+                    } else if ident(t, i) == Some("raw")
+                        && matches!(ident(t, i + 1), Some("const" | "mut"))
+                    {
+                        i += 2;
+                    }
+                }
+                Some("*" | "-" | "!") => i += 1,
+                Some(op @ (".." | "..=" | "...")) => {
+                    i += op.len();
+                    if !range_end(t, i, ns) {
+                        return Ok(Operand::Next(i));
+                    }
+                }
+                Some("|" | "||") => return self.closure(t, i, ns, ed),
+                _ => break,
+            }
+        }
+        match ident(t, i) {
+            Some("return" | "yield" | "become" | "break") => {
+                let mut j = i + 1;
+                if ident(t, i) == Some("break") && is(t, j, "'") {
+                    j += 2;
+                }
+                if begins_expr(t, j) {
+                    return Ok(Operand::End(self.expr(t, j, ns, ed)?));
+                }
+                return Ok(Operand::End(j));
+            }
+            Some("continue") => {
+                let j = i + 1;
+                return Ok(Operand::Next(if is(t, j, "'") { j + 2 } else { j }));
+            }
+            Some("move") => return self.closure(t, i, ns, ed),
+            Some("async") => {
+                let j = i + 1 + usize::from(ident(t, i + 1) == Some("move"));
+                if group(t, j, Delimiter::Brace).is_none() {
+                    return self.closure(t, i, ns, ed);
+                }
+            }
+            Some("let") => {
+                // `if let` / `while let` / `&& let`: the pattern, then the
+                // scrutinee (which the binary loop continues).
+                let (j, init) = until_eq(t, i + 1)?;
+                if !init {
+                    return Err(Declined);
+                }
+                return self.operand(t, j, ns, ed);
+            }
+            _ => {}
+        }
+        let start = i;
+        match self.primary(t, i, ns, ed)? {
+            Operand::Next(i) => Ok(Operand::Next(self.postfix(t, start, i, ed)?)),
+            end => Ok(end),
+        }
+    }
+
+    /// A primary expression at `t[i]`.
+    fn primary(&mut self, t: &[TokenTree], i: usize, ns: bool, ed: &mut Edits) -> R<Operand> {
+        let next = match t.get(i).ok_or(Declined)? {
+            TokenTree::Literal(_) => i + 1,
+            TokenTree::Group(g) => match g.delimiter() {
+                Delimiter::Parenthesis => self.sub(t, i, ed, Self::list)?,
+                Delimiter::Bracket => self.sub(t, i, ed, Self::list)?,
+                Delimiter::Brace => self.block_at(t, i, ed)?,
+                Delimiter::None => return Err(Declined),
+            },
+            TokenTree::Punct(_) => match punct(t, i) {
+                Some("::") => self.path(t, i, ns, ed)?,
+                Some("<" | "<<") => self.path(t, i, ns, ed)?,
+                Some("'") => {
+                    // A label: `'a: loop`, `'a: {`.
+                    if !(is(t, i + 2, ":") && block_like(t, i + 3)) {
+                        return Err(Declined);
+                    }
+                    return self.primary(t, i + 3, ns, ed);
+                }
+                _ => return Err(Declined),
+            },
+            TokenTree::Ident(id) => match id.to_string().as_str() {
+                "if" => self.if_expr(t, i, ed)?,
+                "match" => {
+                    let j = self.expr(t, i + 1, true, ed)?;
+                    group(t, j, Delimiter::Brace).ok_or(Declined)?;
+                    self.sub(t, j, ed, Self::arms)?
+                }
+                "while" => {
+                    let j = self.expr(t, i + 1, true, ed)?;
+                    self.block_at(t, j, ed)?
+                }
+                "for" => {
+                    if is(t, i + 1, "<") || is(t, i + 1, "<<") {
+                        return Err(Declined);
+                    }
+                    let mut j = i + 1;
+                    while ident(t, j) != Some("in") {
+                        if j >= t.len() {
+                            return Err(Declined);
+                        }
+                        j += 1;
+                    }
+                    let j = self.expr(t, j + 1, true, ed)?;
+                    self.block_at(t, j, ed)?
+                }
+                "loop" | "unsafe" => self.block_at(t, i + 1, ed)?,
+                // Not run in this frame, or at compile time: left alone.
+                "async" => {
+                    let j = i + 1 + usize::from(ident(t, i + 1) == Some("move"));
+                    group(t, j, Delimiter::Brace).ok_or(Declined)?;
+                    j + 1
+                }
+                "const" => {
+                    group(t, i + 1, Delimiter::Brace).ok_or(Declined)?;
+                    i + 2
+                }
+                "true" | "false" => i + 1,
+                // Reserved words that older editions let name things.
+                "gen" | "try"
+                    if !(group(t, i + 1, Delimiter::Brace).is_some()
+                        || ident(t, i + 1) == Some("move")) =>
+                {
+                    self.path(t, i, ns, ed)?
+                }
+                "static" | "gen" | "try" | "box" | "do" | "else" | "as" | "in" | "let" | "fn"
+                | "struct" | "enum" | "impl" | "trait" | "mod" | "use" | "pub" | "where"
+                | "type" | "dyn" | "ref" | "mut" | "extern" | "macro" | "yeet" => {
+                    return Err(Declined)
+                }
+                _ => self.path(t, i, ns, ed)?,
+            },
+        };
+        Ok(Operand::Next(next))
+    }
+
+    /// `if cond { .. } else if .. else { .. }`.
+    fn if_expr(&mut self, t: &[TokenTree], i: usize, ed: &mut Edits) -> R<usize> {
+        let j = self.expr(t, i + 1, true, ed)?;
+        let j = self.block_at(t, j, ed)?;
+        if ident(t, j) != Some("else") {
+            return Ok(j);
+        }
+        if ident(t, j + 1) == Some("if") {
+            self.if_expr(t, j + 1, ed)
+        } else {
+            self.block_at(t, j + 1, ed)
+        }
+    }
+
+    /// A path expression (or a macro call, or a struct literal).
+    fn path(&mut self, t: &[TokenTree], mut i: usize, ns: bool, ed: &mut Edits) -> R<usize> {
+        if matches!(punct(t, i), Some("<" | "<<")) {
+            i = skip_angles(t, i)?;
+            if !is(t, i, "::") {
+                return Err(Declined);
+            }
+        }
+        if is(t, i, "::") {
+            i += 2;
+        }
+        loop {
+            if ident(t, i).is_none() {
+                return Err(Declined);
+            }
+            i += 1;
+            if !is(t, i, "::") {
+                break;
+            }
+            i += 2;
+            if matches!(punct(t, i), Some("<" | "<<")) {
+                i = skip_angles(t, i)?;
+                if !is(t, i, "::") {
+                    break;
+                }
+                i += 2;
+            }
+        }
+        if punct(t, i) == Some("!") && matches!(t.get(i + 1), Some(TokenTree::Group(_))) {
+            // A macro call: its tokens are not ours to read.
+            return Ok(i + 2);
+        }
+        if !ns && group(t, i, Delimiter::Brace).is_some() {
+            return self.sub(t, i, ed, Self::fields);
+        }
+        Ok(i)
+    }
+
+    /// `.field`, `.method::<T>(..)`, `.await`, calls, indexing and `?`.
+    fn postfix(&mut self, t: &[TokenTree], start: usize, mut i: usize, ed: &mut Edits) -> R<usize> {
+        loop {
+            match t.get(i) {
+                Some(TokenTree::Punct(_)) => match punct(t, i) {
+                    Some("?") => {
+                        if self.silent == 0 {
+                            ed.tries.push((start, i));
+                        }
+                        i += 1;
+                    }
+                    Some(".") => {
+                        i += 1;
+                        match t.get(i) {
+                            Some(TokenTree::Literal(_)) => i += 1,
+                            Some(TokenTree::Ident(_)) => {
+                                i += 1;
+                                if is(t, i, "::") && matches!(punct(t, i + 2), Some("<" | "<<")) {
+                                    i = skip_angles(t, i + 2)?;
+                                }
+                            }
+                            _ => return Err(Declined),
+                        }
+                    }
+                    _ => return Ok(i),
+                },
+                Some(TokenTree::Group(g)) => match g.delimiter() {
+                    Delimiter::Parenthesis | Delimiter::Bracket => {
+                        i = self.sub(t, i, ed, Self::list)?;
+                    }
+                    _ => return Ok(i),
+                },
+                _ => return Ok(i),
+            }
+        }
+    }
+
+    /// A closure: its body runs in another frame, so it is read only for
+    /// where it ends.
+    fn closure(&mut self, t: &[TokenTree], mut i: usize, ns: bool, ed: &mut Edits) -> R<Operand> {
+        for word in ["async", "move"] {
+            if ident(t, i) == Some(word) {
+                i += 1;
+            }
+        }
+        match punct(t, i) {
+            Some("||") => i += 2,
+            Some("|") => {
+                i += 1;
+                loop {
+                    match punct(t, i) {
+                        Some("|") => break,
+                        Some("||" | "|=") => return Err(Declined),
+                        _ if i >= t.len() => return Err(Declined),
+                        _ => i += 1,
+                    }
+                }
+                i += 1;
+            }
+            _ => return Err(Declined),
+        }
+        if is(t, i, "->") {
+            while group(t, i, Delimiter::Brace).is_none() {
+                if i >= t.len() {
+                    return Err(Declined);
+                }
+                i += 1;
+            }
+            return Ok(Operand::Next(i + 1));
+        }
+        self.silent += 1;
+        let end = self.expr(t, i, ns, ed);
+        self.silent -= 1;
+        Ok(Operand::End(end?))
+    }
+
+    /// Comma-separated expressions: a tuple, call arguments, an array; or
+    /// `[x; N]`, whose length is a const context.
+    fn list(&mut self, t: &[TokenTree], ed: &mut Edits) -> R<()> {
+        let mut i = 0;
+        while i < t.len() {
+            i = self.expr(t, i, false, ed)?;
+            if is(t, i, ";") {
+                return Ok(());
+            }
+            if i < t.len() {
+                if !is(t, i, ",") {
+                    return Err(Declined);
+                }
+                i += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// A struct literal's fields.
+    fn fields(&mut self, t: &[TokenTree], ed: &mut Edits) -> R<()> {
+        let mut i = 0;
+        while i < t.len() {
+            i = skip_attrs(t, i);
+            if is(t, i, "..") {
+                if i + 2 < t.len() {
+                    self.expr(t, i + 2, false, ed)?;
+                }
+                return Ok(());
+            }
+            match t.get(i) {
+                Some(TokenTree::Ident(_) | TokenTree::Literal(_)) => i += 1,
+                _ => return Err(Declined),
+            }
+            if punct(t, i) == Some(":") {
+                i = self.expr(t, i + 1, false, ed)?;
+            }
+            if i < t.len() {
+                if !is(t, i, ",") {
+                    return Err(Declined);
+                }
+                i += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// A match's arms: a stop at each body that is not a plain block.
+    fn arms(&mut self, t: &[TokenTree], ed: &mut Edits) -> R<()> {
+        let mut i = 0;
+        while is(t, i, "#") && is(t, i + 1, "!") && group(t, i + 2, Delimiter::Bracket).is_some() {
+            i += 3;
+        }
+        while i < t.len() {
+            i = skip_attrs(t, i);
+            while !(is(t, i, "=>") || ident(t, i) == Some("if")) {
+                if i >= t.len() {
+                    return Err(Declined);
+                }
+                i += 1;
+            }
+            // syn's order: the arm's stop, then the guard's.
+            let slot = self.stops.len();
+            if ident(t, i) == Some("if") {
+                i = self.expr(t, i + 1, false, ed)?;
+            }
+            if !is(t, i, "=>") {
+                return Err(Declined);
+            }
+            let body = i + 2;
+            let head = skip_attrs(t, body);
+            let (end, block) = self.expr_early(t, head, ed)?;
+            let plain = block && head == body && group(t, body, Delimiter::Brace).is_some();
+            if !plain && self.silent == 0 {
+                self.stops.insert(slot, t.get(head).ok_or(Declined)?.span());
+            }
+            i = end;
+            if is(t, i, ",") {
+                i += 1;
+            } else if !block && i < t.len() {
+                return Err(Declined);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Edits {
+    /// The group rebuilt with the changes, `None` when there are none.
+    fn apply(mut self, mut t: Vec<TokenTree>, g: &Group) -> Option<Group> {
+        if self.tries.is_empty() && self.groups.is_empty() {
+            return None;
+        }
+        for (i, new) in self.groups.drain(..) {
+            t[i] = TokenTree::Group(new);
+        }
+        // Outer operands first where they start together (`a?.b?`).
+        self.tries.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let mut out: Vec<Vec<TokenTree>> = vec![Vec::with_capacity(t.len())];
+        let mut closes: Vec<usize> = Vec::new();
+        let mut k = 0;
+        for (i, tt) in t.into_iter().enumerate() {
+            while k < self.tries.len() && self.tries[k].0 == i {
+                out.push(Vec::new());
+                closes.push(self.tries[k].1);
+                k += 1;
+            }
+            if closes.last() == Some(&i) {
+                closes.pop();
+                let inner: TokenStream = out.pop().unwrap_or_default().into_iter().collect();
+                let span = tt.span();
+                let call = quote_spanned! {span=>
+                    ::autopsy::__private::question(#inner, ::core::file!(), ::core::line!())
+                };
+                let top = out.last_mut().expect("the outer level");
+                top.extend(call);
+            }
+            out.last_mut().expect("the outer level").push(tt);
+        }
+        let stream: TokenStream = out.pop().unwrap_or_default().into_iter().collect();
+        let mut new = Group::new(g.delimiter(), stream);
+        new.set_span(g.span());
+        Some(new)
+    }
+}
+
+// ------------------------------------------------------------ token reading
+
+/// Binary (and assignment) operators.
+const BINARY: &[&str] = &[
+    "+", "-", "*", "/", "%", "^", "&", "|", "<", ">", "=", "==", "!=", "<=", ">=", "&&", "||",
+    "<<", ">>", "+=", "-=", "*=", "/=", "%=", "^=", "&=", "|=", "<<=", ">>=", "..", "..=", "...",
+];
+
+/// Rust's multi-character punctuation, longest first.
+const PUNCT3: &[&str] = &["<<=", ">>=", "..=", "..."];
+const PUNCT2: &[&str] = &[
+    "==", "!=", "<=", ">=", "&&", "||", "+=", "-=", "*=", "/=", "%=", "^=", "&=", "|=", "<<", ">>",
+    "..", "::", "->", "=>",
+];
+const PUNCT1: &[&str] = &[
+    "+", "-", "*", "/", "%", "^", "!", "&", "|", "=", "<", ">", "@", ".", ",", ";", ":", "#", "$",
+    "?", "~", "'",
+];
+
+/// The punctuation token at `t[i]` as the lexer reads it (joint characters
+/// together), or `None` when `t[i]` is not punctuation.
+fn punct(t: &[TokenTree], i: usize) -> Option<&'static str> {
+    let mut buf = [0u8; 3];
+    let mut n = 0;
+    while n < 3 {
+        let Some(TokenTree::Punct(p)) = t.get(i + n) else {
+            break;
+        };
+        let c = p.as_char();
+        if !c.is_ascii() {
+            break;
+        }
+        buf[n] = c as u8;
+        n += 1;
+        if p.spacing() != Spacing::Joint {
+            break;
+        }
+    }
+    if n == 0 {
+        return None;
+    }
+    for (len, table) in [(3, PUNCT3), (2, PUNCT2), (1, PUNCT1)] {
+        if n >= len {
+            if let Some(found) = table.iter().find(|p| p.as_bytes() == &buf[..len]) {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
+/// Whether `t[i]` is the punctuation token `p` (exactly, not the start of a
+/// longer one).
+fn is(t: &[TokenTree], i: usize, p: &str) -> bool {
+    punct(t, i) == Some(p)
+}
+
+fn ident(t: &[TokenTree], i: usize) -> Option<&'static str> {
+    // Only the words the scanner compares against matter; others read as "".
+    let TokenTree::Ident(id) = t.get(i)? else {
+        return None;
+    };
+    let s = id.to_string();
+    Some(WORDS.iter().find(|w| **w == s).copied().unwrap_or(""))
+}
+
+/// Words the scanner tells apart.
+const WORDS: &[&str] = &[
+    "as", "async", "auto", "box", "break", "become", "const", "continue", "crate", "default", "do",
+    "dyn", "else", "enum", "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "pub", "raw", "ref", "return", "static",
+    "struct", "trait", "true", "try", "type", "union", "unsafe", "use", "where", "while", "yeet",
+    "yield",
+];
+
+/// Keywords, which syn's `Ident` peek refuses.
+fn is_keyword(t: &[TokenTree], i: usize) -> bool {
+    let Some(TokenTree::Ident(id)) = t.get(i) else {
+        return false;
+    };
+    matches!(
+        id.to_string().as_str(),
+        "_" | "abstract"
+            | "as"
+            | "async"
+            | "await"
+            | "become"
+            | "box"
+            | "break"
+            | "const"
+            | "continue"
+            | "crate"
+            | "do"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "final"
+            | "fn"
+            | "for"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "macro"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "override"
+            | "priv"
+            | "pub"
+            | "ref"
+            | "return"
+            | "Self"
+            | "self"
+            | "static"
+            | "struct"
+            | "super"
+            | "trait"
+            | "true"
+            | "try"
+            | "type"
+            | "typeof"
+            | "unsafe"
+            | "unsized"
+            | "use"
+            | "virtual"
+            | "where"
+            | "while"
+            | "yield"
+    )
+}
+
+/// A plain (not keyword) identifier at `t[i]`.
+fn plain_ident(t: &[TokenTree], i: usize) -> bool {
+    matches!(t.get(i), Some(TokenTree::Ident(_))) && !is_keyword(t, i)
+}
+
+fn group(t: &[TokenTree], i: usize, d: Delimiter) -> Option<&Group> {
+    match t.get(i) {
+        Some(TokenTree::Group(g)) if g.delimiter() == d => Some(g),
+        _ => None,
+    }
+}
+
+/// Past outer attributes (`#[..]`).
+fn skip_attrs(t: &[TokenTree], mut i: usize) -> usize {
+    while is(t, i, "#") && group(t, i + 1, Delimiter::Bracket).is_some() {
+        i += 2;
+    }
+    i
+}
+
+/// Whether an expression starting at `t[i]` is block-like (ends a
+/// statement or a match arm without `;` or `,`).
+fn block_like(t: &[TokenTree], i: usize) -> bool {
+    match t.get(i) {
+        Some(TokenTree::Group(g)) => g.delimiter() == Delimiter::Brace,
+        Some(TokenTree::Ident(_)) => match ident(t, i) {
+            Some("if" | "while" | "for" | "loop" | "match") => true,
+            Some("unsafe" | "const" | "try") => group(t, i + 1, Delimiter::Brace).is_some(),
+            _ => false,
+        },
+        Some(TokenTree::Punct(_)) => is(t, i, "'") && is(t, i + 2, ":") && block_like(t, i + 3),
+        _ => false,
+    }
+}
+
+/// syn's `Expr::peek`: whether `t[i]` can begin an expression.
+fn begins_expr(t: &[TokenTree], i: usize) -> bool {
+    match t.get(i) {
+        None => false,
+        Some(TokenTree::Ident(_)) => ident(t, i) != Some("as"),
+        Some(TokenTree::Group(_) | TokenTree::Literal(_)) => true,
+        Some(TokenTree::Punct(_)) => matches!(
+            punct(t, i),
+            Some("!" | "-" | "*" | "|" | "||" | "&" | "&&" | ".." | "..=" | "..." | "<" | "<<")
+                | Some("::" | "'" | "#")
+        ),
+    }
+}
+
+/// Whether a range's end follows at `t[i]`.
+fn range_end(t: &[TokenTree], i: usize, ns: bool) -> bool {
+    begins_expr(t, i) && !(ns && group(t, i, Delimiter::Brace).is_some())
+}
+
+/// From a `let`'s (or `if let`'s) pattern to past its `=`: `(index, true)`,
+/// or `(index of ;, false)` for a `let` without initializer.
+fn until_eq(t: &[TokenTree], mut i: usize) -> R<(usize, bool)> {
+    let mut angles = 0i32;
+    loop {
+        match t.get(i) {
+            None => return Err(Declined),
+            Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::None => return Err(Declined),
+            Some(TokenTree::Punct(_)) => {
+                let p = punct(t, i).ok_or(Declined)?;
+                match p {
+                    "=" if angles == 0 => return Ok((i + 1, true)),
+                    ";" if angles == 0 => return Ok((i, false)),
+                    "<" => angles += 1,
+                    "<<" => angles += 2,
+                    ">" => angles -= 1,
+                    ">>" => angles -= 2,
+                    ">=" | ">>=" | "<=" | "<<=" | "=>" | "==" => return Err(Declined),
+                    _ => {}
+                }
+                if angles < 0 {
+                    return Err(Declined);
+                }
+                i += p.len();
+            }
+            Some(_) => i += 1,
+        }
+    }
+}
+
+/// Past balanced `<...>` starting at `t[i]`.
+fn skip_angles(t: &[TokenTree], mut i: usize) -> R<usize> {
+    let mut depth = 0i32;
+    loop {
+        let p = match t.get(i) {
+            None => return Err(Declined),
+            Some(TokenTree::Punct(_)) => punct(t, i).ok_or(Declined)?,
+            Some(_) => {
+                i += 1;
+                continue;
+            }
+        };
+        match p {
+            "<" => depth += 1,
+            "<<" => depth += 2,
+            ">" => depth -= 1,
+            ">>" => depth -= 2,
+            ">=" | ">>=" | "<=" | "<<=" | ";" => return Err(Declined),
+            _ => {}
+        }
+        i += p.len();
+        if depth == 0 {
+            return Ok(i);
+        }
+        if depth < 0 {
+            return Err(Declined);
+        }
+    }
+}
+
+/// Past the type of an `as` cast.
+fn skip_type(t: &[TokenTree], mut i: usize) -> R<usize> {
+    loop {
+        match punct(t, i) {
+            Some("&" | "&&") => {
+                i += punct(t, i).map_or(1, str::len);
+                if is(t, i, "'") {
+                    i += 2;
+                }
+                if ident(t, i) == Some("mut") {
+                    i += 1;
+                }
+            }
+            Some("*") => {
+                if !matches!(ident(t, i + 1), Some("const" | "mut")) {
+                    return Err(Declined);
+                }
+                i += 2;
+            }
+            _ => break,
+        }
+    }
+    match t.get(i) {
+        Some(TokenTree::Group(g)) if g.delimiter() != Delimiter::None => return Ok(i + 1),
+        Some(TokenTree::Ident(_)) => match ident(t, i) {
+            // `as fn(A) -> B`
+            Some("fn") => {
+                group(t, i + 1, Delimiter::Parenthesis).ok_or(Declined)?;
+                return if is(t, i + 2, "->") {
+                    skip_type(t, i + 4)
+                } else {
+                    Ok(i + 2)
+                };
+            }
+            // `as &dyn Trait`: one bound (a cast takes no `+`).
+            Some("dyn") => i += 1,
+            Some("unsafe" | "extern" | "impl") => return Err(Declined),
+            _ => {}
+        },
+        _ if matches!(punct(t, i), Some("::" | "<" | "<<")) => {}
+        _ => return Err(Declined),
+    }
+    if matches!(punct(t, i), Some("<" | "<<")) {
+        i = skip_angles(t, i)?;
+        if !is(t, i, "::") {
+            return Err(Declined);
+        }
+    }
+    if is(t, i, "::") {
+        i += 2;
+    }
+    loop {
+        if !matches!(t.get(i), Some(TokenTree::Ident(_))) {
+            return Err(Declined);
+        }
+        i += 1;
+        if is(t, i, "::") && matches!(punct(t, i + 2), Some("<" | "<<")) {
+            i += 2;
+        }
+        if matches!(punct(t, i), Some("<" | "<<")) {
+            i = skip_angles(t, i)?;
+        }
+        if !is(t, i, "::") {
+            return Ok(i);
+        }
+        i += 2;
+    }
+}
+
+/// A mod-style path and `!` at `t[i]`: the index after the `!`.
+fn macro_bang(t: &[TokenTree], mut i: usize) -> Option<usize> {
+    if is(t, i, "::") {
+        i += 2;
+    }
+    loop {
+        // syn's mod-style path: no keywords but these.
+        let segment = plain_ident(t, i)
+            || matches!(&t.get(i), Some(TokenTree::Ident(id))
+                if id == "super" || id == "self" || id == "crate" || id == "try");
+        if !segment {
+            return None;
+        }
+        i += 1;
+        if !is(t, i, "::") {
+            break;
+        }
+        i += 2;
+    }
+    (punct(t, i) == Some("!")).then_some(i + 1)
+}
+
+/// A statement `path! { .. }` (not continued by `.` or `?`): its end.
+fn brace_macro(t: &[TokenTree], i: usize) -> Option<usize> {
+    let j = macro_bang(t, i)?;
+    group(t, j, Delimiter::Brace)?;
+    let continued = is(t, j + 1, ".") || is(t, j + 1, "?");
+    (!continued).then_some(j + 1)
+}
+
+/// When `t[i]` starts an item (syn's rules for a statement), the index
+/// after it. Items hold no stops and are left alone.
+fn item(t: &[TokenTree], i: usize) -> R<Option<usize>> {
+    let next = ident(t, i + 1);
+    let brace_next = group(t, i + 1, Delimiter::Brace).is_some();
+    let starts = match ident(t, i) {
+        Some("pub" | "extern" | "use" | "fn" | "mod" | "type" | "struct" | "enum" | "trait")
+        | Some("impl" | "macro") => true,
+        Some("crate") => !is(t, i + 1, "::"),
+        Some("static") => next == Some("mut") || plain_ident(t, i + 1),
+        Some("const") => {
+            !(brace_next
+                || next == Some("static")
+                || next == Some("async")
+                    && !matches!(ident(t, i + 2), Some("unsafe" | "extern" | "fn"))
+                || next == Some("move")
+                || matches!(punct(t, i + 1), Some("|" | "||")))
+        }
+        Some("unsafe") => !brace_next,
+        Some("async") => matches!(next, Some("unsafe" | "extern" | "fn")),
+        Some("union") => plain_ident(t, i + 1),
+        Some("auto") => next == Some("trait"),
+        Some("default") => matches!(next, Some("unsafe" | "impl")),
+        _ => {
+            // `macro_rules! name { .. }`: an item macro.
+            return Ok(match macro_bang(t, i) {
+                Some(j) if plain_ident(t, j) || ident(t, j) == Some("try") => {
+                    let g = j + 1;
+                    match t.get(g) {
+                        Some(TokenTree::Group(gr)) if gr.delimiter() == Delimiter::Brace => {
+                            Some(g + 1)
+                        }
+                        Some(TokenTree::Group(_)) if is(t, g + 1, ";") => Some(g + 2),
+                        _ => return Err(Declined),
+                    }
+                }
+                _ => None,
+            });
+        }
+    };
+    if !starts {
+        return Ok(None);
+    }
+    // Where it ends: `;`, or the first brace group outside `<..>` unless the
+    // item is a `use`, `static`, `const` or `type` (whose `;` comes after any
+    // braces).
+    let mut k = i;
+    if ident(t, k) == Some("pub") {
+        k += 1;
+        if group(t, k, Delimiter::Parenthesis).is_some() {
+            k += 1;
+        }
+    }
+    let semi_only = match ident(t, k) {
+        Some("use" | "static" | "type") => true,
+        Some("const") => !matches!(ident(t, k + 1), Some("fn" | "unsafe" | "async" | "extern")),
+        _ => false,
+    };
+    let mut angles = 0i32;
+    let mut j = k;
+    loop {
+        match t.get(j) {
+            None => return Err(Declined),
+            Some(TokenTree::Group(g)) => {
+                if g.delimiter() == Delimiter::None {
+                    return Err(Declined);
+                }
+                if !semi_only && angles == 0 && g.delimiter() == Delimiter::Brace {
+                    return Ok(Some(j + 1));
+                }
+                j += 1;
+            }
+            Some(TokenTree::Punct(_)) => {
+                let p = punct(t, j).ok_or(Declined)?;
+                match p {
+                    ";" if semi_only || angles == 0 => return Ok(Some(j + 1)),
+                    "<" if !semi_only => angles += 1,
+                    "<<" if !semi_only => angles += 2,
+                    ">" if !semi_only => angles -= 1,
+                    ">>" if !semi_only => angles -= 2,
+                    _ => {}
+                }
+                if angles < 0 {
+                    return Err(Declined);
+                }
+                j += p.len();
+            }
+            Some(_) => j += 1,
+        }
+    }
+}
