@@ -14,6 +14,7 @@ use crate::attr::{Rejected, ShouldPanic, TestFn};
 use crate::target::{target, Target};
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
+use std::sync::atomic::{AtomicBool, Ordering};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::ItemFn;
@@ -62,7 +63,9 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
     let should_panic = should_panic_tokens(&should_panic);
     // rustdoc wraps a doctest in its own `fn main` when it sees none, so
     // `autopsy::main!()`'s marker is not at the crate root there.
-    let main_check = (target == Target::Harness).then_some(MAIN_CHECK);
+    let main_check = (target == Target::Harness)
+        .then(|| main_check_once(&cfgs))
+        .flatten();
     let reruns = option(options.reruns.map(Literal::u32_unsuffixed));
     let reruns_delay = option(options.reruns_delay.map(Literal::f64_unsuffixed));
     // Spanned at the return type, so that a type the harness cannot turn into
@@ -199,6 +202,18 @@ pub(crate) fn install(input: TokenStream) -> TokenStream {
 /// inner block's glob import finds it there and shadows the outer block's
 /// glob, whose `__AutopsyMain` lacks the trait.
 const MAIN_CHECK: MainCheck = MainCheck;
+
+/// The check is about the crate, so one test carries it: the first that
+/// rustc expands (one process compiles one crate, and expansion is never
+/// cached). A test under its own `#[cfg]` may vanish with it, so each of
+/// those carries its own.
+fn main_check_once(cfgs: &[syn::Attribute]) -> Option<MainCheck> {
+    static EMITTED: AtomicBool = AtomicBool::new(false);
+    if !cfgs.is_empty() {
+        return Some(MAIN_CHECK);
+    }
+    (!EMITTED.swap(true, Ordering::Relaxed)).then_some(MAIN_CHECK)
+}
 
 struct MainCheck;
 

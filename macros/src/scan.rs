@@ -86,14 +86,14 @@ impl Scanner {
 
     /// A block's statements; `Some` when something in it changed.
     fn block(&mut self, g: &Group) -> R<Option<Group>> {
-        let t: Vec<TokenTree> = g.stream().into_iter().collect();
+        let t = Level::new(g.stream());
         let mut ed = Edits::default();
         self.stmts(&t, &mut ed)?;
-        Ok(ed.apply(t, g))
+        Ok(ed.apply(t.t, g))
     }
 
     /// The brace group at `t[i]` as a block.
-    fn block_at(&mut self, t: &[TokenTree], i: usize, ed: &mut Edits) -> R<usize> {
+    fn block_at(&mut self, t: &Level, i: usize, ed: &mut Edits) -> R<usize> {
         let g = group(t, i, Delimiter::Brace).ok_or(Declined)?;
         if self.silent == 0 {
             if let Some(new) = self.block(g)? {
@@ -106,26 +106,26 @@ impl Scanner {
     /// Any group at `t[i]` read by `f` (skipped when silent).
     fn sub(
         &mut self,
-        t: &[TokenTree],
+        t: &Level,
         i: usize,
         ed: &mut Edits,
-        f: fn(&mut Self, &[TokenTree], &mut Edits) -> R<()>,
+        f: fn(&mut Self, &Level, &mut Edits) -> R<()>,
     ) -> R<usize> {
         let TokenTree::Group(g) = &t[i] else {
             return Err(Declined);
         };
         if self.silent == 0 {
-            let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+            let inner = Level::new(g.stream());
             let mut sub = Edits::default();
             f(self, &inner, &mut sub)?;
-            if let Some(new) = sub.apply(inner, g) {
+            if let Some(new) = sub.apply(inner.t, g) {
                 ed.groups.push((i, new));
             }
         }
         Ok(i + 1)
     }
 
-    fn stmts(&mut self, t: &[TokenTree], ed: &mut Edits) -> R<()> {
+    fn stmts(&mut self, t: &Level, ed: &mut Edits) -> R<()> {
         let mut i = 0;
         while is(t, i, "#") && is(t, i + 1, "!") && group(t, i + 2, Delimiter::Bracket).is_some() {
             i += 3;
@@ -157,7 +157,7 @@ impl Scanner {
     }
 
     /// `let` from its pattern to its `;`.
-    fn local(&mut self, t: &[TokenTree], i: usize, ed: &mut Edits) -> R<usize> {
+    fn local(&mut self, t: &Level, i: usize, ed: &mut Edits) -> R<usize> {
         let (mut i, init) = until_eq(t, i)?;
         if init {
             i = self.expr(t, i, false, ed)?;
@@ -175,7 +175,7 @@ impl Scanner {
     /// An expression statement (or a match arm's body, `arm`): one that
     /// starts block-like ends there unless `.` or `?` continues it. Returns
     /// the index after it and whether it was a block-like expression alone.
-    fn expr_early(&mut self, t: &[TokenTree], start: usize, ed: &mut Edits) -> R<(usize, bool)> {
+    fn expr_early(&mut self, t: &Level, start: usize, ed: &mut Edits) -> R<(usize, bool)> {
         if !block_like(t, start) {
             return Ok((self.expr(t, start, false, ed)?, false));
         }
@@ -191,7 +191,7 @@ impl Scanner {
         }
     }
 
-    fn expr_stmt(&mut self, t: &[TokenTree], start: usize, ed: &mut Edits) -> R<usize> {
+    fn expr_stmt(&mut self, t: &Level, start: usize, ed: &mut Edits) -> R<usize> {
         let (i, block) = self.expr_early(t, start, ed)?;
         if is(t, i, ";") {
             Ok(i + 1)
@@ -204,7 +204,7 @@ impl Scanner {
 
     /// One expression from `i`: operands joined by binary operators. `ns`:
     /// no struct literal (a condition, which a block ends).
-    fn expr(&mut self, t: &[TokenTree], i: usize, ns: bool, ed: &mut Edits) -> R<usize> {
+    fn expr(&mut self, t: &Level, i: usize, ns: bool, ed: &mut Edits) -> R<usize> {
         match self.operand(t, i, ns, ed)? {
             Operand::End(i) => Ok(i),
             Operand::Next(i) => self.binary(t, i, ns, ed),
@@ -212,7 +212,7 @@ impl Scanner {
     }
 
     /// Binary operators and their right operands after an operand.
-    fn binary(&mut self, t: &[TokenTree], mut i: usize, ns: bool, ed: &mut Edits) -> R<usize> {
+    fn binary(&mut self, t: &Level, mut i: usize, ns: bool, ed: &mut Edits) -> R<usize> {
         loop {
             if ident(t, i) == Some("as") {
                 i = skip_type(t, i + 1)?;
@@ -236,7 +236,7 @@ impl Scanner {
     }
 
     /// Prefix operators, a primary and its postfix chain.
-    fn operand(&mut self, t: &[TokenTree], mut i: usize, ns: bool, ed: &mut Edits) -> R<Operand> {
+    fn operand(&mut self, t: &Level, mut i: usize, ns: bool, ed: &mut Edits) -> R<Operand> {
         loop {
             i = skip_attrs(t, i);
             match punct(t, i) {
@@ -302,7 +302,7 @@ impl Scanner {
     }
 
     /// A primary expression at `t[i]`.
-    fn primary(&mut self, t: &[TokenTree], i: usize, ns: bool, ed: &mut Edits) -> R<Operand> {
+    fn primary(&mut self, t: &Level, i: usize, ns: bool, ed: &mut Edits) -> R<Operand> {
         let next = match t.get(i).ok_or(Declined)? {
             TokenTree::Literal(_) => i + 1,
             TokenTree::Group(g) => match g.delimiter() {
@@ -323,7 +323,7 @@ impl Scanner {
                 }
                 _ => return Err(Declined),
             },
-            TokenTree::Ident(id) => match id.to_string().as_str() {
+            TokenTree::Ident(_) => match ident(t, i).unwrap_or_default() {
                 "if" => self.if_expr(t, i, ed)?,
                 "match" => {
                     let j = self.expr(t, i + 1, true, ed)?;
@@ -379,7 +379,7 @@ impl Scanner {
     }
 
     /// `if cond { .. } else if .. else { .. }`.
-    fn if_expr(&mut self, t: &[TokenTree], i: usize, ed: &mut Edits) -> R<usize> {
+    fn if_expr(&mut self, t: &Level, i: usize, ed: &mut Edits) -> R<usize> {
         let j = self.expr(t, i + 1, true, ed)?;
         let j = self.block_at(t, j, ed)?;
         if ident(t, j) != Some("else") {
@@ -393,7 +393,7 @@ impl Scanner {
     }
 
     /// A path expression (or a macro call, or a struct literal).
-    fn path(&mut self, t: &[TokenTree], mut i: usize, ns: bool, ed: &mut Edits) -> R<usize> {
+    fn path(&mut self, t: &Level, mut i: usize, ns: bool, ed: &mut Edits) -> R<usize> {
         if matches!(punct(t, i), Some("<" | "<<")) {
             i = skip_angles(t, i)?;
             if !is(t, i, "::") {
@@ -431,7 +431,7 @@ impl Scanner {
     }
 
     /// `.field`, `.method::<T>(..)`, `.await`, calls, indexing and `?`.
-    fn postfix(&mut self, t: &[TokenTree], start: usize, mut i: usize, ed: &mut Edits) -> R<usize> {
+    fn postfix(&mut self, t: &Level, start: usize, mut i: usize, ed: &mut Edits) -> R<usize> {
         loop {
             match t.get(i) {
                 Some(TokenTree::Punct(_)) => match punct(t, i) {
@@ -469,7 +469,7 @@ impl Scanner {
 
     /// A closure: its body runs in another frame, so it is read only for
     /// where it ends.
-    fn closure(&mut self, t: &[TokenTree], mut i: usize, ns: bool, ed: &mut Edits) -> R<Operand> {
+    fn closure(&mut self, t: &Level, mut i: usize, ns: bool, ed: &mut Edits) -> R<Operand> {
         for word in ["async", "move"] {
             if ident(t, i) == Some(word) {
                 i += 1;
@@ -508,7 +508,7 @@ impl Scanner {
 
     /// Comma-separated expressions: a tuple, call arguments, an array; or
     /// `[x; N]`, whose length is a const context.
-    fn list(&mut self, t: &[TokenTree], ed: &mut Edits) -> R<()> {
+    fn list(&mut self, t: &Level, ed: &mut Edits) -> R<()> {
         let mut i = 0;
         while i < t.len() {
             i = self.expr(t, i, false, ed)?;
@@ -526,7 +526,7 @@ impl Scanner {
     }
 
     /// A struct literal's fields.
-    fn fields(&mut self, t: &[TokenTree], ed: &mut Edits) -> R<()> {
+    fn fields(&mut self, t: &Level, ed: &mut Edits) -> R<()> {
         let mut i = 0;
         while i < t.len() {
             i = skip_attrs(t, i);
@@ -554,7 +554,7 @@ impl Scanner {
     }
 
     /// A match's arms: a stop at each body that is not a plain block.
-    fn arms(&mut self, t: &[TokenTree], ed: &mut Edits) -> R<()> {
+    fn arms(&mut self, t: &Level, ed: &mut Edits) -> R<()> {
         let mut i = 0;
         while is(t, i, "#") && is(t, i + 1, "!") && group(t, i + 2, Delimiter::Bracket).is_some() {
             i += 3;
@@ -653,20 +653,16 @@ const PUNCT1: &[&str] = &[
 
 /// The punctuation token at `t[i]` as the lexer reads it (joint characters
 /// together), or `None` when `t[i]` is not punctuation.
-fn punct(t: &[TokenTree], i: usize) -> Option<&'static str> {
+fn punct(t: &Level, i: usize) -> Option<&'static str> {
     let mut buf = [0u8; 3];
     let mut n = 0;
     while n < 3 {
-        let Some(TokenTree::Punct(p)) = t.get(i + n) else {
+        let Some(Kind::Punct(c, joint)) = t.k.get(i + n) else {
             break;
         };
-        let c = p.as_char();
-        if !c.is_ascii() {
-            break;
-        }
-        buf[n] = c as u8;
+        buf[n] = *c;
         n += 1;
-        if p.spacing() != Spacing::Joint {
+        if !joint {
             break;
         }
     }
@@ -685,95 +681,100 @@ fn punct(t: &[TokenTree], i: usize) -> Option<&'static str> {
 
 /// Whether `t[i]` is the punctuation token `p` (exactly, not the start of a
 /// longer one).
-fn is(t: &[TokenTree], i: usize, p: &str) -> bool {
+fn is(t: &Level, i: usize, p: &str) -> bool {
     punct(t, i) == Some(p)
 }
 
-fn ident(t: &[TokenTree], i: usize) -> Option<&'static str> {
-    // Only the words the scanner compares against matter; others read as "".
-    let TokenTree::Ident(id) = t.get(i)? else {
-        return None;
-    };
-    let s = id.to_string();
-    Some(WORDS.iter().find(|w| **w == s).copied().unwrap_or(""))
+/// The identifier at `t[i]`: a word the scanner tells apart, `""` for
+/// any other.
+fn ident(t: &Level, i: usize) -> Option<&'static str> {
+    match t.k.get(i) {
+        Some(Kind::Word(w)) => Some(w),
+        Some(Kind::Ident) => Some(""),
+        _ => None,
+    }
 }
 
-/// Words the scanner tells apart.
-const WORDS: &[&str] = &[
-    "as", "async", "auto", "box", "break", "become", "const", "continue", "crate", "default", "do",
-    "dyn", "else", "enum", "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let",
-    "loop", "macro", "match", "mod", "move", "mut", "pub", "raw", "ref", "return", "static",
-    "struct", "trait", "true", "try", "type", "union", "unsafe", "use", "where", "while", "yeet",
-    "yield",
+/// Words the scanner tells apart: Rust's keywords (which syn's `Ident` peek
+/// refuses) and the contextual words it reads.
+const KEYWORDS: &[&str] = &[
+    "_", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue",
+    "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "Self", "self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
+const CONTEXTUAL: &[&str] = &["auto", "default", "gen", "raw", "union", "yeet"];
 
 /// Keywords, which syn's `Ident` peek refuses.
-fn is_keyword(t: &[TokenTree], i: usize) -> bool {
-    let Some(TokenTree::Ident(id)) = t.get(i) else {
-        return false;
-    };
-    matches!(
-        id.to_string().as_str(),
-        "_" | "abstract"
-            | "as"
-            | "async"
-            | "await"
-            | "become"
-            | "box"
-            | "break"
-            | "const"
-            | "continue"
-            | "crate"
-            | "do"
-            | "dyn"
-            | "else"
-            | "enum"
-            | "extern"
-            | "false"
-            | "final"
-            | "fn"
-            | "for"
-            | "if"
-            | "impl"
-            | "in"
-            | "let"
-            | "loop"
-            | "macro"
-            | "match"
-            | "mod"
-            | "move"
-            | "mut"
-            | "override"
-            | "priv"
-            | "pub"
-            | "ref"
-            | "return"
-            | "Self"
-            | "self"
-            | "static"
-            | "struct"
-            | "super"
-            | "trait"
-            | "true"
-            | "try"
-            | "type"
-            | "typeof"
-            | "unsafe"
-            | "unsized"
-            | "use"
-            | "virtual"
-            | "where"
-            | "while"
-            | "yield"
-    )
+fn is_keyword(t: &Level, i: usize) -> bool {
+    matches!(t.k.get(i), Some(Kind::Word(w)) if !CONTEXTUAL.contains(w))
+}
+
+/// How the scanner reads a token tree.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// An identifier in [`KEYWORDS`] or [`CONTEXTUAL`].
+    Word(&'static str),
+    /// Any other identifier.
+    Ident,
+    /// An ASCII punctuation character, and whether it is joint to the next.
+    Punct(u8, bool),
+    Other,
+}
+
+/// One level of token trees, each classified once (identifiers compared as
+/// text once, not at each look).
+struct Level {
+    t: Vec<TokenTree>,
+    k: Vec<Kind>,
+}
+
+impl Level {
+    fn new(stream: TokenStream) -> Level {
+        let t: Vec<TokenTree> = stream.into_iter().collect();
+        let k = t
+            .iter()
+            .map(|tt| match tt {
+                TokenTree::Ident(id) => {
+                    let s = id.to_string();
+                    KEYWORDS
+                        .iter()
+                        .chain(CONTEXTUAL)
+                        .find(|w| **w == s)
+                        .map_or(Kind::Ident, |w| Kind::Word(w))
+                }
+                TokenTree::Punct(p) if p.as_char().is_ascii() => {
+                    Kind::Punct(p.as_char() as u8, p.spacing() == Spacing::Joint)
+                }
+                _ => Kind::Other,
+            })
+            .collect();
+        Level { t, k }
+    }
+
+    fn get(&self, i: usize) -> Option<&TokenTree> {
+        self.t.get(i)
+    }
+
+    fn len(&self) -> usize {
+        self.t.len()
+    }
+}
+
+impl std::ops::Index<usize> for Level {
+    type Output = TokenTree;
+    fn index(&self, i: usize) -> &TokenTree {
+        &self.t[i]
+    }
 }
 
 /// A plain (not keyword) identifier at `t[i]`.
-fn plain_ident(t: &[TokenTree], i: usize) -> bool {
+fn plain_ident(t: &Level, i: usize) -> bool {
     matches!(t.get(i), Some(TokenTree::Ident(_))) && !is_keyword(t, i)
 }
 
-fn group(t: &[TokenTree], i: usize, d: Delimiter) -> Option<&Group> {
+fn group(t: &Level, i: usize, d: Delimiter) -> Option<&Group> {
     match t.get(i) {
         Some(TokenTree::Group(g)) if g.delimiter() == d => Some(g),
         _ => None,
@@ -781,7 +782,7 @@ fn group(t: &[TokenTree], i: usize, d: Delimiter) -> Option<&Group> {
 }
 
 /// Past outer attributes (`#[..]`).
-fn skip_attrs(t: &[TokenTree], mut i: usize) -> usize {
+fn skip_attrs(t: &Level, mut i: usize) -> usize {
     while is(t, i, "#") && group(t, i + 1, Delimiter::Bracket).is_some() {
         i += 2;
     }
@@ -790,7 +791,7 @@ fn skip_attrs(t: &[TokenTree], mut i: usize) -> usize {
 
 /// Whether an expression starting at `t[i]` is block-like (ends a
 /// statement or a match arm without `;` or `,`).
-fn block_like(t: &[TokenTree], i: usize) -> bool {
+fn block_like(t: &Level, i: usize) -> bool {
     match t.get(i) {
         Some(TokenTree::Group(g)) => g.delimiter() == Delimiter::Brace,
         Some(TokenTree::Ident(_)) => match ident(t, i) {
@@ -804,7 +805,7 @@ fn block_like(t: &[TokenTree], i: usize) -> bool {
 }
 
 /// syn's `Expr::peek`: whether `t[i]` can begin an expression.
-fn begins_expr(t: &[TokenTree], i: usize) -> bool {
+fn begins_expr(t: &Level, i: usize) -> bool {
     match t.get(i) {
         None => false,
         Some(TokenTree::Ident(_)) => ident(t, i) != Some("as"),
@@ -818,13 +819,13 @@ fn begins_expr(t: &[TokenTree], i: usize) -> bool {
 }
 
 /// Whether a range's end follows at `t[i]`.
-fn range_end(t: &[TokenTree], i: usize, ns: bool) -> bool {
+fn range_end(t: &Level, i: usize, ns: bool) -> bool {
     begins_expr(t, i) && !(ns && group(t, i, Delimiter::Brace).is_some())
 }
 
 /// From a `let`'s (or `if let`'s) pattern to past its `=`: `(index, true)`,
 /// or `(index of ;, false)` for a `let` without initializer.
-fn until_eq(t: &[TokenTree], mut i: usize) -> R<(usize, bool)> {
+fn until_eq(t: &Level, mut i: usize) -> R<(usize, bool)> {
     let mut angles = 0i32;
     loop {
         match t.get(i) {
@@ -853,7 +854,7 @@ fn until_eq(t: &[TokenTree], mut i: usize) -> R<(usize, bool)> {
 }
 
 /// Past balanced `<...>` starting at `t[i]`.
-fn skip_angles(t: &[TokenTree], mut i: usize) -> R<usize> {
+fn skip_angles(t: &Level, mut i: usize) -> R<usize> {
     let mut depth = 0i32;
     loop {
         let p = match t.get(i) {
@@ -883,7 +884,7 @@ fn skip_angles(t: &[TokenTree], mut i: usize) -> R<usize> {
 }
 
 /// Past the type of an `as` cast.
-fn skip_type(t: &[TokenTree], mut i: usize) -> R<usize> {
+fn skip_type(t: &Level, mut i: usize) -> R<usize> {
     loop {
         match punct(t, i) {
             Some("&" | "&&") => {
@@ -952,15 +953,14 @@ fn skip_type(t: &[TokenTree], mut i: usize) -> R<usize> {
 }
 
 /// A mod-style path and `!` at `t[i]`: the index after the `!`.
-fn macro_bang(t: &[TokenTree], mut i: usize) -> Option<usize> {
+fn macro_bang(t: &Level, mut i: usize) -> Option<usize> {
     if is(t, i, "::") {
         i += 2;
     }
     loop {
         // syn's mod-style path: no keywords but these.
-        let segment = plain_ident(t, i)
-            || matches!(&t.get(i), Some(TokenTree::Ident(id))
-                if id == "super" || id == "self" || id == "crate" || id == "try");
+        let segment =
+            plain_ident(t, i) || matches!(ident(t, i), Some("super" | "self" | "crate" | "try"));
         if !segment {
             return None;
         }
@@ -974,7 +974,7 @@ fn macro_bang(t: &[TokenTree], mut i: usize) -> Option<usize> {
 }
 
 /// A statement `path! { .. }` (not continued by `.` or `?`): its end.
-fn brace_macro(t: &[TokenTree], i: usize) -> Option<usize> {
+fn brace_macro(t: &Level, i: usize) -> Option<usize> {
     let j = macro_bang(t, i)?;
     group(t, j, Delimiter::Brace)?;
     let continued = is(t, j + 1, ".") || is(t, j + 1, "?");
@@ -983,7 +983,7 @@ fn brace_macro(t: &[TokenTree], i: usize) -> Option<usize> {
 
 /// When `t[i]` starts an item (syn's rules for a statement), the index
 /// after it. Items hold no stops and are left alone.
-fn item(t: &[TokenTree], i: usize) -> R<Option<usize>> {
+fn item(t: &Level, i: usize) -> R<Option<usize>> {
     let next = ident(t, i + 1);
     let brace_next = group(t, i + 1, Delimiter::Brace).is_some();
     let starts = match ident(t, i) {
