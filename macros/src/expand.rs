@@ -129,8 +129,12 @@ fn libtest_test(
             ::autopsy::__private::libtest::enter(#expected, ::core::file!(), #stops);
     };
     func.block.stmts.insert(0, enter);
-    // An IDE expanding the macro gets the test without the constructor.
-    let init = (target == Target::Libtest).then(|| {
+    // An IDE expanding the macro gets the test without the constructor. It
+    // arms the process once, however many call it, so one test carries it:
+    // the first that rustc expands (it is not under the test's `#[cfg]`s).
+    static INIT_EMITTED: AtomicBool = AtomicBool::new(false);
+    let first = || !INIT_EMITTED.swap(true, Ordering::Relaxed);
+    let init = (target == Target::Libtest && first()).then(|| {
         quote! {
             #[cfg(target_os = "linux")]
             const _: () = {
