@@ -284,21 +284,22 @@ pub(crate) fn trace(
             "#[autopsy::trace] takes no options",
         ));
     }
-    let fast = crate::instrument::function(&input);
-    let (func, stops) = match fast.map_or_else(
-        || syn::parse2::<ItemFn>(input.clone()).map(|f| (f, None)),
-        |(f, s)| Ok((f, Some(s))),
-    ) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            return Err(Rejected {
-                error: Error::new(
-                    error.span(),
-                    "#[autopsy::trace] goes on a function or method with a body",
-                ),
-                item: input,
-            })
-        }
+    // The stops are `None` when syn parsed the body: it is instrumented
+    // below, once the function is accepted.
+    let (mut func, stops) = match crate::instrument::function(&input) {
+        Some((func, stops)) => (func, Some(stops)),
+        None => match syn::parse2::<ItemFn>(input.clone()) {
+            Ok(func) => (func, None),
+            Err(error) => {
+                return Err(Rejected {
+                    error: Error::new(
+                        error.span(),
+                        "#[autopsy::trace] goes on a function or method with a body",
+                    ),
+                    item: input,
+                })
+            }
+        },
     };
     for attr in &func.attrs {
         if is_autopsy(attr.path(), "test") {
@@ -319,7 +320,6 @@ pub(crate) fn trace(
     if let Some(error) = errors.finish() {
         return Err(Rejected { error, item: input });
     }
-    let mut func = func;
     let stops = match stops {
         Some(stops) => stops,
         None => crate::instrument::body(&mut func.block),
