@@ -30,14 +30,17 @@ pub(crate) fn make_sync(func: &mut ItemFn, runtime: &Runtime) -> Result<()> {
     };
     let block = &func.block;
     let body = quote_spanned! {span=>
-        {
-            let body = async #block;
-            let body: ::core::pin::Pin<&mut dyn ::core::future::Future<Output = #output>> =
-                ::core::pin::pin!(body);
-            #driver(body)
-        }
+        let body = async #block;
+        let body: ::core::pin::Pin<&mut dyn ::core::future::Future<Output = #output>> =
+            ::core::pin::pin!(body);
+        #driver(body)
     };
-    *func.block = syn::parse2(body)?;
+    // Carried as tokens: parsing them again would cost what the scanner
+    // saved (see `crate::scan`).
+    *func.block = syn::Block {
+        brace_token: syn::token::Brace(span),
+        stmts: vec![syn::Stmt::Expr(Expr::Verbatim(body), None)],
+    };
     Ok(())
 }
 

@@ -11,8 +11,11 @@ use syn::{
 
 /// A validated `#[autopsy::test]` function.
 pub(crate) struct TestFn {
-    /// The function, minus the attributes consumed here.
+    /// The function, minus the attributes consumed here; its body's `?`s
+    /// routed through the harness.
     pub func: ItemFn,
+    /// Its trace stops: `&[line!(), ...]`.
+    pub stops: TokenStream,
     pub options: Options,
     /// `#[ignore]` is `Some("")`, `#[ignore = "reason"]` is `Some("reason")`.
     pub ignore: Option<String>,
@@ -69,20 +72,9 @@ pub(crate) fn test(args: TokenStream, input: TokenStream) -> std::result::Result
         }
     };
 
-    let mut func = match syn::parse2::<Item>(input.clone()) {
-        Ok(Item::Fn(func)) => func,
-        Ok(item) => {
-            return Err(Rejected {
-                error: Error::new_spanned(item_head(&item), "#[autopsy::test] goes on a function"),
-                item: input,
-            })
-        }
-        Err(error) => {
-            return Err(Rejected {
-                error: Error::new(error.span(), "#[autopsy::test] goes on a function"),
-                item: input,
-            })
-        }
+    let (mut func, stops) = match crate::instrument::function(&input) {
+        Some(parsed) => parsed,
+        None => parse_item(input)?,
     };
 
     let consumed = consume_attrs(&mut func, &mut errors);
@@ -96,6 +88,7 @@ pub(crate) fn test(args: TokenStream, input: TokenStream) -> std::result::Result
     }
     Ok(TestFn {
         func,
+        stops,
         options,
         ignore: consumed.ignore,
         should_panic: consumed
@@ -105,6 +98,24 @@ pub(crate) fn test(args: TokenStream, input: TokenStream) -> std::result::Result
         runtime: consumed.runtime,
         test_below: consumed.test_below,
     })
+}
+
+/// The test function through syn's full grammar, instrumented.
+fn parse_item(input: TokenStream) -> std::result::Result<(ItemFn, TokenStream), Rejected> {
+    match syn::parse2::<Item>(input.clone()) {
+        Ok(Item::Fn(mut func)) => {
+            let stops = crate::instrument::body(&mut func.block);
+            Ok((func, stops))
+        }
+        Ok(item) => Err(Rejected {
+            error: Error::new_spanned(item_head(&item), "#[autopsy::test] goes on a function"),
+            item: input,
+        }),
+        Err(error) => Err(Rejected {
+            error: Error::new(error.span(), "#[autopsy::test] goes on a function"),
+            item: input,
+        }),
+    }
 }
 
 /// The attributes `#[autopsy::test]` takes off the function.
@@ -260,11 +271,12 @@ fn check_signature(func: &ItemFn, consumed: &Consumed, errors: &mut Errors) {
     }
 }
 
-/// Parses `#[autopsy::trace] fn`: any function or method with a body.
+/// Parses `#[autopsy::trace] fn`: any function or method with a body,
+/// instrumented, with its trace stops.
 pub(crate) fn trace(
     args: &TokenStream,
     input: TokenStream,
-) -> std::result::Result<ItemFn, Rejected> {
+) -> std::result::Result<(ItemFn, TokenStream), Rejected> {
     let mut errors = Errors::default();
     if !args.is_empty() {
         errors.push(Error::new_spanned(
@@ -272,17 +284,22 @@ pub(crate) fn trace(
             "#[autopsy::trace] takes no options",
         ));
     }
-    let func = match syn::parse2::<ItemFn>(input.clone()) {
-        Ok(func) => func,
-        Err(error) => {
-            return Err(Rejected {
-                error: Error::new(
-                    error.span(),
-                    "#[autopsy::trace] goes on a function or method with a body",
-                ),
-                item: input,
-            })
-        }
+    // The stops are `None` when syn parsed the body: it is instrumented
+    // below, once the function is accepted.
+    let (mut func, stops) = match crate::instrument::function(&input) {
+        Some((func, stops)) => (func, Some(stops)),
+        None => match syn::parse2::<ItemFn>(input.clone()) {
+            Ok(func) => (func, None),
+            Err(error) => {
+                return Err(Rejected {
+                    error: Error::new(
+                        error.span(),
+                        "#[autopsy::trace] goes on a function or method with a body",
+                    ),
+                    item: input,
+                })
+            }
+        },
     };
     for attr in &func.attrs {
         if is_autopsy(attr.path(), "test") {
@@ -300,10 +317,14 @@ pub(crate) fn trace(
             "#[autopsy::trace] cannot instrument a `const fn`: trace stops do not run at compile time",
         ));
     }
-    match errors.finish() {
-        Some(error) => Err(Rejected { error, item: input }),
-        None => Ok(func),
+    if let Some(error) = errors.finish() {
+        return Err(Rejected { error, item: input });
     }
+    let stops = match stops {
+        Some(stops) => stops,
+        None => crate::instrument::body(&mut func.block),
+    };
+    Ok((func, stops))
 }
 
 impl Parse for Options {

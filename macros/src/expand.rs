@@ -11,10 +11,10 @@
 //! compile error that names it.
 
 use crate::attr::{Rejected, ShouldPanic, TestFn};
-use crate::instrument;
 use crate::target::{target, Target};
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
+use std::sync::atomic::{AtomicBool, Ordering};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::ItemFn;
@@ -23,6 +23,7 @@ use syn::ItemFn;
 pub(crate) fn test(test: TestFn) -> TokenStream {
     let TestFn {
         mut func,
+        stops,
         options,
         ignore,
         should_panic,
@@ -30,7 +31,6 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
         runtime,
         test_below,
     } = test;
-    let stops = instrument::body(&mut func.block);
     if let Err(error) = crate::asyncfn::make_sync(&mut func, &runtime) {
         return rejected(Rejected {
             error,
@@ -63,7 +63,9 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
     let should_panic = should_panic_tokens(&should_panic);
     // rustdoc wraps a doctest in its own `fn main` when it sees none, so
     // `autopsy::main!()`'s marker is not at the crate root there.
-    let main_check = (target == Target::Harness).then_some(MAIN_CHECK);
+    let main_check = (target == Target::Harness)
+        .then(|| main_check_once(&cfgs))
+        .flatten();
     let reruns = option(options.reruns.map(Literal::u32_unsuffixed));
     let reruns_delay = option(options.reruns_delay.map(Literal::f64_unsuffixed));
     // Spanned at the return type, so that a type the harness cannot turn into
@@ -125,8 +127,12 @@ fn libtest_test(
             ::autopsy::__private::libtest::enter(#expected, ::core::file!(), #stops);
     };
     func.block.stmts.insert(0, enter);
-    // An IDE expanding the macro gets the test without the constructor.
-    let init = (target == Target::Libtest).then(|| {
+    // An IDE expanding the macro gets the test without the constructor. It
+    // arms the process once, however many call it, so one test carries it:
+    // the first that rustc expands (it is not under the test's `#[cfg]`s).
+    static INIT_EMITTED: AtomicBool = AtomicBool::new(false);
+    let first = || !INIT_EMITTED.swap(true, Ordering::Relaxed);
+    let init = (target == Target::Libtest && first()).then(|| {
         quote! {
             #[cfg(target_os = "linux")]
             const _: () = {
@@ -198,6 +204,18 @@ pub(crate) fn install(input: TokenStream) -> TokenStream {
 /// inner block's glob import finds it there and shadows the outer block's
 /// glob, whose `__AutopsyMain` lacks the trait.
 const MAIN_CHECK: MainCheck = MainCheck;
+
+/// The check is about the crate, so one test carries it: the first that
+/// rustc expands (one process compiles one crate, and expansion is never
+/// cached). A test under its own `#[cfg]` may vanish with it, so each of
+/// those carries its own.
+fn main_check_once(cfgs: &[syn::Attribute]) -> Option<MainCheck> {
+    static EMITTED: AtomicBool = AtomicBool::new(false);
+    if !cfgs.is_empty() {
+        return Some(MAIN_CHECK);
+    }
+    (!EMITTED.swap(true, Ordering::Relaxed)).then_some(MAIN_CHECK)
+}
 
 struct MainCheck;
 
@@ -299,8 +317,7 @@ fn dropped_message(d: &crate::source::Dropped) -> String {
 /// `#[autopsy::trace]`: the function, its `?`s routed through the harness,
 /// and its trace stops registered from inside its body (an item beside it
 /// could not stand in an `impl` block).
-pub(crate) fn trace(mut func: ItemFn) -> TokenStream {
-    let stops = instrument::body(&mut func.block);
+pub(crate) fn trace((mut func, stops): (ItemFn, TokenStream)) -> TokenStream {
     let register: syn::Stmt = syn::parse_quote! {
         ::autopsy::__private::inventory::submit! {
             ::autopsy::__private::Traced { file: ::core::file!(), lines: #stops }

@@ -18,29 +18,81 @@
 //! kept, and the inserted `?` routing takes the span of the `?`, so that
 //! `line!()` and the debug info's line table both name the user's line.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
+use syn::parse::{Parse, ParseStream};
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    Arm, Block, Expr, ExprAsync, ExprBlock, ExprClosure, ExprConst, ExprRepeat, ExprTry,
-    GenericArgument, Item, Macro, Pat, Stmt, Type,
+    Arm, Attribute, Block, Expr, ExprAsync, ExprBlock, ExprClosure, ExprConst, ExprRepeat, ExprTry,
+    GenericArgument, Item, ItemFn, Macro, Pat, Signature, Stmt, Type, Visibility,
 };
 
-/// Rewrites a function body's `?`s in place and returns its trace stops:
-/// `&[line!(), ...]`, one per statement (or arm body) in source order.
+/// A function read for the rewrite the cheap way: its attributes, visibility
+/// and signature parsed by syn, its body scanned (see [`crate::scan`]) and
+/// carried as tokens. `None` when the input is not a function with a body
+/// or the scanner declines the body: then syn parses it all.
+pub(crate) fn function(input: &TokenStream) -> Option<(ItemFn, TokenStream)> {
+    let mut trees: Vec<TokenTree> = input.clone().into_iter().collect();
+    let Some(TokenTree::Group(body)) = trees.pop() else {
+        return None;
+    };
+    if body.delimiter() != Delimiter::Brace {
+        return None;
+    }
+    let head: Head = syn::parse2(trees.into_iter().collect()).ok()?;
+    let scanned = crate::scan::body(&body).ok()?;
+    let block = Block {
+        brace_token: syn::token::Brace(scanned.block.delim_span()),
+        stmts: vec![Stmt::Expr(Expr::Verbatim(scanned.block.stream()), None)],
+    };
+    let func = ItemFn {
+        attrs: head.attrs,
+        vis: head.vis,
+        sig: head.sig,
+        block: Box::new(block),
+    };
+    Some((func, stops(&scanned.stops)))
+}
+
+/// What comes before a function's body.
+struct Head {
+    attrs: Vec<Attribute>,
+    vis: Visibility,
+    sig: Signature,
+}
+
+impl Parse for Head {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        Ok(Head {
+            attrs: input.call(Attribute::parse_outer)?,
+            vis: input.parse()?,
+            sig: input.parse()?,
+        })
+    }
+}
+
+/// Rewrites a function body's `?`s in place and returns its trace stops,
+/// with syn's full grammar: the path for what [`function`] declines, and
+/// the reference its tests compare the scanner with.
 pub(crate) fn body(block: &mut Block) -> TokenStream {
     let mut v = Instrument { stops: Vec::new() };
     v.visit_block_mut(block);
-    let lines = v
-        .stops
+    stops(&v.stops)
+}
+
+/// `&[line!(), ...]`, one per statement (or arm body) in source order, each
+/// spanned at the statement.
+pub(crate) fn stops(spans: &[Span]) -> TokenStream {
+    let lines = spans
         .iter()
         .map(|span| quote_spanned!(*span=> ::core::line!()));
     quote!(&[#(#lines),*])
 }
 
-struct Instrument {
+#[derive(Default)]
+pub(crate) struct Instrument {
     /// The span of each statement (or arm body) a trace stop is before.
-    stops: Vec<Span>,
+    pub(crate) stops: Vec<Span>,
 }
 
 impl VisitMut for Instrument {

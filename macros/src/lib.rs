@@ -10,6 +10,7 @@ mod asyncfn;
 mod attr;
 mod expand;
 mod instrument;
+mod scan;
 mod source;
 mod target;
 
