@@ -81,6 +81,9 @@ impl Coordinator<'_> {
     }
 
     pub(super) fn next_deadline(&self) -> Option<Instant> {
+        if self.args.timeout.is_none() && self.delayed.is_empty() {
+            return None;
+        }
         let timeouts = self.args.timeout.into_iter().flat_map(|t| {
             self.slots
                 .iter()
@@ -90,6 +93,10 @@ impl Coordinator<'_> {
     }
 
     pub(super) fn promote_delayed(&mut self) {
+        // Called once per report: nothing to allocate when no rerun waits.
+        if self.delayed.is_empty() {
+            return;
+        }
         let now = Instant::now();
         let (ready, later): (Vec<_>, Vec<_>) =
             self.delayed.drain(..).partition(|(at, _)| *at <= now);
