@@ -207,7 +207,6 @@ impl Coordinator<'_> {
             }
             let total = self.total_attempts(job.case);
             let assignment = Assignment {
-                name: self.cases[job.case].name.to_string(),
                 index: self.cases[job.case].index,
                 attempt: job.attempt,
                 total_attempts: total,

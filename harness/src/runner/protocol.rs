@@ -9,9 +9,10 @@ use std::time::Duration;
 /// Coordinator to worker: run this test.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Assignment {
-    pub name: String,
     /// The test's place among the binary's registered tests (the worker is
-    /// the same binary: it finds the test there without naming all of them).
+    /// the same binary, or a copy of the coordinator: it finds the test, and
+    /// its name, there; no name travels, so no string is built, sent and
+    /// read back per test).
     pub index: u32,
     /// 1-based.
     pub attempt: u32,
@@ -38,8 +39,8 @@ pub(crate) enum Verdict {
 /// Worker to coordinator.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Report {
+    /// The test the worker was given first of those it holds.
     Finished {
-        name: String,
         verdict: Verdict,
         duration: Duration,
         output: Vec<u8>,
@@ -113,9 +114,6 @@ impl Dec<'_> {
         let n = self.u32()? as usize;
         Ok(self.take(n)?.to_vec())
     }
-    fn string(&mut self) -> io::Result<String> {
-        String::from_utf8(self.bytes()?).map_err(|_| Self::bad())
-    }
 }
 
 /// Reads one frame; `Ok(None)` at a clean end of stream.
@@ -134,8 +132,7 @@ fn read_frame(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
 impl Assignment {
     pub fn send(&self, w: &mut impl Write) -> io::Result<()> {
         let mut e = Enc(Vec::new());
-        e.bytes(self.name.as_bytes())
-            .u32(self.index)
+        e.u32(self.index)
             .u32(self.attempt)
             .u32(self.total_attempts)
             .u8(self.pdb as u8);
@@ -148,7 +145,6 @@ impl Assignment {
         };
         let mut d = Dec(&frame);
         Ok(Some(Assignment {
-            name: d.string()?,
             index: d.u32()?,
             attempt: d.u32()?,
             total_attempts: d.u32()?,
@@ -162,14 +158,11 @@ impl Report {
         let mut e = Enc(Vec::new());
         match self {
             Report::Finished {
-                name,
                 verdict,
                 duration,
                 output,
             } => {
-                e.u8(0)
-                    .bytes(name.as_bytes())
-                    .u64(duration.as_nanos() as u64);
+                e.u8(0).u64(duration.as_nanos() as u64);
                 match verdict {
                     Verdict::Passed => e.u8(0),
                     Verdict::Failed { message, note } => {
@@ -201,7 +194,6 @@ impl Report {
         let mut d = Dec(&frame);
         Ok(Some(match d.u8()? {
             0 => {
-                let name = d.string()?;
                 let duration = Duration::from_nanos(d.u64()?);
                 let verdict = match d.u8()? {
                     0 => Verdict::Passed,
@@ -211,7 +203,6 @@ impl Report {
                     },
                 };
                 Report::Finished {
-                    name,
                     verdict,
                     duration,
                     output: d.bytes()?,
@@ -234,7 +225,6 @@ mod tests {
     fn round_trip() {
         let mut buf = Vec::new();
         let a = Assignment {
-            name: "a::b".into(),
             index: 7,
             attempt: 2,
             total_attempts: 3,
@@ -243,7 +233,6 @@ mod tests {
         a.send(&mut buf).unwrap();
         let reports = [
             Report::Finished {
-                name: "a::b".into(),
                 verdict: Verdict::Failed {
                     message: "boom".into(),
                     note: String::new(),

@@ -19,7 +19,14 @@ pub(crate) struct WorkerState {
     pub streams: Streams,
     reports: Mutex<File>,
     /// The test running now and its attempt.
-    pub current: Mutex<Option<Assignment>>,
+    pub current: Mutex<Option<Current>>,
+}
+
+/// The test a worker runs now.
+pub(crate) struct Current {
+    pub name: &'static str,
+    pub attempt: u32,
+    pub total_attempts: u32,
 }
 
 static STATE: OnceLock<WorkerState> = OnceLock::new();
@@ -60,7 +67,7 @@ impl crate::postmortem::Host for WorkerState {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
-            .map(|a| a.name.clone())
+            .map(|a| a.name.to_string())
     }
 
     fn attempt(&self) -> Option<(u32, u32)> {
@@ -171,7 +178,7 @@ fn panic_hook(info: &std::panic::PanicHookInfo<'_>) {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
-            .map(|a| a.name.clone())?;
+            .map(|a| a.name.to_string())?;
         crate::postmortem::dump_panic(info, test, dir)
     });
     if crate::postmortem::wants_panics() {
@@ -250,11 +257,11 @@ pub(crate) fn serve(args: &HiArgs, commands: File, reports: File, capture: Optio
     // after it, in one read(2) instead of two per assignment.
     let mut commands = std::io::BufReader::new(commands);
     while let Ok(Some(assignment)) = Assignment::recv(&mut commands) {
-        let test = tests.get(assignment.index as usize);
-        let Some(test) = test.filter(|t| crate::list::test_name(t) == assignment.name) else {
-            eprintln!("autopsy: no test named {}", assignment.name);
+        let Some(test) = tests.get(assignment.index as usize) else {
+            eprintln!("autopsy: no test at index {}", assignment.index);
             std::process::exit(2);
         };
+        let name = crate::list::test_name(test);
         let _ = state.streams.prepare();
         install_panic_hook();
         HOOK_RAN.store(false, Ordering::Relaxed);
@@ -278,10 +285,14 @@ pub(crate) fn serve(args: &HiArgs, commands: File, reports: File, capture: Optio
         if traced {
             crate::postmortem::trace::arm_for_test();
         }
-        *state.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(assignment.clone());
+        *state.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(Current {
+            name,
+            attempt: assignment.attempt,
+            total_attempts: assignment.total_attempts,
+        });
 
         let start = Instant::now();
-        let ending = run_one(test, &assignment.name);
+        let ending = run_one(test, name);
         let duration = start.elapsed();
         // What autopsy says about the test from here on goes into its
         // output even if the test closed or redirected fds 1 and 2.
@@ -326,7 +337,6 @@ pub(crate) fn serve(args: &HiArgs, commands: File, reports: File, capture: Optio
             }
         }
         let report = Report::Finished {
-            name: assignment.name,
             verdict,
             duration,
             output,
