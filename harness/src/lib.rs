@@ -86,6 +86,7 @@ mod libtest_mode;
 mod list;
 mod postmortem;
 mod program;
+mod registry;
 mod reporter;
 mod runner;
 mod styles;

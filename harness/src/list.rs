@@ -1,4 +1,4 @@
-//! The tests of this binary: collected from `inventory`, named as libtest
+//! The tests of this binary: read from their link section, named as libtest
 //! names them, and selected by the command line.
 
 use std::time::Duration;
@@ -30,35 +30,6 @@ pub(crate) fn test_name(t: &Test) -> &'static str {
         .map_or(t.path, |(_crate, rest)| rest)
 }
 
-/// The binary's tests in registration order, unnamed: the order is the
-/// same in the coordinator and its workers (one binary), so a worker finds
-/// an assigned test by its index without naming and hashing every test
-/// (which cost a worker's start more than anything else, unoptimized in a
-/// dev build; 20,000 names are many). The list is walked only as far as
-/// the tests asked for, and once.
-pub(crate) struct Registered {
-    seen: Vec<&'static Test>,
-    rest: <inventory::iter<Test> as IntoIterator>::IntoIter,
-}
-
-impl Registered {
-    pub(crate) fn new() -> Registered {
-        Registered {
-            seen: Vec::new(),
-            rest: inventory::iter::<Test>.into_iter(),
-        }
-    }
-
-    /// The test at `index`.
-    pub(crate) fn get(&mut self, index: usize) -> Option<&'static Test> {
-        if index >= self.seen.len() {
-            let more = index + 1 - self.seen.len();
-            self.seen.extend(self.rest.by_ref().take(more));
-        }
-        self.seen.get(index).copied()
-    }
-}
-
 /// The binary's tests as the filters see them.
 pub(crate) struct Tests {
     /// Those whose names the filters keep, sorted by name as libtest sorts
@@ -83,7 +54,7 @@ pub(crate) fn all_tests(selected: impl Fn(&str) -> bool) -> Tests {
         selected: Vec::new(),
         filtered_out: 0,
     };
-    for (index, test) in inventory::iter::<Test>.into_iter().enumerate() {
+    for (index, test) in crate::registry::tests().iter().enumerate() {
         let name = match test.path.as_bytes().starts_with(krate.as_bytes()) {
             true if !krate.is_empty() => &test.path[krate.len()..],
             _ => {
@@ -280,7 +251,7 @@ mod tests {
             reruns: None,
             reruns_delay: None,
             stops: &[],
-            run: || Ok(()),
+            run: crate::__private::Run::Unit(|| {}),
         }
     }
 

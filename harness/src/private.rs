@@ -50,7 +50,8 @@ pub enum ShouldPanic {
     Expected(&'static str),
 }
 
-/// One `#[autopsy::test]`, registered with `inventory`.
+/// One `#[autopsy::test]`: a `static` in the `autopsy_tests` link section
+/// (see `registry`).
 #[derive(Debug)]
 pub struct Test {
     /// `module_path!()::name`, joined at compile time: the runner names
@@ -76,14 +77,31 @@ pub struct Test {
     pub reruns: Option<u32>,
     /// `#[autopsy::test(reruns_delay = SECS)]`.
     pub reruns_delay: Option<f64>,
-    /// Runs the body; `Err` carries the Debug of a returned error.
-    pub run: fn() -> Outcome,
+    /// The function, as the runner calls it.
+    pub run: Run,
     /// The lines of `file` where a statement of the body begins: its trace
     /// stops (breakpoints under `--trace`; the body itself is unchanged).
     pub stops: &'static [u32],
 }
 
 impl Test {
+    /// The fields a test without `#[ignore]`, `#[should_panic]` or options
+    /// has: the attribute writes only what differs (`..Test::PLAIN`), fewer
+    /// tokens for the compiler to read per test on every check.
+    pub const PLAIN: Test = Test {
+        path: "",
+        file: "",
+        line: 0,
+        column: 0,
+        end_column: 0,
+        ignore: None,
+        should_panic: ShouldPanic::No,
+        reruns: None,
+        reruns_delay: None,
+        run: Run::Unit(plain),
+        stops: &[],
+    };
+
     /// `module_path!()` at the test; the crate's own name is dropped when
     /// the test is named, as libtest does (`outer::inner::name`).
     pub fn module_path(&self) -> &'static str {
@@ -96,7 +114,34 @@ impl Test {
     }
 }
 
-inventory::collect!(Test);
+fn plain() {}
+
+/// How the runner calls a test function.
+#[derive(Debug, Clone, Copy)]
+pub enum Run {
+    /// A function returning `()`, called as it is: no wrapper per test for
+    /// the compiler to build.
+    Unit(fn()),
+    /// Anything else (`Result`, an `async fn`'s driver): a wrapper that
+    /// converts what it returns; `Err` carries the Debug of an error.
+    Outcome(fn() -> Outcome),
+}
+
+impl Run {
+    /// Calls the function; `Err` carries the Debug of a returned error.
+    pub fn call(self) -> Outcome {
+        match self {
+            Run::Unit(f) => {
+                f();
+                Ok(())
+            }
+            Run::Outcome(f) => f(),
+        }
+    }
+}
+
+/// Every `#[autopsy::test]` of the binary, in link order.
+pub use crate::registry::tests;
 
 /// An `#[autopsy::trace]` helper's trace stops, registered from its body.
 #[derive(Debug)]

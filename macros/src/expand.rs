@@ -6,8 +6,8 @@
 //! `#[should_panic]`, so that names, counts and filters are libtest's own;
 //! its body first calls `__private::libtest::enter`, and a constructor arms
 //! the post-mortem when an `AUTOPSY_*` variable (or `--pdb`) asks for it. In
-//! a `harness = false` target it is submitted to `inventory` for
-//! `autopsy::main!()`'s runner, and a missing `autopsy::main!();` is a
+//! a `harness = false` target it is a `static` in the `autopsy_tests` link
+//! section, which `autopsy::main!()`'s runner reads, and a missing `autopsy::main!();` is a
 //! compile error that names it.
 
 use crate::attr::{Rejected, ShouldPanic, TestFn};
@@ -19,7 +19,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::ItemFn;
 
-/// `#[autopsy::test]`: the function, then an `inventory` registration of it.
+/// `#[autopsy::test]`: the function, then its registration.
 pub(crate) fn test(test: TestFn) -> TokenStream {
     let TestFn {
         mut func,
@@ -56,47 +56,65 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
     // libtest's `end_col`: just past the name as written (`r#` included), in
     // characters as `column!()` counts them.
     let name_len = Literal::u32_unsuffixed(ident.to_string().chars().count() as u32);
-    let ignore = match ignore {
-        None => quote!(::core::option::Option::None),
-        Some(reason) => quote!(::core::option::Option::Some(#reason)),
+    // Only what differs from `Test::PLAIN` is written.
+    let ignore = ignore.map(|reason| quote!(ignore: ::core::option::Option::Some(#reason),));
+    let should_panic = match should_panic {
+        ShouldPanic::No => None,
+        _ => {
+            let value = should_panic_tokens(&should_panic);
+            Some(quote!(should_panic: #value,))
+        }
     };
-    let should_panic = should_panic_tokens(&should_panic);
     // rustdoc wraps a doctest in its own `fn main` when it sees none, so
     // `autopsy::main!()`'s marker is not at the crate root there.
     let main_check = (target == Target::Harness)
         .then(|| main_check_once(&cfgs))
         .flatten();
-    let reruns = option(options.reruns.map(Literal::u32_unsuffixed));
-    let reruns_delay = option(options.reruns_delay.map(Literal::f64_unsuffixed));
-    // Spanned at the return type, so that a type the harness cannot turn into
-    // an outcome is reported there.
-    let output_span = match &func.sig.output {
-        syn::ReturnType::Default => ident.span(),
-        syn::ReturnType::Type(_, ty) => ty.span(),
-    };
-    let run = quote_spanned! {output_span=>
-        || ::autopsy::__private::IntoOutcome::into_outcome(#ident())
+    let reruns = options
+        .reruns
+        .map(Literal::u32_unsuffixed)
+        .map(|n| quote!(reruns: ::core::option::Option::Some(#n),));
+    let reruns_delay = options
+        .reruns_delay
+        .map(Literal::f64_unsuffixed)
+        .map(|s| quote!(reruns_delay: ::core::option::Option::Some(#s),));
+    let run = match &func.sig.output {
+        // Called as it is: no wrapper for the compiler to build per test.
+        syn::ReturnType::Default => quote!(::autopsy::__private::Run::Unit(#ident)),
+        // Spanned at the return type, so that a type the harness cannot turn
+        // into an outcome is reported there.
+        syn::ReturnType::Type(_, ty) => quote_spanned! {ty.span()=>
+            ::autopsy::__private::Run::Outcome(
+                || ::autopsy::__private::IntoOutcome::into_outcome(#ident())
+            )
+        },
     };
 
     quote! {
         #func
 
+        // A `static` in the section the runner reads as one array (see the
+        // harness's `registry`): no constructor, no list node, and a
+        // fraction of the tokens `inventory::submit!` expanded to.
         #(#cfgs)*
-        ::autopsy::__private::inventory::submit! {
-            ::autopsy::__private::Test {
+        const _: () = {
+            #[used]
+            #[unsafe(link_section = "autopsy_tests")]
+            static __AUTOPSY_TEST: ::autopsy::__private::Test = ::autopsy::__private::Test {
                 path: ::core::concat!(::core::module_path!(), "::", #name),
                 file: ::core::file!(),
                 line: #line,
                 column: #column,
                 end_column: #column + #name_len,
-                ignore: #ignore,
-                should_panic: #should_panic,
-                reruns: #reruns,
-                reruns_delay: #reruns_delay,
+                #ignore
+                #should_panic
+                #reruns
+                #reruns_delay
                 run: #run,
                 stops: #stops,
-            }
-        }
+                ..::autopsy::__private::Test::PLAIN
+            };
+        };
 
         #(#cfgs)*
         #main_check
@@ -333,11 +351,4 @@ pub(crate) fn rejected(rejected: Rejected) -> TokenStream {
     let mut tokens = rejected.error.to_compile_error();
     tokens.extend(rejected.item);
     tokens
-}
-
-fn option(value: Option<Literal>) -> TokenStream {
-    match value {
-        None => quote!(::core::option::Option::None),
-        Some(value) => quote!(::core::option::Option::Some(#value)),
-    }
 }

@@ -1,12 +1,12 @@
 //! Runs the expansion: tests registered by `#[autopsy::test]` are read back
-//! from `inventory` and checked field by field.
+//! from their link section and checked field by field.
 //!
 //! A `harness = false` target (Cargo.toml), as `#[autopsy::test]`'s
 //! registration with autopsy's runner is what is checked: under libtest
 //! (`rustc --test`) the attribute registers with libtest instead. Its own
 //! `main` runs the checks rather than the registered tests.
 
-use autopsy::__private::{inventory, ShouldPanic, Test};
+use autopsy::__private::{ShouldPanic, Test};
 
 mod suite {
     #[autopsy::test]
@@ -76,7 +76,9 @@ mod suite {
 }
 
 fn find(name: &str) -> &'static Test {
-    let mut found = inventory::iter::<Test>().filter(|test| test.name() == name);
+    let mut found = autopsy::__private::tests()
+        .iter()
+        .filter(|test| test.name() == name);
     let test = found
         .next()
         .unwrap_or_else(|| panic!("{name} is not registered"));
@@ -85,7 +87,10 @@ fn find(name: &str) -> &'static Test {
 }
 
 fn registers_every_test_once() {
-    let mut names: Vec<_> = inventory::iter::<Test>().map(|test| test.name()).collect();
+    let mut names: Vec<_> = autopsy::__private::tests()
+        .iter()
+        .map(|test| test.name())
+        .collect();
     names.sort_unstable();
     assert_eq!(
         names,
@@ -138,13 +143,13 @@ fn records_options() {
 }
 
 fn runs_the_body() {
-    assert_eq!((find("plain").run)(), Ok(()));
-    assert_eq!((find("returns_ok").run)(), Ok(()));
+    assert_eq!(find("plain").run.call(), Ok(()));
+    assert_eq!(find("returns_ok").run.call(), Ok(()));
     assert_eq!(
-        (find("returns_err").run)(),
+        find("returns_err").run.call(),
         Err("\"invalid digit found in string\"".to_owned()),
     );
-    let panicked = std::panic::catch_unwind(find("should_panic_below").run);
+    let panicked = std::panic::catch_unwind(|| find("should_panic_below").run.call());
     assert!(panicked.is_err());
 }
 

@@ -364,10 +364,10 @@ fn classify(function: &str, file: Option<&str>) -> FrameKind {
 }
 
 fn classify_with(function: &str, file: Option<&str>, user: Option<&[String]>) -> FrameKind {
-    // The registration closure `#[autopsy::test]` generates around each test
-    // (`crate::_::__INVENTORY::{{closure}}`) sits in the user's file but is
-    // autopsy's code.
-    if function.contains("::__INVENTORY::") {
+    // The closure `#[autopsy::test]` registers around a test that returns a
+    // `Result` (`crate::_::__AUTOPSY_TEST::{{closure}}`) sits in the user's
+    // file but is autopsy's code.
+    if function.contains("::__AUTOPSY_TEST::") {
         return FrameKind::Autopsy;
     }
     let f = function.trim_start_matches('<');
@@ -760,7 +760,7 @@ mod tests {
         // The attribute's registration closure, in the user's file.
         assert_eq!(
             classify_with(
-                "batch::_::__INVENTORY::{{closure}}",
+                "batch::_::__AUTOPSY_TEST::{{closure}}",
                 Some("tests/batch.rs"),
                 None
             ),

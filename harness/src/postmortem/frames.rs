@@ -85,10 +85,8 @@ fn stop_file(location: &str) -> &str {
 /// matching such a path (the stop's; else a test's, when the stop is in
 /// std's code) against the frames' absolute paths.
 pub(super) fn source_root(frames: &[Frame], stop_location: &str) -> Option<String> {
-    let test_files: std::collections::BTreeSet<&str> = inventory::iter::<crate::__private::Test>
-        .into_iter()
-        .map(|t| t.file)
-        .collect();
+    let test_files: std::collections::BTreeSet<&str> =
+        crate::registry::tests().iter().map(|t| t.file).collect();
     std::iter::once(stop_file(stop_location))
         .chain(test_files)
         .filter(|rel| !rel.is_empty() && !rel.starts_with('/'))

@@ -73,7 +73,7 @@ pub(crate) fn configure_with(color: bool, showlocals: bool, captured: bool, trac
 /// have no DWARF to tell by source path.
 fn user_crates() -> Vec<String> {
     let mut crates: Vec<String> = Vec::new();
-    for t in inventory::iter::<crate::__private::Test> {
+    for t in crate::registry::tests() {
         // One name per crate, not per test: a worker's start paid a String
         // per test, then sorted 20,000 equal strings. A test of a crate
         // already seen is recognised by a prefix compare, cheaper than

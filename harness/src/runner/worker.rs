@@ -106,7 +106,7 @@ pub(super) fn run_one(test: &'static Test, name: &str) -> Ending {
     let run = test.run;
     let spawned = std::thread::Builder::new()
         .name(name.to_string())
-        .spawn(run);
+        .spawn(move || run.call());
     match spawned.map(|h| h.join()) {
         Ok(Ok(Ok(()))) => Ending::Returned,
         Ok(Ok(Err(e))) => Ending::ReturnedErr(e),
@@ -250,7 +250,9 @@ pub(crate) fn serve(args: &HiArgs, commands: File, reports: File, capture: Optio
         crate::__private::DUMP_ARMED.store(true, Ordering::Relaxed);
     }
 
-    let mut tests = crate::list::Registered::new();
+    // In the same order as the coordinator's (one binary): a test is
+    // found by its index, without naming and hashing every test.
+    let tests = crate::registry::tests();
     // The attempt numbers last put in the environment.
     let mut exported: Option<(u32, u32)> = None;
     // Buffered: a frame's length and body, and the pipelined assignment
