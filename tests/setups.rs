@@ -500,3 +500,89 @@ fn trace_and_breakpoints_under_libtest() {
         run.stdout
     );
 }
+
+/// `cargo check` (what an editor runs on each save) builds no binary, so
+/// `#[autopsy::test]` registers nothing there and leaves the body as
+/// written. What it reports must still be what the build reports: the same
+/// warnings inside test bodies (target `w`) and the same errors (`e`).
+#[test]
+fn cargo_check_reports_what_the_build_reports() {
+    let warnings = "\
+#[autopsy::test]
+fn unused_inside() {
+    fn helper() {}
+    let x = 5;
+}
+
+#[autopsy::test]
+fn question() -> Result<(), std::num::ParseIntError> {
+    let n: u8 = \"300\".parse()?;
+    assert_eq!(n, 1);
+    Ok(())
+}
+
+autopsy::main!();
+";
+    let errors = "\
+#[autopsy::test]
+fn returns_a_number() -> u32 {
+    1
+}
+
+#[autopsy::test]
+fn type_error() {
+    let s: u32 = \"no\";
+    assert_eq!(s, 1);
+}
+
+autopsy::main!();
+";
+    let p = Package::new(
+        "check-parity",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"check-parity\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+                 publish = false\n\n[workspace]\n\n[dev-dependencies]\n\
+                 autopsy = { path = \"{harness}\" }\n\n[[test]]\nname = \"w\"\nharness = false\n\n\
+                 [[test]]\nname = \"e\"\nharness = false\n",
+            ),
+            ("src/lib.rs", ""),
+            ("tests/w.rs", warnings),
+            ("tests/e.rs", errors),
+        ],
+    );
+    let diagnostics = |args: &[&str], target: &str| -> Vec<String> {
+        let mut args = args.to_vec();
+        args.extend(["--message-format=short", "--test", target]);
+        let run = p.cargo(&args, &[], None);
+        let mut lines: Vec<String> = run
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("tests/"))
+            .map(str::to_string)
+            .collect();
+        lines.sort();
+        lines
+    };
+    let mut check = diagnostics(&["check", "-q"], "w");
+    check.extend(diagnostics(&["check", "-q"], "e"));
+    let mut build = diagnostics(&["test", "--no-run", "-q"], "w");
+    build.extend(diagnostics(&["test", "--no-run", "-q"], "e"));
+    assert_eq!(check, build);
+    let has = |what: &str| check.iter().any(|l| l.contains(what));
+    assert!(
+        has("w.rs:3:8: warning: function `helper` is never used"),
+        "{check:#?}"
+    );
+    assert!(has("w.rs:4:9: warning: unused variable: `x`"), "{check:#?}");
+    assert!(
+        has("e.rs:8:18: error[E0308]: mismatched types"),
+        "{check:#?}"
+    );
+    assert!(
+        has("e.rs:2:4: error[E0277]: `#[autopsy::test]` functions return"),
+        "{check:#?}"
+    );
+    assert_eq!(check.len(), 4, "{check:#?}");
+}

@@ -42,6 +42,32 @@ pub(crate) fn target() -> Target {
     })
 }
 
+/// Whether rustc will produce code: not under `cargo check` (nor clippy's
+/// or rust-analyzer's check), which ask for metadata alone
+/// (`--emit=dep-info,metadata`). Outside rustc, as if it would.
+pub(crate) fn emits_code() -> bool {
+    static EMITS: OnceLock<bool> = OnceLock::new();
+    *EMITS.get_or_init(|| emits(&rustc_args()))
+}
+
+fn emits(args: &[String]) -> bool {
+    let mut kinds = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if let Some(list) = arg.strip_prefix("--emit=") {
+            kinds.extend(list.split(','));
+        } else if arg == "--emit" {
+            kinds.extend(args.next().map(|l| l.split(',')).into_iter().flatten());
+        }
+    }
+    // No `--emit`: rustc links.
+    kinds.is_empty()
+        || kinds.iter().any(|k| {
+            let kind = k.split_once('=').map_or(*k, |(kind, _path)| kind);
+            !matches!(kind, "dep-info" | "metadata")
+        })
+}
+
 /// rustc's arguments, with `@file` argument files read in.
 fn rustc_args() -> Vec<String> {
     let mut args = Vec::new();
@@ -91,5 +117,20 @@ mod tests {
             Target::Harness
         );
         assert_eq!(classify(&args("")), Target::Unknown);
+    }
+
+    #[test]
+    fn tells_a_check_from_a_build() {
+        assert!(!emits(&args(
+            "--crate-name t --emit=dep-info,metadata --cfg test"
+        )));
+        assert!(!emits(&args("--crate-name t --emit dep-info,metadata")));
+        assert!(emits(&args(
+            "--crate-name t --emit=dep-info,link --cfg test"
+        )));
+        assert!(emits(&args("--crate-name t --emit=dep-info,metadata,link")));
+        assert!(emits(&args("--crate-name t --emit=link=/tmp/out")));
+        assert!(emits(&args("--crate-name t --emit=obj")));
+        assert!(emits(&args("--crate-name t --cfg test")));
     }
 }
