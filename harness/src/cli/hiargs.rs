@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use regex::Regex;
+use regex_lite::Regex;
 
 use super::lowargs::{ColorSetting, FormatSetting, LowArgs};
 
@@ -334,5 +334,26 @@ mod tests {
         assert!(parse(&["--timeout", "-1"]).is_err());
         assert!(parse(&["--only-rerun", "("]).is_err());
         assert!(parse(&["--test-threads", "0"]).is_err());
+    }
+
+    /// `regex-lite`'s syntax, as the README states it.
+    #[test]
+    fn rerun_patterns() {
+        let args = parse(&[
+            "--only-rerun",
+            r"\bconn\w+ refused",
+            "--rerun-except",
+            "^OOM",
+        ])
+        .unwrap();
+        let only = &args.reruns.only[0];
+        assert!(only.is_match("connection refused"));
+        assert!(!only.is_match("reconnection refused"));
+        assert!(!only.is_match("connexión refused"), "\\w is ASCII-only");
+        let err = parse(&["--only-rerun", r"\p{L}"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("--only-rerun"), "{err}");
     }
 }
