@@ -2,8 +2,6 @@
 //! release. Generated code names only `::autopsy::__private::...` and
 //! `::core::...`.
 
-pub use inventory;
-
 /// autopsy under libtest: the constructor and each test's first statement.
 pub mod libtest {
     pub use crate::libtest_mode::{enter, init, Entered, Init};
@@ -143,7 +141,8 @@ impl Run {
 /// Every `#[autopsy::test]` of the binary, in link order.
 pub use crate::registry::tests;
 
-/// An `#[autopsy::trace]` helper's trace stops, registered from its body.
+/// An `#[autopsy::trace]` helper's trace stops: a `static` in the
+/// `autopsy_traced` link section, declared in its body (see `registry`).
 #[derive(Debug)]
 pub struct Traced {
     /// `file!()` of the helper.
@@ -151,8 +150,6 @@ pub struct Traced {
     /// The lines of `file` where a statement of its body begins.
     pub lines: &'static [u32],
 }
-
-inventory::collect!(Traced);
 
 /// What a test body returns once converted: `Err` holds `{:?}` of the error.
 pub type Outcome = Result<(), String>;

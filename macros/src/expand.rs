@@ -113,7 +113,7 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
 
         // A `static` in the section the runner reads as one array (see the
         // harness's `registry`): no constructor, no list node, and a
-        // fraction of the tokens `inventory::submit!` expanded to.
+        // fraction of the tokens an `inventory` registration expanded to.
         #(#cfgs)*
         const _: () = {
             #[used]
@@ -355,9 +355,10 @@ fn dropped_message(d: &crate::source::Dropped) -> String {
 /// could not stand in an `impl` block).
 pub(crate) fn trace((mut func, stops): (ItemFn, TokenStream)) -> TokenStream {
     let register: syn::Stmt = syn::parse_quote! {
-        ::autopsy::__private::inventory::submit! {
-            ::autopsy::__private::Traced { file: ::core::file!(), lines: #stops }
-        }
+        #[used]
+        #[unsafe(link_section = "autopsy_traced")]
+        static __AUTOPSY_TRACED: ::autopsy::__private::Traced =
+            ::autopsy::__private::Traced { file: ::core::file!(), lines: #stops };
     };
     func.block.stmts.insert(0, register);
     func.into_token_stream()

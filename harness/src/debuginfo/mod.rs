@@ -309,7 +309,6 @@ const STD_CRATES: &[&str] = &[
 
 /// autopsy's own dependencies: on the stack only as its machinery.
 const AUTOPSY_DEPS: &[&str] = &[
-    "inventory",
     "backtrace",
     "libc",
     "memmap2",
@@ -318,6 +317,7 @@ const AUTOPSY_DEPS: &[&str] = &[
     "clap_builder",
     "regex",
     "regex_automata",
+    "regex_lite",
     "thiserror",
     "tempfile",
     "owo_colors",
@@ -755,7 +755,7 @@ mod tests {
         // autopsy and autopsy's own dependencies.
         let d = |f: &str| classify_with(f, None, None);
         assert_eq!(d("batch::load"), FrameKind::User);
-        assert_eq!(d("inventory::iter"), FrameKind::Dependency);
+        assert_eq!(d("regex_lite::Regex::new"), FrameKind::Dependency);
         assert_eq!(d("core::panicking::panic"), FrameKind::Std);
         // The attribute's registration closure, in the user's file.
         assert_eq!(

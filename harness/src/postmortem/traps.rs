@@ -84,9 +84,7 @@ pub(crate) fn arm(want: &dyn Fn(&'static str, u32) -> bool) -> Result<(), TrapEr
     }
     install_handler();
     let current = *CURRENT.lock().unwrap_or_else(|e| e.into_inner());
-    let helpers = inventory::iter::<crate::__private::Traced>
-        .into_iter()
-        .map(|t| (t.file, t.lines));
+    let helpers = crate::registry::traced().iter().map(|t| (t.file, t.lines));
     let mut t = traps();
     for (file, lines) in current.into_iter().chain(helpers) {
         if !t.resolved.insert(lines.as_ptr() as usize) || lines.is_empty() {
