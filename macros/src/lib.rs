@@ -62,6 +62,12 @@ use proc_macro::TokenStream;
 /// early, so that under `--pdb` the prompt opens in the test's frame with its
 /// locals alive. Closures, async blocks, nested items and macro arguments
 /// hold no stops.
+///
+/// Under `cargo check` (clippy's and rust-analyzer's checks too), which
+/// builds no binary, the body is left exactly as written and, in a
+/// `harness = false` target, the test is not registered (there is nothing
+/// to run it): a check costs about what the test itself costs, and reports
+/// what the build reports.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, input: TokenStream) -> TokenStream {
     match attr::test(args.into(), input.into()) {
