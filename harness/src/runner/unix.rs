@@ -335,21 +335,22 @@ impl Streams {
         f.stream_position()
     }
 
-    /// Before each test: empties the capture, and points fds 0, 1 and 2
-    /// where tests' go again. Most tests write nothing: then there is
-    /// nothing to truncate (a file system call per test, saved).
+    /// Before each test: empties the capture. Fds 0, 1 and 2 already point
+    /// where tests' go: [`Streams::install`] pointed them there, and
+    /// [`Streams::restore`] and [`Streams::with_terminal`] point them back
+    /// (and flush) after anything that may move them, so that one test
+    /// cannot silence the tests after it. Doing it here again cost every
+    /// test three `dup2` and a flush of every stream for nothing. Most tests
+    /// write nothing: then there is nothing to truncate either.
     pub fn prepare(&self) -> io::Result<()> {
         if let Some(file) = &self.capture {
-            // (Without capture, C's buffered stdio stays where it is and comes
-            // out when the worker exits, as under libtest.)
-            flush_all();
             if Self::written(file)? != 0 {
                 file.set_len(0)?;
                 let mut f = file;
                 f.seek(SeekFrom::Start(0))?;
             }
         }
-        self.point_at_tests()
+        Ok(())
     }
 
     /// After a test: fds 0, 1 and 2 where tests' go again, the capture kept
