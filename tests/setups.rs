@@ -454,6 +454,22 @@ fn harness_false_never_loses_a_test_in_silence() {
     assert_ne!(run.code, Some(0));
 }
 
+/// Tests are statics in a link section that the linker bounds: a target
+/// with none still links (the harness keeps the section in being) and
+/// runs nothing, as libtest does.
+#[test]
+fn a_harness_false_target_without_tests_runs_none() {
+    let run = harness_false("no-tests", "autopsy::main!();\n");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(
+        run.stdout.trim(),
+        "running 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in <t>"
+            .replace("<t>", run.stdout.trim().rsplit("finished in ").next().unwrap()),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn trace_and_breakpoints_under_libtest() {
     let p = suite();
