@@ -7,8 +7,9 @@
 //! its body first calls `__private::libtest::enter`, and a constructor arms
 //! the post-mortem when an `AUTOPSY_*` variable (or `--pdb`) asks for it. In
 //! a `harness = false` target it is a `static` in the `autopsy_tests` link
-//! section, which `autopsy::main!()`'s runner reads, and a missing `autopsy::main!();` is a
-//! compile error that names it.
+//! section, which `autopsy::main!()`'s runner reads, and a missing
+//! `autopsy::main!();` is a compile error that names it. Under `cargo check`
+//! a test returning `()` is not registered (nothing will run it).
 
 use crate::attr::{Rejected, ShouldPanic, TestFn};
 use crate::target::{target, Target};

@@ -28,8 +28,8 @@ use syn::{
 };
 
 /// A function read for the rewrite the cheap way: its attributes, visibility
-/// and signature parsed by syn, its body scanned (see [`crate::scan`]) and
-/// carried as tokens. `None` when the input is not a function with a body
+/// and signature parsed by syn, its body scanned (see [`crate::scan`];
+/// under `cargo check`, left as written) and carried as tokens. `None` when the input is not a function with a body
 /// or the scanner declines the body: then syn parses it all.
 pub(crate) fn function(input: &TokenStream) -> Option<(ItemFn, TokenStream)> {
     let mut trees: Vec<TokenTree> = input.clone().into_iter().collect();
@@ -40,33 +40,24 @@ pub(crate) fn function(input: &TokenStream) -> Option<(ItemFn, TokenStream)> {
         return None;
     }
     let head: Head = syn::parse2(trees.into_iter().collect()).ok()?;
-    if !crate::target::emits_code() {
+    let (block, spans) = if crate::target::emits_code() {
+        let scanned = crate::scan::body(&body).ok()?;
+        (scanned.block, scanned.stops)
+    } else {
         // `cargo check`: no code, so no trace stops; and the `?`s left as
         // written give the user's own diagnostics.
-        let block = Block {
-            brace_token: syn::token::Brace(body.delim_span()),
-            stmts: vec![Stmt::Expr(Expr::Verbatim(body.stream()), None)],
-        };
-        let func = ItemFn {
-            attrs: head.attrs,
-            vis: head.vis,
-            sig: head.sig,
-            block: Box::new(block),
-        };
-        return Some((func, stops(&[])));
-    }
-    let scanned = crate::scan::body(&body).ok()?;
-    let block = Block {
-        brace_token: syn::token::Brace(scanned.block.delim_span()),
-        stmts: vec![Stmt::Expr(Expr::Verbatim(scanned.block.stream()), None)],
+        (body, Vec::new())
     };
     let func = ItemFn {
         attrs: head.attrs,
         vis: head.vis,
         sig: head.sig,
-        block: Box::new(block),
+        block: Box::new(Block {
+            brace_token: syn::token::Brace(block.delim_span()),
+            stmts: vec![Stmt::Expr(Expr::Verbatim(block.stream()), None)],
+        }),
     };
-    Some((func, stops(&scanned.stops)))
+    Some((func, stops(&spans)))
 }
 
 /// What comes before a function's body.
