@@ -6,6 +6,7 @@
 pub(crate) mod json;
 mod junit;
 mod libtest;
+mod xml;
 
 use std::time::Duration;
 
