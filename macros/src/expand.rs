@@ -50,6 +50,29 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
         );
     }
     let ident = &func.sig.ident;
+    // rustdoc wraps a doctest in its own `fn main` when it sees none, so
+    // `autopsy::main!()`'s marker is not at the crate root there.
+    let main_check = (target == Target::Harness)
+        .then(|| main_check_once(&cfgs))
+        .flatten();
+    if !crate::target::emits_code() && matches!(func.sig.output, syn::ReturnType::Default) {
+        // `cargo check` (clippy's, rust-analyzer's) builds no binary, so no
+        // runner will read a registration: the function is only marked used,
+        // as the registration would. What the compiler reads per test on
+        // each check is then the test itself; the registration cost a check
+        // of 300 tests about a quarter of its time. A test that returns a
+        // value keeps it: its return type is checked there.
+        return quote! {
+            #func
+
+            #(#cfgs)*
+            const _: fn() = #ident;
+
+            #(#cfgs)*
+            #main_check
+        };
+    }
+
     let name = ident.unraw().to_string();
     // `line!()` resolves to the line of its own span: the function's name.
     let line = quote_spanned!(ident.span()=> ::core::line!());
@@ -66,11 +89,6 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
             Some(quote!(should_panic: #value,))
         }
     };
-    // rustdoc wraps a doctest in its own `fn main` when it sees none, so
-    // `autopsy::main!()`'s marker is not at the crate root there.
-    let main_check = (target == Target::Harness)
-        .then(|| main_check_once(&cfgs))
-        .flatten();
     let reruns = options
         .reruns
         .map(Literal::u32_unsuffixed)
@@ -90,24 +108,6 @@ pub(crate) fn test(test: TestFn) -> TokenStream {
             )
         },
     };
-
-    if !crate::target::emits_code() && matches!(func.sig.output, syn::ReturnType::Default) {
-        // `cargo check` (clippy's, rust-analyzer's) builds no binary, so no
-        // runner will read a registration: the function is only marked used,
-        // as the registration would. What the compiler reads per test on
-        // each check is then the test itself; the registration cost a check
-        // of 300 tests about a quarter of its time. A test that returns a
-        // value keeps it: its return type is checked there.
-        return quote! {
-            #func
-
-            #(#cfgs)*
-            const _: fn() = #ident;
-
-            #(#cfgs)*
-            #main_check
-        };
-    }
 
     quote! {
         #func

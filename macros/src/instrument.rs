@@ -28,9 +28,14 @@ use syn::{
 };
 
 /// A function read for the rewrite the cheap way: its attributes, visibility
-/// and signature parsed by syn, its body scanned (see [`crate::scan`];
-/// under `cargo check`, left as written) and carried as tokens. `None` when the input is not a function with a body
+/// and signature parsed by syn, its body scanned (see [`crate::scan`]) and
+/// carried as tokens. `None` when the input is not a function with a body
 /// or the scanner declines the body: then syn parses it all.
+///
+/// Under `cargo check` (see [`crate::target::emits_code`]) the body is left
+/// as written, here and in [`body`]: no code is built, so no trace stop
+/// will be planted, and the `?`s as written give the user's own
+/// diagnostics.
 pub(crate) fn function(input: &TokenStream) -> Option<(ItemFn, TokenStream)> {
     let mut trees: Vec<TokenTree> = input.clone().into_iter().collect();
     let Some(TokenTree::Group(body)) = trees.pop() else {
@@ -44,8 +49,6 @@ pub(crate) fn function(input: &TokenStream) -> Option<(ItemFn, TokenStream)> {
         let scanned = crate::scan::body(&body).ok()?;
         (scanned.block, scanned.stops)
     } else {
-        // `cargo check`: no code, so no trace stops; and the `?`s left as
-        // written give the user's own diagnostics.
         (body, Vec::new())
     };
     let func = ItemFn {
@@ -81,6 +84,9 @@ impl Parse for Head {
 /// with syn's full grammar: the path for what [`function`] declines, and
 /// the reference its tests compare the scanner with.
 pub(crate) fn body(block: &mut Block) -> TokenStream {
+    if !crate::target::emits_code() {
+        return stops(&[]);
+    }
     let mut v = Instrument { stops: Vec::new() };
     v.visit_block_mut(block);
     stops(&v.stops)

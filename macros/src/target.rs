@@ -37,7 +37,7 @@ pub(crate) fn target() -> Target {
         if name.starts_with("rustdoc") || std::env::var_os("UNSTABLE_RUSTDOC_TEST_PATH").is_some() {
             Target::Doctest
         } else {
-            classify(&rustc_args())
+            classify(rustc_args())
         }
     })
 }
@@ -47,7 +47,7 @@ pub(crate) fn target() -> Target {
 /// (`--emit=dep-info,metadata`). Outside rustc, as if it would.
 pub(crate) fn emits_code() -> bool {
     static EMITS: OnceLock<bool> = OnceLock::new();
-    *EMITS.get_or_init(|| emits(&rustc_args()))
+    *EMITS.get_or_init(|| emits(rustc_args()))
 }
 
 fn emits(args: &[String]) -> bool {
@@ -68,19 +68,23 @@ fn emits(args: &[String]) -> bool {
         })
 }
 
-/// rustc's arguments, with `@file` argument files read in.
-fn rustc_args() -> Vec<String> {
-    let mut args = Vec::new();
-    for arg in std::env::args().skip(1) {
-        match arg.strip_prefix('@') {
-            Some(path) => match std::fs::read_to_string(path) {
-                Ok(text) => args.extend(text.lines().map(str::to_string)),
-                Err(_) => args.push(arg),
-            },
-            None => args.push(arg),
+/// rustc's arguments, with `@file` argument files read in: once per
+/// process, for [`target`] and [`emits_code`] both.
+fn rustc_args() -> &'static [String] {
+    static ARGS: OnceLock<Vec<String>> = OnceLock::new();
+    ARGS.get_or_init(|| {
+        let mut args = Vec::new();
+        for arg in std::env::args().skip(1) {
+            match arg.strip_prefix('@') {
+                Some(path) => match std::fs::read_to_string(path) {
+                    Ok(text) => args.extend(text.lines().map(str::to_string)),
+                    Err(_) => args.push(arg),
+                },
+                None => args.push(arg),
+            }
         }
-    }
-    args
+        args
+    })
 }
 
 fn classify(args: &[String]) -> Target {
