@@ -6,11 +6,10 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::os::fd::{AsRawFd, RawFd};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::protocol::{Assignment, Report, Verdict};
-use super::{inline, unix, Coordinator, Job, Msg, Slot, PIPELINE};
+use super::protocol::{Assignment, Verdict};
+use super::{inline, unix, Coordinator, Job, Msg, Slot, PIPELINE, PIPELINE_QUICK};
 use crate::reporter::{Attempt, Event, Failure, Status, TestRecord};
 
 /// A worker process started, whose reader is not yet.
@@ -47,20 +46,8 @@ impl Coordinator<'_> {
                 // The last jobs were ignored tests, reported by dispatch.
                 break;
             }
-            let wait = self
-                .next_deadline()
-                .map(|d| d.saturating_duration_since(Instant::now()));
-            let msg = match wait {
-                Some(w) => match self.rx.recv_timeout(w) {
-                    Ok(m) => Some(m),
-                    Err(mpsc::RecvTimeoutError::Timeout) => None,
-                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                },
-                None => match self.rx.recv() {
-                    Ok(m) => Some(m),
-                    Err(_) => break,
-                },
-            };
+            let deadline = self.next_deadline();
+            let msg = self.watch.next(deadline);
             match msg {
                 Some(Msg::Report(slot, generation, report))
                     if self.slots[slot].generation == generation =>
@@ -74,6 +61,8 @@ impl Coordinator<'_> {
                 }
                 Some(Msg::Interrupted) => self.summary.interrupted = true,
                 Some(_) => {}
+                // Nothing is listened to and nothing is due: nothing can come.
+                None if deadline.is_none() => break,
                 None => self.enforce_timeouts(),
             }
         }
@@ -168,7 +157,12 @@ impl Coordinator<'_> {
         // next free worker.
         if self.queue.len() >= self.args.threads {
             for i in 0..self.slots.len() {
-                self.fill(i, PIPELINE);
+                let depth = if self.slots[i].quick >= 2 {
+                    PIPELINE_QUICK
+                } else {
+                    PIPELINE
+                };
+                self.fill(i, depth);
             }
         }
     }
@@ -335,6 +329,7 @@ impl Coordinator<'_> {
                     timed_out: false,
                     alive: false,
                     used: false,
+                    quick: 0,
                 });
                 self.slots.len() - 1
             }
@@ -382,6 +377,7 @@ impl Coordinator<'_> {
         slot.alive = true;
         slot.timed_out = false;
         slot.used = false;
+        slot.quick = 0;
         Some(Launched {
             slot: i,
             child: worker.child,
@@ -389,20 +385,10 @@ impl Coordinator<'_> {
         })
     }
 
-    /// Starts the thread that passes on what worker `i` reports, and how it
-    /// ended.
+    /// Listens to what worker `i` reports, and for its end.
     fn watch(&mut self, worker: Launched) {
         let i = worker.slot;
-        let (tx, generation) = (self.tx.clone(), self.slots[i].generation);
-        // Buffered: a report's length and body in one read(2), not two.
-        let (mut child, mut reports) = (worker.child, std::io::BufReader::new(worker.reports));
-        std::thread::spawn(move || {
-            while let Ok(Some(r)) = Report::recv(&mut reports) {
-                if tx.send(Msg::Report(i, generation, r)).is_err() {
-                    break;
-                }
-            }
-            let _ = tx.send(Msg::Exited(i, generation, child.wait()));
-        });
+        let generation = self.slots[i].generation;
+        self.watch.add(i, generation, worker.child, worker.reports);
     }
 }

@@ -23,6 +23,11 @@ impl Coordinator<'_> {
                     return;
                 };
                 slot.started = (!slot.inflight.is_empty()).then(Instant::now);
+                slot.quick = if duration < super::QUICK {
+                    slot.quick.saturating_add(1)
+                } else {
+                    0
+                };
                 let failure = match verdict {
                     Verdict::Passed => None,
                     Verdict::Failed { message, note } => Some(Failure {
@@ -233,15 +238,12 @@ impl Coordinator<'_> {
         // Reap the workers, without waiting on one stuck in a leaked thread.
         let deadline = Instant::now() + Duration::from_secs(2);
         while self.slots.iter().any(|s| s.alive) {
-            match self
-                .rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            {
-                Ok(Msg::Exited(i, g, _)) if self.slots[i].generation == g => {
+            match self.watch.next(Some(deadline)) {
+                Some(Msg::Exited(i, g, _)) if self.slots[i].generation == g => {
                     self.slots[i].alive = false
                 }
-                Ok(_) => {}
-                Err(_) => break,
+                Some(_) => {}
+                None => break,
             }
         }
     }

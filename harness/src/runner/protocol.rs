@@ -187,12 +187,31 @@ impl Report {
         e.send(w)
     }
 
+    #[cfg(test)]
     pub fn recv(r: &mut impl Read) -> io::Result<Option<Report>> {
         let Some(frame) = read_frame(r)? else {
             return Ok(None);
         };
-        let mut d = Dec(&frame);
-        Ok(Some(match d.u8()? {
+        Report::parse(&frame).map(Some)
+    }
+
+    /// The first whole frame at the start of `buf`, if there is one, and
+    /// how many bytes it took (what the coordinator reads from a worker
+    /// arrives in pieces of any size).
+    pub fn take(buf: &[u8]) -> io::Result<Option<(Report, usize)>> {
+        let Some(len) = buf.get(..4) else {
+            return Ok(None);
+        };
+        let len = u32::from_le_bytes(len.try_into().unwrap()) as usize;
+        match buf.get(4..4 + len) {
+            Some(frame) => Ok(Some((Report::parse(frame)?, 4 + len))),
+            None => Ok(None),
+        }
+    }
+
+    fn parse(frame: &[u8]) -> io::Result<Report> {
+        let mut d = Dec(frame);
+        Ok(match d.u8()? {
             0 => {
                 let duration = Duration::from_nanos(d.u64()?);
                 let verdict = match d.u8()? {
@@ -213,7 +232,7 @@ impl Report {
             3 => Report::Quit,
             4 => Report::Retiring,
             _ => return Err(Dec::bad()),
-        }))
+        })
     }
 }
 
@@ -253,5 +272,28 @@ mod tests {
             assert_eq!(Report::recv(&mut cur).unwrap().as_ref(), Some(r));
         }
         assert_eq!(Report::recv(&mut cur).unwrap(), None);
+    }
+
+    #[test]
+    fn frames_arrive_in_pieces() {
+        let mut buf = Vec::new();
+        Report::Paused.send(&mut buf).unwrap();
+        let big = Report::Finished {
+            verdict: Verdict::Passed,
+            duration: Duration::from_nanos(1),
+            output: vec![b'x'; 100_000],
+        };
+        big.send(&mut buf).unwrap();
+        assert_eq!(buf.len(), 5 + 4 + 1 + 8 + 1 + 4 + 100_000);
+        // Nothing whole yet, then each frame as soon as it is whole.
+        for cut in 0..4 {
+            assert_eq!(Report::take(&buf[..cut]).unwrap(), None);
+        }
+        assert_eq!(Report::take(&buf[..4]).unwrap(), None);
+        assert_eq!(Report::take(&buf[..5]).unwrap(), Some((Report::Paused, 5)));
+        assert_eq!(Report::take(&buf[5..buf.len() - 1]).unwrap(), None);
+        assert_eq!(Report::take(&buf[5..]).unwrap(), Some((big, buf.len() - 5)));
+        // A malformed frame is an error, not a wait.
+        assert!(Report::take(&[1, 0, 0, 0, 9]).is_err());
     }
 }

@@ -68,20 +68,31 @@ impl WorkerChild {
         }
     }
 
-    /// Waits for the worker to end.
-    pub fn wait(&mut self) -> io::Result<ExitStatus> {
+    /// How the worker ended, if it has (without waiting).
+    pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
         match self {
-            WorkerChild::Exec(child) => child.wait(),
-            WorkerChild::Forked(pid) => loop {
+            WorkerChild::Exec(child) => child.try_wait(),
+            WorkerChild::Forked(pid) => {
                 let mut status = 0;
                 // SAFETY: waitpid(2) on our own child, with a valid out-pointer.
-                match unsafe { libc::waitpid(*pid, &mut status, 0) } {
-                    -1 if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => {}
-                    -1 => return Err(io::Error::last_os_error()),
-                    _ => return Ok(ExitStatus::from_raw(status)),
+                match unsafe { libc::waitpid(*pid, &mut status, libc::WNOHANG) } {
+                    -1 => Err(io::Error::last_os_error()),
+                    0 => Ok(None),
+                    _ => Ok(Some(ExitStatus::from_raw(status))),
                 }
-            },
+            }
         }
+    }
+
+    /// A descriptor that becomes readable when the worker ends
+    /// (`pidfd_open(2)`, Linux 5.3); `None` on older kernels. The pid
+    /// cannot be reused meanwhile: the worker is ours and not yet reaped.
+    pub fn exit_fd(&self) -> Option<OwnedFd> {
+        // SAFETY: pidfd_open with a pid and no flags; a descriptor it
+        // returns is fresh and owned by nobody else.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, self.id() as libc::pid_t, 0) };
+        // SAFETY: as above.
+        (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
     }
 }
 
@@ -447,19 +458,15 @@ extern "C" fn on_sigint(_: libc::c_int) {
     }
 }
 
-/// Catches Ctrl-C (SIGINT) in the coordinator: `notify` runs, on a thread
-/// of its own, for each one. Workers get the default action back at `exec`.
-pub(crate) fn catch_interrupts(notify: impl Fn() + Send + 'static) -> io::Result<()> {
-    let (mut read, write) = pipe()?;
+/// Catches Ctrl-C (SIGINT) in the coordinator: each one writes a byte into
+/// the pipe whose read end this returns (the coordinator polls it with its
+/// workers' reports). Workers get the default action back at `exec`.
+pub(crate) fn catch_interrupts() -> io::Result<File> {
+    let (read, write) = pipe()?;
+    // The handler must never block: a byte is as good as many.
+    // SAFETY: fcntl on a descriptor this function owns.
+    cvt(unsafe { libc::fcntl(write.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) })?;
     INTERRUPT_PIPE.store(write.into_raw_fd(), Ordering::SeqCst);
-    std::thread::Builder::new()
-        .name("autopsy-ctrl-c".into())
-        .spawn(move || {
-            let mut byte = [0u8; 1];
-            while matches!(read.read(&mut byte), Ok(1)) {
-                notify();
-            }
-        })?;
     // SAFETY: a zeroed sigaction with a handler that only stores, loads and
     // writes (async-signal-safe).
     unsafe {
@@ -469,7 +476,7 @@ pub(crate) fn catch_interrupts(notify: impl Fn() + Send + 'static) -> io::Result
         libc::sigemptyset(&mut action.sa_mask);
         cvt(libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut()))?;
     }
-    Ok(())
+    Ok(read)
 }
 
 /// Whether a worker that died of SIGINT died of the user's Ctrl-C (which the
