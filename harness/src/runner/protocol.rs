@@ -57,9 +57,17 @@ pub(crate) enum Report {
     Retiring,
 }
 
+/// A frame being written: its length's four bytes first, filled in by
+/// `send`, so that the payload (a chatty test's whole output) is copied once.
 struct Enc(Vec<u8>);
 
 impl Enc {
+    /// For a payload of about `size` bytes.
+    fn new(size: usize) -> Enc {
+        let mut frame = Vec::with_capacity(4 + size);
+        frame.extend_from_slice(&[0; 4]);
+        Enc(frame)
+    }
     fn u8(&mut self, v: u8) -> &mut Self {
         self.0.push(v);
         self
@@ -77,12 +85,11 @@ impl Enc {
         self.0.extend_from_slice(v);
         self
     }
-    fn send(self, w: &mut impl Write) -> io::Result<()> {
-        let mut frame = Vec::with_capacity(self.0.len() + 4);
-        frame.extend_from_slice(&(self.0.len() as u32).to_le_bytes());
-        frame.extend_from_slice(&self.0);
+    fn send(mut self, w: &mut impl Write) -> io::Result<()> {
+        let len = (self.0.len() - 4) as u32;
+        self.0[..4].copy_from_slice(&len.to_le_bytes());
         // One write per frame so that frames from a dying worker are whole.
-        w.write_all(&frame)?;
+        w.write_all(&self.0)?;
         w.flush()
     }
 }
@@ -131,7 +138,7 @@ fn read_frame(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
 
 impl Assignment {
     pub fn send(&self, w: &mut impl Write) -> io::Result<()> {
-        let mut e = Enc(Vec::new());
+        let mut e = Enc::new(13);
         e.u32(self.index)
             .u32(self.attempt)
             .u32(self.total_attempts)
@@ -155,7 +162,19 @@ impl Assignment {
 
 impl Report {
     pub fn send(&self, w: &mut impl Write) -> io::Result<()> {
-        let mut e = Enc(Vec::new());
+        let size = match self {
+            Report::Finished {
+                verdict, output, ..
+            } => {
+                let said = match verdict {
+                    Verdict::Passed => 0,
+                    Verdict::Failed { message, note } => 8 + message.len() + note.len(),
+                };
+                14 + said + output.len()
+            }
+            _ => 1,
+        };
+        let mut e = Enc::new(size);
         match self {
             Report::Finished {
                 verdict,

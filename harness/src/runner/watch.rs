@@ -38,11 +38,18 @@ impl Watched {
         let Some(reports) = &mut self.reports else {
             return;
         };
-        let mut chunk = [0u8; 64 * 1024];
+        // Room for the whole frame begun, when its length has come: a
+        // failing chatty test's output is read in place, not regrown.
+        if let Some(len) = self.pending.get(..4) {
+            let len = u32::from_le_bytes(len.try_into().unwrap()) as usize;
+            self.pending
+                .reserve((4 + len).saturating_sub(self.pending.len()));
+        }
+        // Everything there is: until it would block (the descriptor is
+        // non-blocking; what was read is kept) or the end.
         let ended = loop {
-            match reports.read(&mut chunk) {
-                Ok(0) => break true,
-                Ok(n) => self.pending.extend_from_slice(&chunk[..n]),
+            match reports.read_to_end(&mut self.pending) {
+                Ok(_) => break true,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break false,
                 Err(_) => break true,
@@ -60,6 +67,10 @@ impl Watched {
             }
         };
         self.pending.drain(..at);
+        if self.pending.is_empty() && self.pending.capacity() > 1 << 20 {
+            // Not kept for a whole run after one large output.
+            self.pending = Vec::new();
+        }
         if ended || malformed {
             self.reports = None;
             self.pending = Vec::new();

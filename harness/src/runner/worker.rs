@@ -328,13 +328,15 @@ pub(crate) fn serve(args: &HiArgs, commands: File, reports: File, capture: Optio
             // The panic's message never reached the output (the test closed
             // its stderr, or its own hook did not print it): the report
             // still says why the test failed.
-            // Searched from the end, where the default hook printed it: a
-            // forward search through a chatty test's whole output (in the
-            // user's unoptimized build) cost more than the test.
-            let unsaid = String::from_utf8_lossy(&output)
-                .rfind(message.as_str())
-                .is_none();
-            if panicked && note.is_empty() && state.streams.captures() && unsaid {
+            // Bytes searched from the end, where the default hook printed
+            // it: a forward search, or one through a lossy copy, of a chatty
+            // test's whole output (in the user's unoptimized build) cost
+            // more than the test.
+            if panicked
+                && note.is_empty()
+                && state.streams.captures()
+                && memchr::memmem::rfind(&output, message.as_bytes()).is_none()
+            {
                 *note = format!("note: the test panicked: {message}");
             }
         }
