@@ -147,16 +147,35 @@ impl LibtestReporter {
 
 /// libtest's `write_results`: `KIND:`, the sections (after a blank line)
 /// when any test had something to show, then `KIND:` again and the names.
-fn results(out: &mut String, kind: &str, sections: &str, records: &[&TestRecord]) {
+/// The sections are written in place, into room reserved for them: a
+/// suite's failing output (80 MB for 200 chatty tests) built in a string
+/// of its own, then copied, cost more page faults and copies than the
+/// tests' own writes.
+fn results(
+    out: &mut String,
+    kind: &str,
+    records: &[&TestRecord],
+    sections: impl FnOnce(&mut String),
+) {
     out.push_str(&format!("\n{kind}:\n"));
-    if !sections.is_empty() {
-        out.push('\n');
-        out.push_str(sections);
+    let blank = out.len();
+    out.push('\n');
+    sections(out);
+    if out.len() == blank + 1 {
+        out.truncate(blank);
     }
     out.push_str(&format!("\n{kind}:\n"));
     for r in records {
         out.push_str(&format!("    {}\n", r.name));
     }
+}
+
+/// About what [`section`] writes for these attempts (their output, notes
+/// and headers), to reserve at once.
+fn shown_size<'a>(attempts: impl Iterator<Item = &'a Attempt>) -> usize {
+    attempts
+        .map(|a| a.output.len() + a.failure.as_ref().map_or(0, |f| f.note.len()) + 128)
+        .sum()
 }
 
 /// `---- NAME stdout ----` and the output, as libtest prints a capture;
@@ -275,13 +294,14 @@ impl Reporter for LibtestReporter {
                         .filter(|r| matches!(r.status, Status::Passed | Status::Flaky { .. }))
                         .collect();
                     shown.sort_by_key(|r| r.name);
-                    let mut sections = String::new();
-                    for r in &shown {
-                        let last = r.attempts.last().expect("a run test has an attempt");
-                        section(&mut sections, r.name, "", last);
-                    }
+                    out.reserve(shown_size(shown.iter().filter_map(|r| r.attempts.last())));
                     // Printed even when no test passed, as libtest does.
-                    results(&mut out, "successes", &sections, &shown);
+                    results(&mut out, "successes", &shown, |out| {
+                        for r in &shown {
+                            let last = r.attempts.last().expect("a run test has an attempt");
+                            section(out, r.name, "", last);
+                        }
+                    });
                 }
                 let mut flaky: Vec<&TestRecord> = records
                     .iter()
@@ -320,13 +340,14 @@ impl Reporter for LibtestReporter {
                     if group.is_empty() {
                         continue;
                     }
-                    let mut sections = String::new();
-                    for r in group {
-                        for a in &r.attempts {
-                            section(&mut sections, r.name, &attempt_label(r, a), a);
+                    out.reserve(shown_size(group.iter().flat_map(|r| &r.attempts)));
+                    results(&mut out, kind, group, |out| {
+                        for r in group {
+                            for a in &r.attempts {
+                                section(out, r.name, &attempt_label(r, a), a);
+                            }
                         }
-                    }
-                    results(&mut out, kind, &sections, group);
+                    });
                 }
                 if !ok
                     && summary.failed == 0
