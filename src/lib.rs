@@ -689,11 +689,17 @@ pub fn printed_settings(stdout: &str) -> String {
     line[start..line.len() - 2].to_string()
 }
 
-/// The line of examples/batch/src/main.rs that contains `needle`.
-pub fn batch_main_line(needle: &str) -> usize {
-    let src = std::fs::read_to_string(root().join("examples/batch/src/main.rs")).unwrap();
+/// The 1-based number of the first line of `file` (a path in this
+/// repository) that contains `needle`.
+pub fn line_in(file: &str, needle: &str) -> usize {
+    let src = std::fs::read_to_string(root().join(file)).unwrap();
     src.lines()
         .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("no {needle:?} in main.rs"))
+        .unwrap_or_else(|| panic!("no {needle:?} in {file}"))
         + 1
+}
+
+/// The line of examples/batch/src/main.rs that contains `needle`.
+pub fn batch_main_line(needle: &str) -> usize {
+    line_in("examples/batch/src/main.rs", needle)
 }

@@ -21,12 +21,7 @@ const LIMIT: u64 = 120;
 
 /// The line of tests/fixtures/hostile.rs that contains `needle`.
 fn line_of(needle: &str) -> usize {
-    let src =
-        std::fs::read_to_string(autopsy_e2e::root().join("tests/fixtures/hostile.rs")).unwrap();
-    src.lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("no {needle:?} in the fixture"))
-        + 1
+    autopsy_e2e::line_in("tests/fixtures/hostile.rs", needle)
 }
 
 /// Runs `cargo test --test hostile -- args` with `stdin` piped (bytes, as

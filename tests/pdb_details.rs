@@ -56,12 +56,7 @@ fn answers(stdout: &str) -> Vec<(String, String)> {
 
 /// The line of examples/batch/tests/batch.rs that contains `needle`.
 fn batch_line(needle: &str) -> usize {
-    let src =
-        std::fs::read_to_string(autopsy_e2e::root().join("examples/batch/tests/batch.rs")).unwrap();
-    src.lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("no {needle:?} in batch.rs"))
-        + 1
+    autopsy_e2e::line_in("examples/batch/tests/batch.rs", needle)
 }
 
 #[test]
@@ -160,9 +155,7 @@ fn a_panic_in_stds_code_still_shows_the_users_files_relative() {
     let (run, killed) = f.run_timeout(&["--pdb", "std_panic::"], &[], Some("where\nc\n"), LIMIT);
     assert!(!killed, "{}", run.stdout);
     let out = normalize(&run.stdout);
-    let src =
-        std::fs::read_to_string(autopsy_e2e::root().join("tests/fixtures/hostile.rs")).unwrap();
-    let line = |needle: &str| src.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let line = |needle: &str| autopsy_e2e::line_in("tests/fixtures/hostile.rs", needle);
     let (helper, test) = (
         line("std::time::Duration::from_secs_f64(secs)"),
         line("let _ = negative(secs);"),

@@ -41,12 +41,7 @@ fn fixture() -> &'static Fixture {
 
 /// The line of tests/fixtures/`file` that contains `needle` (the first).
 fn line_in(file: &str, needle: &str) -> usize {
-    let src =
-        std::fs::read_to_string(autopsy_e2e::root().join("tests/fixtures").join(file)).unwrap();
-    src.lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("no {needle:?} in {file}"))
-        + 1
+    autopsy_e2e::line_in(&format!("tests/fixtures/{file}"), needle)
 }
 
 /// `  File "FILE", line N, in FUNCTION` and the source line, as Python

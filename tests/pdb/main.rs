@@ -25,21 +25,12 @@ fn batch() -> Fixture {
 
 /// The line of tests/fixtures/pdb.rs that contains `needle` (the first).
 fn line_of(needle: &str) -> usize {
-    let src = std::fs::read_to_string(autopsy_e2e::root().join("tests/fixtures/pdb.rs")).unwrap();
-    src.lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("no {needle:?} in the fixture"))
-        + 1
+    autopsy_e2e::line_in("tests/fixtures/pdb.rs", needle)
 }
 
 /// The line of examples/batch/tests/batch.rs that contains `needle`.
 fn batch_line(needle: &str) -> usize {
-    let src =
-        std::fs::read_to_string(autopsy_e2e::root().join("examples/batch/tests/batch.rs")).unwrap();
-    src.lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("no {needle:?} in batch.rs"))
-        + 1
+    autopsy_e2e::line_in("examples/batch/tests/batch.rs", needle)
 }
 
 /// The batch job's lines the tests name, as `<name>` in expected text.

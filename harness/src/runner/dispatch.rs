@@ -9,7 +9,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::time::{Duration, Instant};
 
 use super::protocol::{Assignment, Verdict};
-use super::{inline, unix, Coordinator, Job, Msg, Slot, PIPELINE, PIPELINE_QUICK};
+use super::{inline, unix, Coordinator, Job, Msg, Slot};
 use crate::reporter::{Attempt, Event, Failure, Status, TestRecord};
 
 /// A worker process started, whose reader is not yet.
@@ -157,12 +157,7 @@ impl Coordinator<'_> {
         // next free worker.
         if self.queue.len() >= self.args.threads {
             for i in 0..self.slots.len() {
-                let depth = if self.slots[i].quick >= 2 {
-                    PIPELINE_QUICK
-                } else {
-                    PIPELINE
-                };
-                self.fill(i, depth);
+                self.fill(i, self.slots[i].pipeline());
             }
         }
     }

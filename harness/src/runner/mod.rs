@@ -94,6 +94,26 @@ struct Slot {
     quick: u8,
 }
 
+impl Slot {
+    /// How many tests it may hold while the queue is long.
+    fn pipeline(&self) -> usize {
+        if self.quick >= 2 {
+            PIPELINE_QUICK
+        } else {
+            PIPELINE
+        }
+    }
+
+    /// Its front test took `duration`.
+    fn ran_for(&mut self, duration: std::time::Duration) {
+        self.quick = if duration < QUICK {
+            self.quick.saturating_add(1)
+        } else {
+            0
+        };
+    }
+}
+
 struct Coordinator<'a> {
     args: &'a HiArgs,
     cases: Vec<TestCase>,

@@ -23,11 +23,7 @@ impl Coordinator<'_> {
                     return;
                 };
                 slot.started = (!slot.inflight.is_empty()).then(Instant::now);
-                slot.quick = if duration < super::QUICK {
-                    slot.quick.saturating_add(1)
-                } else {
-                    0
-                };
+                slot.ran_for(duration);
                 let failure = match verdict {
                     Verdict::Passed => None,
                     Verdict::Failed { message, note } => Some(Failure {

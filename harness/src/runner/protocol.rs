@@ -62,9 +62,10 @@ pub(crate) enum Report {
 struct Enc(Vec<u8>);
 
 impl Enc {
-    /// For a payload of about `size` bytes.
-    fn new(size: usize) -> Enc {
-        let mut frame = Vec::with_capacity(4 + size);
+    /// (A report's output is its last field: the one reallocation it
+    /// causes copies only the few bytes before it.)
+    fn new() -> Enc {
+        let mut frame = Vec::with_capacity(64);
         frame.extend_from_slice(&[0; 4]);
         Enc(frame)
     }
@@ -123,6 +124,13 @@ impl Dec<'_> {
     }
 }
 
+/// The size of the frame `buf` begins with, its length field included,
+/// once that field has arrived (whether or not the rest has).
+pub(crate) fn frame_size(buf: &[u8]) -> Option<usize> {
+    let len = buf.get(..4)?;
+    Some(4 + u32::from_le_bytes(len.try_into().unwrap()) as usize)
+}
+
 /// Reads one frame; `Ok(None)` at a clean end of stream.
 fn read_frame(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
     let mut len = [0u8; 4];
@@ -138,7 +146,7 @@ fn read_frame(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
 
 impl Assignment {
     pub fn send(&self, w: &mut impl Write) -> io::Result<()> {
-        let mut e = Enc::new(13);
+        let mut e = Enc::new();
         e.u32(self.index)
             .u32(self.attempt)
             .u32(self.total_attempts)
@@ -162,19 +170,7 @@ impl Assignment {
 
 impl Report {
     pub fn send(&self, w: &mut impl Write) -> io::Result<()> {
-        let size = match self {
-            Report::Finished {
-                verdict, output, ..
-            } => {
-                let said = match verdict {
-                    Verdict::Passed => 0,
-                    Verdict::Failed { message, note } => 8 + message.len() + note.len(),
-                };
-                14 + said + output.len()
-            }
-            _ => 1,
-        };
-        let mut e = Enc::new(size);
+        let mut e = Enc::new();
         match self {
             Report::Finished {
                 verdict,
@@ -206,24 +202,12 @@ impl Report {
         e.send(w)
     }
 
-    #[cfg(test)]
-    pub fn recv(r: &mut impl Read) -> io::Result<Option<Report>> {
-        let Some(frame) = read_frame(r)? else {
-            return Ok(None);
-        };
-        Report::parse(&frame).map(Some)
-    }
-
     /// The first whole frame at the start of `buf`, if there is one, and
     /// how many bytes it took (what the coordinator reads from a worker
     /// arrives in pieces of any size).
     pub fn take(buf: &[u8]) -> io::Result<Option<(Report, usize)>> {
-        let Some(len) = buf.get(..4) else {
-            return Ok(None);
-        };
-        let len = u32::from_le_bytes(len.try_into().unwrap()) as usize;
-        match buf.get(4..4 + len) {
-            Some(frame) => Ok(Some((Report::parse(frame)?, 4 + len))),
+        match frame_size(buf).and_then(|size| Some((buf.get(4..size)?, size))) {
+            Some((frame, size)) => Ok(Some((Report::parse(frame)?, size))),
             None => Ok(None),
         }
     }
@@ -285,12 +269,16 @@ mod tests {
         for r in &reports {
             r.send(&mut buf).unwrap();
         }
-        let mut cur = io::Cursor::new(buf);
+        let mut cur = io::Cursor::new(&buf);
         assert_eq!(Assignment::recv(&mut cur).unwrap(), Some(a));
+        let mut rest = &buf[cur.position() as usize..];
         for r in &reports {
-            assert_eq!(Report::recv(&mut cur).unwrap().as_ref(), Some(r));
+            let (got, used) = Report::take(rest).unwrap().expect("a whole frame");
+            assert_eq!(&got, r);
+            rest = &rest[used..];
         }
-        assert_eq!(Report::recv(&mut cur).unwrap(), None);
+        assert!(rest.is_empty());
+        assert_eq!(Report::take(rest).unwrap(), None);
     }
 
     #[test]

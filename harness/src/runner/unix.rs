@@ -29,6 +29,16 @@ fn pipe() -> io::Result<(File, File)> {
     Ok(unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) })
 }
 
+/// Makes reads and writes on `fd` return `WouldBlock` instead of waiting.
+pub(crate) fn set_nonblocking(fd: &impl AsRawFd) -> io::Result<()> {
+    let fd = fd.as_raw_fd();
+    // SAFETY: fcntl(2) reading and setting the status flags of an open
+    // descriptor.
+    let flags = cvt(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    // SAFETY: as above.
+    cvt(unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) }).map(drop)
+}
+
 /// A fresh capture file for a worker: a `memfd` (memory, like tmpfs) when
 /// the kernel has them, else an unlinked file in the temporary directory.
 /// Under capture every line a test prints is one `write(2)` into it
@@ -464,8 +474,7 @@ extern "C" fn on_sigint(_: libc::c_int) {
 pub(crate) fn catch_interrupts() -> io::Result<File> {
     let (read, write) = pipe()?;
     // The handler must never block: a byte is as good as many.
-    // SAFETY: fcntl on a descriptor this function owns.
-    cvt(unsafe { libc::fcntl(write.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) })?;
+    set_nonblocking(&write)?;
     INTERRUPT_PIPE.store(write.into_raw_fd(), Ordering::SeqCst);
     // SAFETY: a zeroed sigaction with a handler that only stores, loads and
     // writes (async-signal-safe).

@@ -11,8 +11,8 @@ use std::io::{self, Read};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
-use super::protocol::Report;
-use super::unix::WorkerChild;
+use super::protocol::{frame_size, Report};
+use super::unix::{self, WorkerChild};
 use super::Msg;
 
 /// One worker being listened to.
@@ -40,10 +40,9 @@ impl Watched {
         };
         // Room for the whole frame begun, when its length has come: a
         // failing chatty test's output is read in place, not regrown.
-        if let Some(len) = self.pending.get(..4) {
-            let len = u32::from_le_bytes(len.try_into().unwrap()) as usize;
+        if let Some(size) = frame_size(&self.pending) {
             self.pending
-                .reserve((4 + len).saturating_sub(self.pending.len()));
+                .reserve(size.saturating_sub(self.pending.len()));
         }
         // Everything there is: until it would block (the descriptor is
         // non-blocking; what was read is kept) or the end.
@@ -76,15 +75,16 @@ impl Watched {
             self.pending = Vec::new();
         }
     }
+}
 
-    /// How it ended, if it has.
-    fn ended(&mut self) -> Option<io::Result<std::process::ExitStatus>> {
-        match self.child.try_wait() {
-            Ok(Some(status)) => Some(Ok(status)),
-            Ok(None) => None,
-            Err(e) => Some(Err(e)),
-        }
-    }
+/// What a polled descriptor is.
+#[derive(Clone, Copy)]
+enum Source {
+    /// Worker `w`'s reports.
+    Reports(usize),
+    /// Worker `w`'s end (its pidfd).
+    End(usize),
+    Interrupts,
 }
 
 /// Every worker being listened to, and Ctrl-C.
@@ -103,27 +103,18 @@ impl Watch {
 
     /// Listens to a worker started in `slot`, until it ends.
     pub fn add(&mut self, slot: usize, generation: u64, child: WorkerChild, reports: File) {
-        // SAFETY: fcntl on a descriptor we own.
-        let nonblocking = unsafe {
-            let fd = reports.as_raw_fd();
-            let flags = libc::fcntl(fd, libc::F_GETFL);
-            flags >= 0 && libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) == 0
-        };
+        // (Cannot fail on a pipe we made; if it did, rather than block the
+        // coordinator on it, only the worker's end is heard.)
+        let reports = unix::set_nonblocking(&reports).is_ok().then_some(reports);
         let exit = child.exit_fd();
-        let mut watched = Watched {
+        self.workers.push(Watched {
             slot,
             generation,
             child,
-            reports: Some(reports),
+            reports,
             pending: Vec::new(),
             exit,
-        };
-        if !nonblocking {
-            // Cannot happen on a pipe we made; rather than block the
-            // coordinator on it, hear only the worker's end.
-            watched.reports = None;
-        }
-        self.workers.push(watched);
+        });
     }
 
     /// What comes next, waiting until `deadline` at most (`None` then). A
@@ -141,9 +132,6 @@ impl Watch {
                 return None;
             }
             self.listen(wait);
-            if self.heard.is_empty() && wait.is_some_and(|w| w.is_zero()) {
-                return None;
-            }
             if self.heard.is_empty() && deadline.is_some_and(|d| d <= Instant::now()) {
                 return None;
             }
@@ -152,19 +140,18 @@ impl Watch {
 
     /// One `poll(2)`: queues what was heard.
     fn listen(&mut self, wait: Option<Duration>) {
-        // (worker, what) per descriptor polled: what 0 = reports, 1 = end.
         let mut fds = Vec::with_capacity(self.workers.len() * 2 + 1);
-        let mut whose = Vec::with_capacity(fds.capacity());
+        let mut sources = Vec::with_capacity(fds.capacity());
         let mut ask_every_ms = false;
         for (w, watched) in self.workers.iter().enumerate() {
             if let Some(r) = &watched.reports {
                 fds.push(pollfd(r.as_raw_fd()));
-                whose.push((w, 0));
+                sources.push(Source::Reports(w));
             }
             match &watched.exit {
                 Some(e) => {
                     fds.push(pollfd(e.as_raw_fd()));
-                    whose.push((w, 1));
+                    sources.push(Source::End(w));
                 }
                 None if watched.reports.is_none() => ask_every_ms = true,
                 None => {}
@@ -172,7 +159,7 @@ impl Watch {
         }
         if let Some(i) = &self.interrupts {
             fds.push(pollfd(i.as_raw_fd()));
-            whose.push((usize::MAX, 0));
+            sources.push(Source::Interrupts);
         }
         let mut timeout = wait.map_or(-1, |w| w.as_millis().min(i32::MAX as u128) as i32);
         if let Some(w) = wait {
@@ -191,16 +178,14 @@ impl Watch {
             return;
         }
         let mut ended = Vec::new();
-        for (fd, &(w, what)) in fds.iter().zip(&whose) {
+        for (fd, &source) in fds.iter().zip(&sources) {
             if fd.revents == 0 {
                 continue;
             }
-            if w == usize::MAX {
-                self.read_interrupts();
-            } else if what == 0 {
-                self.workers[w].drain(&mut self.heard);
-            } else {
-                ended.push(w);
+            match source {
+                Source::Interrupts => self.read_interrupts(),
+                Source::Reports(w) => self.workers[w].drain(&mut self.heard),
+                Source::End(w) => ended.push(w),
             }
         }
         if ask_every_ms {
@@ -217,7 +202,7 @@ impl Watch {
             // Everything it wrote before ending is in the pipe: hear it
             // first, then its end.
             self.workers[w].drain(&mut self.heard);
-            if let Some(status) = self.workers[w].ended() {
+            if let Some(status) = self.workers[w].child.try_wait().transpose() {
                 let watched = self.workers.swap_remove(w);
                 self.heard
                     .push_back(Msg::Exited(watched.slot, watched.generation, status));
@@ -271,6 +256,14 @@ mod tests {
         Some(Instant::now() + Duration::from_secs(10))
     }
 
+    /// The next thing heard, which must be the worker's end.
+    fn end(watch: &mut Watch) -> std::process::ExitStatus {
+        match watch.next(soon()) {
+            Some(Msg::Exited(0, 1, Ok(status))) => status,
+            _ => panic!("expected the worker's end"),
+        }
+    }
+
     #[test]
     fn hears_reports_then_the_end() {
         let mut watch = Watch::default();
@@ -287,10 +280,7 @@ mod tests {
             watch.next(soon()),
             Some(Msg::Report(0, 1, Report::Resumed))
         ));
-        match watch.next(soon()) {
-            Some(Msg::Exited(0, 1, Ok(status))) => assert_eq!(status.code(), Some(3)),
-            _ => panic!("expected the worker's end"),
-        }
+        assert_eq!(end(&mut watch).code(), Some(3));
         // Nothing more can come.
         assert!(watch.next(None).is_none());
     }
@@ -338,10 +328,7 @@ mod tests {
             Some(Msg::Report(0, 1, Report::Retiring))
         ));
         let start = Instant::now();
-        match watch.next(soon()) {
-            Some(Msg::Exited(0, 1, Ok(status))) => assert_eq!(status.signal(), Some(9)),
-            _ => panic!("expected the worker's end"),
-        }
+        assert_eq!(end(&mut watch).signal(), Some(9));
         assert!(start.elapsed() < Duration::from_secs(2));
     }
 
@@ -349,9 +336,6 @@ mod tests {
     fn a_malformed_report_stops_the_listening_not_the_wait() {
         let mut watch = Watch::default();
         worker(&mut watch, r"printf '\001\000\000\000\011'; exit 0");
-        match watch.next(soon()) {
-            Some(Msg::Exited(0, 1, Ok(status))) => assert!(status.success()),
-            _ => panic!("expected the worker's end"),
-        }
+        assert!(end(&mut watch).success());
     }
 }
