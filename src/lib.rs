@@ -319,6 +319,13 @@ harness = false
 /// file renamed over it), as the tests of one file set up the same fixture
 /// in parallel and cargo must never read a half-written `Cargo.lock`.
 fn write_if_changed(path: &Path, text: &str) {
+    // One writer at a time in this process: two tests preparing the same
+    // fixture at once must not both find a file missing and both write it.
+    // The second write would give it a newer mtime after the first test's
+    // build, and cargo would relink the binary while that test runs it
+    // (`Text file busy`, seen once on a cold CI run).
+    static WRITING: Mutex<()> = Mutex::new(());
+    let _one = WRITING.lock().unwrap_or_else(|e| e.into_inner());
     if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
         // Renamed into place: a test building the same fixture at that
         // moment reads the old file or the new one, never a truncated one.

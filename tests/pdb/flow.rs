@@ -261,7 +261,7 @@ fn showlocals_lists_the_failing_frames_locals() {
     assert!(!out.contains("(autopsy)"), "{out}");
     let section = &out[out
         .find("---- nightly_batch stdout ----\n")
-        .expect("a failure report")..];
+        .unwrap_or_else(|| panic!("no failure report in:\n{out}\nstderr:\n{}", run.stderr))..];
     let section = &section[..section.find("\n---- parses_rows").unwrap_or(section.len())];
     // The traceback of the user's frames, each with its locals, above the
     // panic's message (as pytest's --showlocals prints them).
