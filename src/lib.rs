@@ -320,10 +320,9 @@ harness = false
 /// in parallel and cargo must never read a half-written `Cargo.lock`.
 fn write_if_changed(path: &Path, text: &str) {
     // One writer at a time in this process: two tests preparing the same
-    // fixture at once must not both find a file missing and both write it.
-    // The second write would give it a newer mtime after the first test's
-    // build, and cargo would relink the binary while that test runs it
-    // (`Text file busy`, seen once on a cold CI run).
+    // fixture at once must not both find a file missing and both write it
+    // (the second write would give it a newer mtime after the first test's
+    // build, and cargo would relink the binary while that test runs it).
     static WRITING: Mutex<()> = Mutex::new(());
     let _one = WRITING.lock().unwrap_or_else(|e| e.into_inner());
     if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
@@ -349,7 +348,11 @@ impl Fixture {
         let dir = root().join("target").join("e2e").join(name);
         let src = root().join(package);
         let dst = dir.join(package);
-        copy_tree(&src, &dst);
+        // The manifest is not copied as it is: its `autopsy` path is
+        // rewritten below. Copied first, it flipped on every call between
+        // the two, and a test building at that moment read a path that
+        // does not exist (`failed to read .../target/e2e/batch/harness/`).
+        copy_tree(&src, &dst, &src.join("Cargo.toml"));
         let manifest = std::fs::read_to_string(src.join("Cargo.toml")).unwrap();
         let harness = root().join("harness");
         let manifest = regex::Regex::new(r#"autopsy = \{ path = "[^"]*" \}"#)
@@ -459,13 +462,18 @@ pub fn run_killed_after_bytes(mut cmd: Command, stdin: Option<&[u8]>, secs: u64)
     (Run::from(out), killed)
 }
 
-fn copy_tree(src: &Path, dst: &Path) {
+/// Copies the files under `src` to `dst` (only those that differ), all but
+/// `except`.
+fn copy_tree(src: &Path, dst: &Path, except: &Path) {
     std::fs::create_dir_all(dst).unwrap();
     for entry in std::fs::read_dir(src).unwrap() {
         let entry = entry.unwrap();
         let to = dst.join(entry.file_name());
+        if entry.path() == except {
+            continue;
+        }
         if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &to);
+            copy_tree(&entry.path(), &to, except);
         } else {
             write_if_changed(&to, &std::fs::read_to_string(entry.path()).unwrap());
         }
