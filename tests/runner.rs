@@ -648,3 +648,43 @@ fn cargo_nextest_runs_the_binary() {
          test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 18 filtered out; finished in X.XXs\n\n"
     );
 }
+
+/// `#[should_panic]` under `--pdb`, `--showlocals` and `AUTOPSY_DUMP`: the
+/// panic a test expects is how it passes, so (as pytest's `--pdb` skips an
+/// exception `pytest.raises` expects) it opens no prompt, prints no locals
+/// and writes no dump; a panic with the wrong message is a failure like any
+/// other. The verdicts are those of the same run without the flags.
+#[test]
+fn an_expected_panic_is_no_failure_to_debug() {
+    let fx = fixture();
+    let args = ["should_panic", "--test-threads", "1"];
+    let plain = fx.run(&args);
+    let pdb = fx.run_with(
+        &[&args[..], &["--pdb", "--showlocals"]].concat(),
+        &[],
+        "c\nc\nc\nc\n",
+    );
+    assert_eq!(result_lines(&pdb), result_lines(&plain), "{}", pdb.stdout);
+    assert_eq!(pdb.code, plain.code);
+    let opened: Vec<&str> = pdb
+        .stdout
+        .lines()
+        .filter_map(|l| l.split(">>> autopsy post-mortem: ").nth(1))
+        .collect();
+    assert_eq!(opened, ["should_panic_wrong_message"], "{}", pdb.stdout);
+    // Without a prompt: a dump for the failure only.
+    let dumps = autopsy_e2e::scratch("expected-panic-dumps");
+    let dumps_s = dumps.display().to_string();
+    let run = fx.run_binary(&[&args[..], &["--dump", &dumps_s]].concat(), &[]);
+    assert_eq!(result_lines(&run), result_lines(&plain), "{}", run.stdout);
+    let mut written: Vec<String> = std::fs::read_dir(&dumps)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert!(
+        written[0].contains("should_panic_wrong_message"),
+        "{written:?}"
+    );
+}

@@ -27,6 +27,8 @@ pub(crate) struct Current {
     pub name: &'static str,
     pub attempt: u32,
     pub total_attempts: u32,
+    /// Its `#[should_panic]`: a panic it expects opens no prompt.
+    pub should_panic: ShouldPanic,
 }
 
 static STATE: OnceLock<WorkerState> = OnceLock::new();
@@ -68,6 +70,22 @@ impl crate::postmortem::Host for WorkerState {
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
             .map(|a| a.name.to_string())
+    }
+
+    /// As libtest judges `#[should_panic]`: the panic of the test's own
+    /// thread (named after the test), with the expected text if one is
+    /// given. A panic on a thread the test started is not the test's.
+    fn expects_panic(&self, message: &str) -> bool {
+        let current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(c) = current.as_ref() else {
+            return false;
+        };
+        std::thread::current().name() == Some(c.name)
+            && match c.should_panic {
+                ShouldPanic::No => false,
+                ShouldPanic::Yes => true,
+                ShouldPanic::Expected(want) => message.contains(want),
+            }
     }
 
     fn attempt(&self) -> Option<(u32, u32)> {
@@ -291,6 +309,7 @@ pub(crate) fn serve(args: &HiArgs, commands: File, reports: File, capture: Optio
             name,
             attempt: assignment.attempt,
             total_attempts: assignment.total_attempts,
+            should_panic: test.should_panic,
         });
 
         let start = Instant::now();
