@@ -21,7 +21,7 @@ use std::ffi::{c_char, c_int, CStr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
-use crate::__private::ShouldPanic;
+use crate::__private::{Registry, ShouldPanic};
 use crate::postmortem::{self, Host};
 
 /// What the constructor found.
@@ -43,13 +43,16 @@ static ARMED: OnceLock<Armed> = OnceLock::new();
 /// The signature of an `.init_array` entry as glibc calls it.
 pub type Init = unsafe extern "C" fn(c_int, *mut *mut c_char, *mut *mut c_char);
 
-/// The constructor `#[autopsy::test]` plants under libtest.
+/// The body of the constructor `#[autopsy::test]` plants under libtest;
+/// `registry` is what the test binary registered (`__registry!()` where
+/// the attribute expands).
 ///
 /// # Safety
-/// As [`install`]: called by glibc as an `.init_array` entry.
-pub unsafe extern "C" fn init(argc: c_int, argv: *mut *mut c_char, _envp: *mut *mut c_char) {
-    // SAFETY: glibc calls `.init_array` entries with the process's own
-    // argc/argv, before anything else runs.
+/// As [`install`]: called from an `.init_array` entry, with the process's
+/// own argc/argv, before anything else runs.
+pub unsafe fn init_in(argc: c_int, argv: *mut *mut c_char, registry: Registry) {
+    crate::registry::set_image(registry);
+    // SAFETY: the caller's promise.
     unsafe { install(Installed::Libtest, argc, argv) };
 }
 
@@ -68,7 +71,8 @@ pub enum Installed {
 /// [`install`] from the constructor `autopsy::install!()` plants, which
 /// also names its crate (`CARGO_CRATE_NAME`): in a program, the user's
 /// own code when frames have no source path to tell it by, and the types
-/// whose `Debug` is derived there.
+/// whose `Debug` is derived there; and passes what its binary registered
+/// (`__registry!()` where the macro expands).
 ///
 /// # Safety
 /// As [`install`].
@@ -77,7 +81,9 @@ pub unsafe fn install_in(
     krate: Option<&'static str>,
     argc: c_int,
     argv: *mut *mut c_char,
+    registry: Registry,
 ) {
+    crate::registry::set_image(registry);
     if kind == Installed::Program {
         crate::program::set_crate(krate);
     }

@@ -4,7 +4,7 @@
 
 /// autopsy under libtest: the constructor and each test's first statement.
 pub mod libtest {
-    pub use crate::libtest_mode::{enter, init, Entered, Init};
+    pub use crate::libtest_mode::{enter, init_in, Entered, Init};
 }
 
 /// `autopsy::install!()`'s constructor.
@@ -139,7 +139,7 @@ impl Run {
 }
 
 /// Every `#[autopsy::test]` of the binary, in link order.
-pub use crate::registry::tests;
+pub use crate::registry::{tests, Registry};
 
 /// An `#[autopsy::trace]` helper's trace stops: a `static` in the
 /// `autopsy_traced` link section, declared in its body (see `registry`).
@@ -242,8 +242,10 @@ pub fn main() {
 }
 
 /// `autopsy::main!()`'s body: `package` is the test target's package
-/// (`CARGO_PKG_NAME` where the macro expands).
-pub fn main_of_package(package: Option<&'static str>) {
+/// (`CARGO_PKG_NAME` where the macro expands), `registry` what the target's
+/// binary registered (`__registry!()` where the macro expands).
+pub fn main_of_package(package: Option<&'static str>, registry: Registry) {
+    crate::registry::set_image(registry);
     if let Some(p) = package {
         crate::history::set_package(p);
     }

@@ -18,55 +18,123 @@
 //! Rust type's size is a multiple of its alignment. [`slice`] checks each
 //! section's length against that anyway.
 
+use std::sync::OnceLock;
+
 use crate::__private::{Test, Traced};
 
-/// One section's array: `$empty` makes the section exist in a binary
-/// without any of its statics (else the linker would not define the
-/// bounds), and ties it to `$read`, whose object refers to the bounds.
-/// `static mut` because the registered statics hold relocations, so their
-/// section is writable, and one section's flags should agree.
-macro_rules! section {
-    ($read:ident, $ty:ty, $section:literal, $empty:ident, $start:ident, $stop:ident) => {
-        #[used]
-        #[unsafe(link_section = $section)]
-        static mut $empty: [$ty; 0] = [];
-
-        unsafe extern "Rust" {
-            #[link_name = concat!("__start_", $section)]
-            static $start: $ty;
-            #[link_name = concat!("__stop_", $section)]
-            static $stop: $ty;
-        }
-
-        /// Every one registered in the binary, in link order (the same in
-        /// every process that runs the binary).
-        pub fn $read() -> &'static [$ty] {
-            let empty = &raw const $empty;
-            // SAFETY: the linker bounds the section, which holds only
-            // statics of this type (the attribute's, and the empty array
-            // above), laid end to end; they live for the whole program and
-            // are never written.
-            unsafe { slice($section, &raw const $start, &raw const $stop, empty.cast()) }
-        }
-    };
+/// What one linked image registered: the executable's own sections, read by
+/// code expanded in the user's crate (`autopsy::main!()`, the constructor
+/// `#[autopsy::test]` plants under libtest, `autopsy::install!()`).
+///
+/// The bounds a `__start_<section>` reference resolves to are those of the
+/// image that holds the reference. When autopsy is linked into the test
+/// binary (the default), that is the one image there is. When it is linked
+/// as a shared library (`autopsy-dylib`), the harness's own references name
+/// the library's sections, which hold none of the user's statics: read from
+/// the library, every test would vanish and the run would report 0 tests.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct Registry {
+    /// The `harness = false` tests.
+    pub tests: &'static [Test],
+    /// The `#[autopsy::trace]` helpers.
+    pub traced: &'static [Traced],
 }
 
-section!(
-    tests,
-    Test,
-    "autopsy_tests",
-    NO_TESTS,
-    TESTS_START,
-    TESTS_STOP
-);
-section!(
-    traced,
-    Traced,
-    "autopsy_traced",
-    NO_TRACED,
-    TRACED_START,
-    TRACED_STOP
-);
+impl Registry {
+    /// The arrays between each section's bounds; `empty_*` is the caller's
+    /// anchor in that section.
+    ///
+    /// # Safety
+    ///
+    /// Each `start..stop` holds only statics of its type, laid end to end,
+    /// alive for the whole program and never written; each `empty` lies in
+    /// its section. What `__registry!()` passes.
+    #[doc(hidden)]
+    pub unsafe fn from_bounds(tests: [*const Test; 3], traced: [*const Traced; 3]) -> Registry {
+        let [start, stop, empty] = tests;
+        let [t_start, t_stop, t_empty] = traced;
+        // SAFETY: the caller's promise.
+        unsafe {
+            Registry {
+                tests: slice("autopsy_tests", start, stop, empty),
+                traced: slice("autopsy_traced", t_start, t_stop, t_empty),
+            }
+        }
+    }
+}
+
+/// Reads the registrations of the image it is expanded in: anchors an empty
+/// array in each section (else a binary without any such static would have
+/// no section, and the linker would not define its bounds) and reads each
+/// section between its bounds. `static mut` because the registered statics
+/// hold relocations, so their section is writable, and one section's flags
+/// should agree.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __registry {
+    () => {{
+        #[used]
+        #[unsafe(link_section = "autopsy_tests")]
+        static mut NO_TESTS: [$crate::__private::Test; 0] = [];
+        #[used]
+        #[unsafe(link_section = "autopsy_traced")]
+        static mut NO_TRACED: [$crate::__private::Traced; 0] = [];
+        unsafe extern "Rust" {
+            #[link_name = "__start_autopsy_tests"]
+            static TESTS_START: $crate::__private::Test;
+            #[link_name = "__stop_autopsy_tests"]
+            static TESTS_STOP: $crate::__private::Test;
+            #[link_name = "__start_autopsy_traced"]
+            static TRACED_START: $crate::__private::Traced;
+            #[link_name = "__stop_autopsy_traced"]
+            static TRACED_STOP: $crate::__private::Traced;
+        }
+        // SAFETY: the linker bounds each section, which holds only statics
+        // of its type (the attributes', and the anchors above), laid end to
+        // end; they live for the whole program and are never written.
+        unsafe {
+            $crate::__private::Registry::from_bounds(
+                [
+                    &raw const TESTS_START,
+                    &raw const TESTS_STOP,
+                    (&raw const NO_TESTS).cast(),
+                ],
+                [
+                    &raw const TRACED_START,
+                    &raw const TRACED_STOP,
+                    (&raw const NO_TRACED).cast(),
+                ],
+            )
+        }
+    }};
+}
+
+/// The image the entry points named; before any did (or in a process none
+/// runs in), the harness's own, which is the binary's when autopsy is linked
+/// in.
+static IMAGE: OnceLock<Registry> = OnceLock::new();
+
+/// Records the registrations `__registry!()` read in the user's image; the
+/// first call wins (every entry point of one binary reads the same image).
+pub(crate) fn set_image(registry: Registry) {
+    let _ = IMAGE.set(registry);
+}
+
+fn image() -> Registry {
+    *IMAGE.get_or_init(|| crate::__registry!())
+}
+
+/// Every test registered in the binary, in link order (the same in every
+/// process that runs the binary).
+pub fn tests() -> &'static [Test] {
+    image().tests
+}
+
+/// Every `#[autopsy::trace]` helper registered in the binary.
+pub fn traced() -> &'static [Traced] {
+    image().traced
+}
 
 /// The array between `start` and `stop`.
 ///

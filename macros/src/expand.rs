@@ -176,10 +176,20 @@ fn libtest_test(
                 // Before libtest's `main`: arms the post-mortem that
                 // `AUTOPSY_*` or `--pdb` ask for, and takes autopsy's flags
                 // off the command line (see `autopsy::install!`).
+                unsafe extern "C" fn __autopsy_init(
+                    argc: ::core::ffi::c_int,
+                    argv: *mut *mut ::core::ffi::c_char,
+                    _envp: *mut *mut ::core::ffi::c_char,
+                ) {
+                    // SAFETY: glibc calls `.init_array` entries with the
+                    // process's own argc/argv, before `main`.
+                    unsafe {
+                        ::autopsy::__private::libtest::init_in(argc, argv, ::autopsy::__registry!())
+                    }
+                }
                 #[used]
                 #[unsafe(link_section = ".init_array")]
-                static __AUTOPSY_INIT: ::autopsy::__private::libtest::Init =
-                    ::autopsy::__private::libtest::init;
+                static __AUTOPSY_INIT: ::autopsy::__private::libtest::Init = __autopsy_init;
             };
         }
     });
@@ -225,6 +235,7 @@ pub(crate) fn install(input: TokenStream) -> TokenStream {
                         ::core::option_env!("CARGO_CRATE_NAME"),
                         argc,
                         argv,
+                        ::autopsy::__registry!(),
                     )
                 }
             }
@@ -328,7 +339,13 @@ pub(crate) fn main(input: TokenStream) -> TokenStream {
         impl ::autopsy::__private::HasMain for __AutopsyMain {}
         fn main() {
             // The package's name, for what autopsy remembers per package.
-            ::autopsy::__private::main_of_package(::core::option_env!("CARGO_PKG_NAME"))
+            ::autopsy::__private::main_of_package(
+                ::core::option_env!("CARGO_PKG_NAME"),
+                // Read here, in the binary: with autopsy in a shared library
+                // (`autopsy-dylib`), the library's own read would find none
+                // of this target's tests.
+                ::autopsy::__registry!(),
+            )
         }
     }
 }
