@@ -11,6 +11,10 @@ the dev profile, as users have it):
   rustc's peak memory in that clean build
   test binary size, dev and release
 
+and, for a third crate that renames `autopsy-dylib` to `autopsy` (the harness
+in one shared library), the rebuild and the binary sizes again: the rows
+that linking the harness into each test binary costs.
+
 Edits are interleaved (libtest, autopsy, libtest, ...); each row takes the
 minimum of its rounds (the machines are noisy: the minimum is what the work
 costs when nothing else runs).
@@ -28,13 +32,17 @@ EDIT_MARK = "let offset = "
 
 def make(bench_dir, root, realistic, write_if_changed, lock):
     crates = {}
-    for kind in ("libtest", "autopsy"):
+    for kind in ("libtest", "autopsy", "dylib"):
         d = os.path.join(bench_dir, f"compile_{kind}")
         toml = (f'[package]\nname = "compile_{kind}"\nversion = "0.1.0"\nedition = "2021"\n'
                 'publish = false\n\n[workspace]\n\n')
-        if kind == "autopsy":
+        if kind != "libtest":
             attr, tail = "#[autopsy::test]", "\nautopsy::main!();\n"
-            toml += f'[dev-dependencies]\nautopsy = {{ path = "{os.path.join(root, "harness")}" }}\n\n'
+            if kind == "autopsy":
+                dep = f'{{ path = "{os.path.join(root, "harness")}" }}'
+            else:
+                dep = f'{{ package = "autopsy-dylib", path = "{os.path.join(root, "dylib")}" }}'
+            toml += f'[dev-dependencies]\nautopsy = {dep}\n\n'
             toml += '[[test]]\nname = "real"\npath = "tests/real.rs"\nharness = false\n'
             write_if_changed(os.path.join(d, "Cargo.lock"), lock)
         else:
@@ -117,21 +125,30 @@ def _rustc_peak_kib(crate, release):
     return wall, max(peaks) if peaks else 0
 
 
+def _shared_library_mb(crate, release):
+    """libautopsy_dylib.so beside the test binary (0 when there is none)."""
+    deps = os.path.dirname(_exe(crate, release))
+    path = os.path.join(deps, "libautopsy_dylib.so")
+    return os.path.getsize(path) / 1e6 if os.path.exists(path) else 0.0
+
+
 def rows(crates, rounds):
-    """[(label, goal, unit, {kind: value})] for the compile-time rows."""
+    """[(label, goal, unit, {kind: value})] for the compile-time rows; the
+    autopsy-dylib rows put that crate's value in the autopsy column."""
     kinds = ("libtest", "autopsy")
+    every = kinds + ("dylib",)
     # Warm: dependencies built in both profiles, and the check metadata.
-    for k in kinds:
+    for k in every:
         _run(["cargo", "check", "-q", "--tests"], crates[k])
         _exe(crates[k], False)
         _exe(crates[k], True)
     check = {k: [] for k in kinds}
-    rebuild = {k: [] for k in kinds}
+    rebuild = {k: [] for k in every}
     for _ in range(rounds):
         for k in kinds:
             _edit(crates[k])
             check[k].append(_run(["cargo", "check", "-q", "--tests"], crates[k]))
-        for k in kinds:
+        for k in every:
             _edit(crates[k])
             rebuild[k].append(_run(["cargo", "test", "--no-run", "-q", "--test", "real"], crates[k]))
     clean = {False: {}, True: {}}
@@ -142,8 +159,10 @@ def rows(crates, rounds):
             clean[release][k] = wall
             if not release:
                 peak[k] = kib / 1024.0
-    size = {release: {k: os.path.getsize(_exe(crates[k], release)) / 1e6 for k in kinds}
+    size = {release: {k: os.path.getsize(_exe(crates[k], release)) / 1e6 for k in every}
             for release in (False, True)}
+    shared = {release: _shared_library_mb(crates["dylib"], release) for release in (False, True)}
+    as_dylib = lambda v: {"libtest": v["libtest"], "autopsy": v["dylib"]}
     return [
         (f"cargo check after editing one test body, {N_TESTS} tests", 1.3, "s", {k: min(v) for k, v in check.items()}),
         ("rebuild after editing one test body, dev", 1.3, "s", {k: min(v) for k, v in rebuild.items()}),
@@ -152,4 +171,10 @@ def rows(crates, rounds):
         ("rustc peak memory, clean dev build", 1.2, "MiB", peak),
         ("test binary size, dev", 1.3, "MB", size[False]),
         ("test binary size, release", 1.3, "MB", size[True]),
+        ("autopsy-dylib: rebuild after editing one test body", 1.3, "s",
+         as_dylib({k: min(v) for k, v in rebuild.items()})),
+        (f"autopsy-dylib: binary size, dev (+{shared[False]:.0f} MB .so, shared)", 1.3, "MB",
+         as_dylib(size[False])),
+        (f"autopsy-dylib: binary size, release (+{shared[True]:.1f} MB .so)", 1.3, "MB",
+         as_dylib(size[True])),
     ]
