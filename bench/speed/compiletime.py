@@ -1,6 +1,6 @@
 """The compile-time rows of issue 12: what a user pays in the compiler.
 
-One crate per harness under target/bench/speed/compile_{libtest,autopsy}/,
+One crate per harness under target/bench/speed/compile_{libtest,autopsy,dylib}/,
 each with one test target of 300 realistic tests from bench.py's generator,
 built in its own target directory with cargo's defaults (incremental on for
 the dev profile, as users have it):
@@ -132,6 +132,30 @@ def _shared_library_mb(crate, release):
     return os.path.getsize(path) / 1e6 if os.path.exists(path) else 0.0
 
 
+def _start_ms(crates, rounds):
+    """One test (`--exact NAME`), start to exit, for the libtest and the
+    autopsy-dylib binaries, interleaved: medians in ms. The dylib binary
+    gets the library path that cargo test and nextest give it."""
+    exes = {k: _exe(crates[k], False) for k in ("libtest", "dylib")}
+    listed = subprocess.run([exes["libtest"], "--list", "--format", "terse"],
+                            stdout=subprocess.PIPE, text=True, check=True).stdout
+    name = listed.splitlines()[0].split(": ")[0]
+    libdir = subprocess.run(["rustc", "--print", "target-libdir"], stdout=subprocess.PIPE,
+                            text=True, check=True).stdout.strip()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTOPSY_", "RUST_TEST_", "RUST_BACKTRACE"))}
+    envs = {"libtest": env,
+            "dylib": dict(env, LD_LIBRARY_PATH=f"{os.path.dirname(exes['dylib'])}:{libdir}")}
+    times = {k: [] for k in exes}
+    for _ in range(rounds):
+        for k, exe in exes.items():
+            start = time.perf_counter()
+            subprocess.run([exe, "--exact", name], env=envs[k], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            times[k].append(time.perf_counter() - start)
+    return {"libtest": sorted(times["libtest"])[rounds // 2],
+            "autopsy": sorted(times["dylib"])[rounds // 2]}
+
+
 def rows(crates, rounds):
     """[(label, goal, unit, {kind: value})] for the compile-time rows; the
     autopsy-dylib rows put that crate's value in the autopsy column."""
@@ -162,6 +186,7 @@ def rows(crates, rounds):
     size = {release: {k: os.path.getsize(_exe(crates[k], release)) / 1e6 for k in every}
             for release in (False, True)}
     shared = {release: _shared_library_mb(crates["dylib"], release) for release in (False, True)}
+    start = _start_ms(crates, 21)
     as_dylib = lambda v: {"libtest": v["libtest"], "autopsy": v["dylib"]}
     return [
         (f"cargo check after editing one test body, {N_TESTS} tests", 1.3, "s", {k: min(v) for k, v in check.items()}),
@@ -177,4 +202,5 @@ def rows(crates, rounds):
          as_dylib(size[False])),
         (f"autopsy-dylib: binary size, release (+{shared[True]:.1f} MB .so)", 1.3, "MB",
          as_dylib(size[True])),
+        ("autopsy-dylib: one test (--exact) of 300, median", 2.0, "s", start),
     ]
