@@ -42,13 +42,14 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// The arrays between each section's bounds; `empty_*` is the caller's
-    /// anchor in that section.
+    /// The arrays between each section's bounds: each argument is that
+    /// section's `[start, stop, anchor]`, the anchor being the caller's
+    /// empty array in it.
     ///
     /// # Safety
     ///
     /// Each `start..stop` holds only statics of its type, laid end to end,
-    /// alive for the whole program and never written; each `empty` lies in
+    /// alive for the whole program and never written; each anchor lies in
     /// its section. What `__registry!()` passes.
     #[doc(hidden)]
     pub unsafe fn from_bounds(tests: [*const Test; 3], traced: [*const Traced; 3]) -> Registry {
