@@ -8,6 +8,10 @@ use autopsy_e2e::{normalize, prompts, Package, Run};
 const RUNNER: &str = include_str!("fixtures/dylib/runner.rs");
 const LIB: &str = include_str!("fixtures/setups/lib.rs");
 const TRACED: &str = include_str!("fixtures/setups/traced.rs");
+/// `async` tests on tokio and on the built-in executor, `harness = false`.
+const FULL: &str = include_str!("fixtures/setups/full.rs");
+/// As `tests/setups.rs` has it (the fixtures share one build of tokio).
+const TOKIO: &str = r#"tokio = { version = "1", features = ["rt", "rt-multi-thread", "macros", "time", "test-util"] }"#;
 /// A plain `#[test]` suite under `autopsy::install!()`.
 const INSTALLED: &str = "autopsy::install!();
 
@@ -35,9 +39,14 @@ doctest = false
 
 [dev-dependencies]
 {dependency}
+{TOKIO}
 
 [[test]]
 name = "runner"
+harness = false
+
+[[test]]
+name = "full"
 harness = false
 "#
     );
@@ -49,6 +58,7 @@ harness = false
             ("tests/runner.rs", RUNNER),
             ("tests/traced.rs", TRACED),
             ("tests/installed.rs", INSTALLED),
+            ("tests/full.rs", FULL),
         ],
     )
 }
@@ -263,6 +273,40 @@ fn a_dump_of_either_build_reopens_the_same() {
             .join("\n")
     };
     assert_eq!(strip(&reopened[0]), strip(&reopened[1]));
+}
+
+#[test]
+fn async_tests_run_and_stop_the_same() {
+    let run = same(
+        &["test", "-q", "--test", "full", "--", "--test-threads", "1"],
+        &[],
+        None,
+    );
+    assert!(
+        run.stdout
+            .contains("test result: FAILED. 4 passed; 1 failed;"),
+        "{}",
+        run.stdout
+    );
+    // The prompt in the async body's frame, on tokio's runtime.
+    let run = same(
+        &[
+            "test",
+            "-q",
+            "--test",
+            "full",
+            "--",
+            "--pdb",
+            "full_tokio_below",
+        ],
+        &[],
+        Some("p answer\nc\n"),
+    );
+    assert!(
+        run.stdout.contains("(autopsy) p answer\n42\n"),
+        "{}",
+        run.stdout
+    );
 }
 
 /// The path of the `runner` test binary `cargo test --no-run` built.
