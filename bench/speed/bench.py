@@ -293,12 +293,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--nextest-rounds", type=int, default=3)
-    ap.add_argument("--quick", action="store_true", help="3 rounds, 1 nextest round")
+    ap.add_argument("--quick", action="store_true", help="3 rounds, 3 nextest rounds")
     ap.add_argument("--only", choices=("run", "compile"), help="only the run-time or the compile-time rows")
     ap.add_argument("--compile-rounds", type=int, default=3)
     a = ap.parse_args()
     if a.quick:
-        a.rounds, a.nextest_rounds, a.compile_rounds = 3, 1, 2
+        a.rounds, a.nextest_rounds, a.compile_rounds = 3, 3, 2
 
     results = []
     if a.only != "compile":
