@@ -12,8 +12,9 @@ the dev profile, as users have it):
   test binary size, dev and release
 
 and, for a third crate that renames `autopsy-dylib` to `autopsy` (the harness
-in one shared library), the rebuild and the binary sizes again: the rows
-that linking the harness into each test binary costs.
+in one shared library), the rebuild and the binary sizes again (the rows
+that linking the harness into each test binary costs) and one test's
+start, which loading the library costs.
 
 Edits are interleaved (libtest, autopsy, libtest, ...); each row takes the
 minimum of its rounds (the machines are noisy: the minimum is what the work
@@ -132,9 +133,9 @@ def _shared_library_mb(crate, release):
     return os.path.getsize(path) / 1e6 if os.path.exists(path) else 0.0
 
 
-def _start_ms(crates, rounds):
+def _start_s(crates, rounds):
     """One test (`--exact NAME`), start to exit, for the libtest and the
-    autopsy-dylib binaries, interleaved: medians in ms. The dylib binary
+    autopsy-dylib binaries, interleaved: medians in seconds. The dylib binary
     gets the library path that cargo test and nextest give it."""
     exes = {k: _exe(crates[k], False) for k in ("libtest", "dylib")}
     listed = subprocess.run([exes["libtest"], "--list", "--format", "terse"],
@@ -186,7 +187,7 @@ def rows(crates, rounds):
     size = {release: {k: os.path.getsize(_exe(crates[k], release)) / 1e6 for k in every}
             for release in (False, True)}
     shared = {release: _shared_library_mb(crates["dylib"], release) for release in (False, True)}
-    start = _start_ms(crates, 21)
+    start = _start_s(crates, 21)
     as_dylib = lambda v: {"libtest": v["libtest"], "autopsy": v["dylib"]}
     return [
         (f"cargo check after editing one test body, {N_TESTS} tests", 1.3, "s", {k: min(v) for k, v in check.items()}),
