@@ -9,8 +9,8 @@
 //! linked in and 1.7 ms under libtest; with it, 4.3 ms. What binds
 //! differently: a function defined both here and in the test binary is
 //! called here in its own copy, which is the same code; data still binds
-//! as before. (The test binary's own
-//! `#[global_allocator]` is not used with or without it: see the docs.)
+//! as before. (The test binary's own `#[global_allocator]` is not used
+//! with or without it: see the docs.)
 
 fn main() {
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {

@@ -48,6 +48,19 @@ pub enum ShouldPanic {
     Expected(&'static str),
 }
 
+impl ShouldPanic {
+    /// Whether a panic with `message` is the one the test expects, as
+    /// libtest judges it: any panic for `Yes`, one whose message contains
+    /// the text for `Expected`.
+    pub(crate) fn expects(self, message: &str) -> bool {
+        match self {
+            ShouldPanic::No => false,
+            ShouldPanic::Yes => true,
+            ShouldPanic::Expected(want) => message.contains(want),
+        }
+    }
+}
+
 /// One `#[autopsy::test]`: a `static` in the `autopsy_tests` link section
 /// (see `registry`).
 #[derive(Debug)]

@@ -80,12 +80,7 @@ impl crate::postmortem::Host for WorkerState {
         let Some(c) = current.as_ref() else {
             return false;
         };
-        std::thread::current().name() == Some(c.name)
-            && match c.should_panic {
-                ShouldPanic::No => false,
-                ShouldPanic::Yes => true,
-                ShouldPanic::Expected(want) => message.contains(want),
-            }
+        std::thread::current().name() == Some(c.name) && c.should_panic.expects(message)
     }
 
     fn attempt(&self) -> Option<(u32, u32)> {
