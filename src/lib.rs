@@ -480,6 +480,10 @@ fn copy_tree(src: &Path, dst: &Path, except: &Path) {
     }
 }
 
+/// The `[dev-dependencies]` line of the packages with async tests: one
+/// line for all, so that they share one build of tokio.
+pub const TOKIO: &str = r#"tokio = { version = "1", features = ["rt", "rt-multi-thread", "macros", "time", "test-util"] }"#;
+
 /// A package written under `target/e2e/<name>/` from `(path, text)` files,
 /// for set-ups a single test file cannot show (unit tests in `src/`, several
 /// targets, other crates' test macros). `Cargo.toml` is among the files;

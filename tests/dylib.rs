@@ -3,15 +3,13 @@
 //! shared library), run the same ways; every output must be the same, and
 //! the shared build must really be shared.
 
-use autopsy_e2e::{normalize, prompts, Package, Run};
+use autopsy_e2e::{normalize, prompts, Package, Run, TOKIO};
 
 const RUNNER: &str = include_str!("fixtures/dylib/runner.rs");
 const LIB: &str = include_str!("fixtures/setups/lib.rs");
 const TRACED: &str = include_str!("fixtures/setups/traced.rs");
 /// `async` tests on tokio and on the built-in executor, `harness = false`.
 const FULL: &str = include_str!("fixtures/setups/full.rs");
-/// As `tests/setups.rs` has it (the fixtures share one build of tokio).
-const TOKIO: &str = r#"tokio = { version = "1", features = ["rt", "rt-multi-thread", "macros", "time", "test-util"] }"#;
 /// A plain `#[test]` suite under `autopsy::install!()`.
 const INSTALLED: &str = "autopsy::install!();
 
@@ -198,37 +196,31 @@ fn libtest_targets_get_the_same_prompt_and_trace() {
         "{}",
         prompts[0]
     );
-    let run = same(
-        &["test", "-q", "--test", "traced", "--", "--trace", "stepped"],
-        &[],
-        Some("n\np total\nn\np total\nc\n"),
-    );
-    assert!(
-        run.stdout.contains("(autopsy) p total\n2\n"),
-        "{}",
-        run.stdout
-    );
-    let run = same(
-        &["test", "-q", "--test", "traced", "--", "breaks"],
-        &[],
-        Some("p marker\nc\n"),
-    );
-    assert!(
-        run.stdout.contains("(autopsy) p marker\n7\n"),
-        "{}",
-        run.stdout
-    );
-    let run = same(
-        &["test", "-q", "--test", "installed", "--", "--pdb"],
-        &[],
-        Some("p rows\np total\nc\n"),
-    );
-    assert!(
-        run.stdout
-            .contains("(autopsy) p rows\n[1, 2, 3]\n(autopsy) p total\n6\n"),
-        "{}",
-        run.stdout
-    );
+    // --trace, breakpoint!() and install!(): what each prompt answers.
+    for (target, args, stdin, answer) in [
+        (
+            "traced",
+            &["--trace", "stepped"][..],
+            "n\np total\nn\np total\nc\n",
+            "(autopsy) p total\n2\n",
+        ),
+        (
+            "traced",
+            &["breaks"],
+            "p marker\nc\n",
+            "(autopsy) p marker\n7\n",
+        ),
+        (
+            "installed",
+            &["--pdb"],
+            "p rows\np total\nc\n",
+            "(autopsy) p rows\n[1, 2, 3]\n(autopsy) p total\n6\n",
+        ),
+    ] {
+        let argv = [&["test", "-q", "--test", target, "--"][..], args].concat();
+        let run = same(&argv, &[], Some(stdin));
+        assert!(run.stdout.contains(answer), "{argv:?}\n{}", run.stdout);
+    }
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! crates' test macros, `async` tests, `cargo test -- --pdb` at a package's
 //! root, and the set-ups that used to lose tests in silence.
 
-use autopsy_e2e::{normalize, prompts, result_lines, Package};
+use autopsy_e2e::{normalize, prompts, result_lines, Package, TOKIO};
 
 const LIB: &str = include_str!("fixtures/setups/lib.rs");
 const PLAIN: &str = include_str!("fixtures/setups/plain.rs");
@@ -12,8 +12,6 @@ const ASYNCS: &str = include_str!("fixtures/setups/asyncs.rs");
 const FULL: &str = include_str!("fixtures/setups/full.rs");
 const PROPS: &str = include_str!("fixtures/setups/props.rs");
 const TRACED: &str = include_str!("fixtures/setups/traced.rs");
-
-const TOKIO: &str = r#"tokio = { version = "1", features = ["rt", "rt-multi-thread", "macros", "time", "test-util"] }"#;
 
 /// The package under test: unit tests, a libtest integration target, async
 /// tests and a `harness = false` target.
