@@ -688,3 +688,76 @@ fn an_expected_panic_is_no_failure_to_debug() {
         "{written:?}"
     );
 }
+
+/// One test under capture (`cargo test NAME`, an IDE's run of one test)
+/// runs in the runner's own process, and its report is the one a worker
+/// gives, crashes included: a test that ends the process is reported with
+/// its captured output and the signal or exit status, because the process
+/// starts its binary again to say so. The truth is the same binary with a
+/// worker (`AUTOPSY_TIMEOUT` needs one), in every output format.
+#[test]
+fn a_lone_captured_test_is_reported_as_a_worker_reports_it() {
+    let fx = fixture();
+    fx.build();
+    let exec_time = regex::Regex::new(r#""exec_time": [0-9.e-]+"#).unwrap();
+    let junit_time = regex::Regex::new(r#"(time|timestamp)="[^"]*""#).unwrap();
+    let junit_tid = regex::Regex::new(r"&apos; \(\d+\)").unwrap();
+    let scratch = autopsy_e2e::scratch("lone-captured");
+    let names = [
+        "crash::aborts",
+        "crash::exits",
+        "crash::overflows_stack",
+        "crash::segfaults",
+        "capture::child_process",
+        "capture::quiet_pass",
+        "fails_assert",
+        "outer::inner::passes",
+        "result_err",
+        "should_panic_wrong_message",
+    ];
+    let formats: [&[&str]; 4] = [
+        &[],
+        &["--show-output"],
+        &["--format", "terse"],
+        &["-Z", "unstable-options", "--format", "json"],
+    ];
+    for name in names {
+        for format in formats {
+            let junit = |how: &str| scratch.join(format!("{}-{how}.xml", name.replace("::", "-")));
+            let run = |how: &str, env: &[(&str, &str)]| {
+                let junit = junit(how).display().to_string();
+                let args = [&["--exact", name, "--junit", &junit][..], format].concat();
+                let run = fx.run_binary(&args, env);
+                let xml = std::fs::read_to_string(&junit).unwrap_or_default();
+                let stdout = exec_time
+                    .replace_all(&run.normalized(), r#""exec_time": T"#)
+                    .into_owned();
+                let xml = junit_time.replace_all(&xml, "$1=\"T\"");
+                let xml = junit_tid.replace_all(&xml, "&apos;").into_owned();
+                (run.code, stdout, xml)
+            };
+            let (code, stdout, xml) = run("inline", &[]);
+            let worker = run("worker", &[("AUTOPSY_TIMEOUT", "100")]);
+            assert_eq!(
+                (code, &stdout, &xml),
+                (worker.0, &worker.1, &worker.2),
+                "{name} {format:?}"
+            );
+            assert!(
+                stdout.contains(name) || format == ["--format", "terse"],
+                "{stdout}"
+            );
+        }
+    }
+    // A crash's report, with its captured output (the worker's too).
+    let run = fx.run_binary(&["--exact", "crash::segfaults"], &[]);
+    assert_eq!(run.code, Some(101));
+    let stdout = run.normalized();
+    assert!(
+        stdout.contains(
+            "---- crash::segfaults stdout ----\nabout to segfault\n\
+             note: process terminated by signal 11 (SIGSEGV: invalid memory reference)\n"
+        ),
+        "{stdout}"
+    );
+}

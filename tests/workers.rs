@@ -114,7 +114,7 @@ fn run_binary(
 }
 
 #[test]
-fn a_lone_test_run_as_nextest_runs_it_runs_in_the_runner_as_under_libtest() {
+fn a_lone_test_runs_in_the_runner_as_under_libtest() {
     let fixture = Fixture::new("workers", "");
     fixture.build();
     let twin = fixture.libtest_twin();
@@ -136,10 +136,32 @@ fn a_lone_test_run_as_nextest_runs_it_runs_in_the_runner_as_under_libtest() {
     assert_eq!(truth.code, None, "{}\n{}", truth.stdout, truth.stderr);
     assert_eq!(normalize(&run.stdout), normalize(&truth.stdout));
 
-    // Under capture a worker runs it: a crash there keeps its output.
+    // Under capture too (`cargo test NAME`, an IDE's run of one test).
     let (run, log) = run_binary(&fixture, "captured", &["--exact", "c_last"], &[]);
     assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
-    assert_ne!(log["ctor"], log["c_last"], "{log:?}");
+    assert_eq!(log["ctor"], log["c_last"], "{log:?}");
+    // A crash there keeps its output: the process starts its binary again
+    // (the same pid, its constructor twice) to report it as a worker would.
+    let abort = [("WORKERS_ABORT", "1")];
+    let (run, log) = run_binary(&fixture, "captured_abort", &["--exact", "a_aborts"], &abort);
+    assert_eq!(run.code, Some(101), "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(log["a_aborts"].len(), 1, "{log:?}");
+    assert_eq!(log["ctor"], [log["a_aborts"][0]; 2], "{log:?}");
+    let worker_env = [abort[0], ("AUTOPSY_TIMEOUT", "100")];
+    let (worker, log) = run_binary(
+        &fixture,
+        "worker_abort",
+        &["--exact", "a_aborts"],
+        &worker_env,
+    );
+    assert_ne!(log["ctor"], log["a_aborts"], "{log:?}");
+    assert_eq!(normalize(&run.stdout), normalize(&worker.stdout));
+    assert!(
+        run.stdout
+            .contains("note: process terminated by signal 6 (SIGABRT: aborted)\n"),
+        "{}",
+        run.stdout
+    );
 
     // With stdin a pipe a prompt could read commands: a worker runs it.
     let (piped, log) = crate::run("piped", &["--exact", "c_last", "--nocapture"], &[]);

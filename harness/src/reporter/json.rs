@@ -183,15 +183,25 @@ fn reruns(record: &TestRecord) -> String {
 impl Reporter for JsonReporter {
     fn report(&mut self, event: Event<'_>) {
         let out = match event {
+            Event::Started { replayed: true, .. } => String::new(),
             Event::Started {
                 to_run,
                 shuffle_seed,
+                ..
             } => {
                 let seed =
                     shuffle_seed.map_or(String::new(), |s| format!(", \"shuffle_seed\": {s}"));
                 format!(
                     "{{ \"type\": \"suite\", \"event\": \"started\", \"test_count\": {to_run}{seed} }}\n"
                 )
+            }
+            Event::Begin {
+                name,
+                replayed: true,
+                ..
+            } => {
+                self.started.insert(name);
+                String::new()
             }
             Event::Begin { name, .. } => self.started_line(name),
             // Said once the test is over, on its result line.

@@ -224,14 +224,18 @@ impl Reporter for LibtestReporter {
             Event::Started {
                 to_run,
                 shuffle_seed,
+                replayed,
             } => {
                 let s = if to_run == 1 { "" } else { "s" };
                 let seed =
                     shuffle_seed.map_or(String::new(), |seed| format!(" (shuffle seed: {seed})"));
-                out.push_str(&format!("\nrunning {to_run} test{s}{seed}\n"));
+                if !replayed {
+                    out.push_str(&format!("\nrunning {to_run} test{s}{seed}\n"));
+                }
                 self.terse_total = to_run;
             }
-            Event::Begin { name, announce } => {
+            Event::Begin { replayed: true, .. } => {}
+            Event::Begin { name, announce, .. } => {
                 // (A test whose worker was gone before it started starts
                 // again: its line is already open.)
                 if announce && self.format == Format::Pretty && self.open_line != Some(name) {

@@ -107,6 +107,9 @@ pub(crate) enum Event<'a> {
         to_run: usize,
         /// Printed as libtest does: `running N tests (shuffle seed: S)`.
         shuffle_seed: Option<u64>,
+        /// Already reported, by the image this one replaced (see
+        /// `runner::resume`): reporters keep its state, print nothing.
+        replayed: bool,
     },
     /// A test starts (each attempt: a rerun starts again).
     Begin {
@@ -115,6 +118,8 @@ pub(crate) enum Event<'a> {
         /// `--nocapture`): libtest prints `test NAME ... ` now and the status
         /// when it ends, so the output sits between them.
         announce: bool,
+        /// As [`Event::Started`]'s.
+        replayed: bool,
     },
     /// A failed attempt that will be rerun.
     Rerun {

@@ -9,7 +9,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::time::{Duration, Instant};
 
 use super::protocol::{Assignment, Verdict};
-use super::{inline, unix, Coordinator, Job, Msg, Slot};
+use super::{inline, resume, unix, Coordinator, Job, Msg, Slot};
 use crate::reporter::{Attempt, Event, Failure, Status, TestRecord};
 
 /// A worker process started, whose reader is not yet.
@@ -228,7 +228,11 @@ impl Coordinator<'_> {
     pub(super) fn began(&mut self, job: Job) {
         let name = self.cases[job.case].name;
         let announce = self.announces_starts();
-        self.reporter.report(Event::Begin { name, announce });
+        self.reporter.report(Event::Begin {
+            name,
+            announce,
+            replayed: false,
+        });
     }
 
     /// libtest's serial `--nocapture` run: `test NAME ... ` before the
@@ -239,20 +243,29 @@ impl Coordinator<'_> {
     }
 
     /// Runs the run's one test in this process when it needs no worker
-    /// (see `inline`); says whether it did.
+    /// (see `inline`); says whether it did. In an image started again after
+    /// that test ended the process, reports how it did instead.
     pub(super) fn run_inline(&mut self) -> bool {
         let job = match self.queue.front() {
-            Some(&job) if self.queue.len() == 1 && !job.ignore => job,
-            _ => return false,
+            Some(&job) if self.queue.len() == 1 && !job.ignore => Some(job),
+            _ => None,
+        };
+        if let Some(resumed) = self.resumed.take() {
+            return self.report_resumed(job, resumed);
+        }
+        let Some(job) = job else {
+            return false;
         };
         if !inline::eligible(self.args, self.total_attempts(job.case)) {
             return false;
         }
-        self.queue.pop_front();
-        self.began(job);
         let case = self.cases[job.case];
-        let (verdict, duration) = inline::run(self.args, case.test, case.name);
-        let failure = match verdict {
+        let (args, started) = (self.args, self.started);
+        let Some(ran) = inline::run(args, case.test, case.name, started, || self.began(job)) else {
+            return false;
+        };
+        self.queue.pop_front();
+        let failure = match ran.verdict {
             Verdict::Passed => None,
             Verdict::Failed { message, note } => Some(Failure {
                 message,
@@ -262,9 +275,41 @@ impl Coordinator<'_> {
         };
         let attempt = Attempt {
             number: job.attempt,
-            duration,
-            output: Vec::new(),
+            duration: ran.duration,
+            output: ran.output,
             failure,
+        };
+        self.conclude(job, attempt);
+        true
+    }
+
+    /// The first image's test ended the process (see `resume`): reported
+    /// as a worker's death, with its captured output.
+    fn report_resumed(&mut self, job: Option<Job>, resumed: resume::Resumed) -> bool {
+        let name = resumed.name.as_str();
+        let Some(job) = job.filter(|j| self.cases[j.case].name == name) else {
+            eprintln!(
+                "autopsy: test {name} ended the process, and the run started again to report it \
+                 selects other tests"
+            );
+            std::process::exit(101);
+        };
+        self.queue.pop_front();
+        self.reporter.report(Event::Begin {
+            name: self.cases[job.case].name,
+            announce: false,
+            replayed: true,
+        });
+        let why = unix::describe_exit(resumed.death.status());
+        let attempt = Attempt {
+            number: job.attempt,
+            duration: resumed.test_started.elapsed(),
+            output: unix::read_capture(&resumed.capture),
+            failure: Some(Failure {
+                message: why.clone(),
+                note: format!("note: {why}"),
+                time_limit: false,
+            }),
         };
         self.conclude(job, attempt);
         true

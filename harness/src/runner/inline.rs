@@ -1,31 +1,38 @@
-//! One test run in the runner's own process, as libtest runs it: nextest's
-//! way of running a suite (`--exact NAME --nocapture`, a process per test),
-//! when nothing the test asks for needs a worker process.
+//! One test run in the runner's own process, as libtest runs it: what
+//! nextest runs per test (`--exact NAME --nocapture`), what an IDE or
+//! `cargo test NAME` runs for one test, when nothing the test asks for
+//! needs a worker process.
 //!
-//! A worker gives a lone test nothing then: no capture to keep apart, no
-//! prompt (its stdin cannot bring commands: nextest gives tests
-//! `/dev/null`), no rerun in a fresh process, no timeout to enforce by
-//! killing, no dump. Under capture a worker stays: a test that crashes
-//! there is reported with the output it captured, which a crash of this
-//! process would lose (as libtest loses it). What a worker would cost (a fork, a pipe each way, a
-//! reader thread, a second process to end) was a fifth of such a run. A
-//! test that crashes takes the run down with it, as under libtest (nextest
-//! reports the signal). A test that calls `std::process::exit` fails: an
-//! exit handler says so and ends the run with 101, where libtest would
-//! exit with the test's status (0 passes).
+//! A worker gives a lone test nothing then: no prompt (its stdin cannot
+//! bring commands: nextest gives tests `/dev/null`), no rerun in a fresh
+//! process, no timeout to enforce by killing, no dump. What a worker costs
+//! (a fork of this process, a pipe each way, a reader thread, a second
+//! process to end) was a fifth of such a run without capture, and a third
+//! with it: one test of 300 (`--exact NAME`) took 3.2 ms with a worker and
+//! 2.25 ms here (5.0 and 3.2 ms with autopsy as a shared library).
+//!
+//! Under capture fds 1 and 2 point at a capture file here, as in a worker,
+//! and a test that ends the process (a signal, `abort`, `exit`) is reported
+//! as a worker's death is, with the output it captured: the process starts
+//! its binary again to say so (`resume`). Without capture a crash takes
+//! the run down, as under libtest (nextest reports the signal), and a test
+//! that calls `std::process::exit` fails: an exit handler says so and ends
+//! the run with 101, where libtest would exit with the test's status.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use super::protocol::Verdict;
+use super::resume;
+use super::unix::{self, Streams};
 use super::worker;
 use crate::__private::Test;
 use crate::cli::HiArgs;
 
 /// Whether the run's one test can run here: see the module's comment.
 pub(super) fn eligible(args: &HiArgs, attempts: u32) -> bool {
-    !args.capture
-        && !args.pdb
+    !args.pdb
         && !args.trace
         && !args.showlocals
         && args.dump.is_none()
@@ -40,16 +47,16 @@ pub(super) fn eligible(args: &HiArgs, attempts: u32) -> bool {
 /// runs, and get the answers a worker would give.
 struct Inline {
     name: &'static str,
+    streams: &'static Streams,
 }
 
 impl crate::postmortem::Host for Inline {
     fn interactive(&self, f: &mut dyn FnMut()) {
-        f();
+        self.streams.with_terminal(f);
     }
 
     fn output_so_far(&self) -> Vec<u8> {
-        // Nothing is captured.
-        Vec::new()
+        self.streams.contents().unwrap_or_default()
     }
 
     fn prompt_input(&self) -> bool {
@@ -65,20 +72,56 @@ impl crate::postmortem::Host for Inline {
     }
 
     fn quit(&self) -> ! {
-        super::unix::flush_all();
+        unix::flush_all();
         std::process::exit(101);
     }
 }
 
+/// How the test ran: its verdict, how long it took and its output where
+/// the report shows it (see `worker::shown`).
+pub(super) struct Ran {
+    pub verdict: Verdict,
+    pub duration: std::time::Duration,
+    pub output: Vec<u8>,
+}
+
+/// The test's fds 0, 1 and 2, set up once (one test runs here).
+static STREAMS: OnceLock<Streams> = OnceLock::new();
+
 /// Runs `test` on a thread named after it, as a worker would, and says how
-/// it ended and how long it took.
+/// it ended. `None`, having run nothing, when its output cannot be captured
+/// here or a crash could not be reported: then a worker runs it.
+/// `run_started` is when the run began, for the report after a crash;
+/// `announce` reports the test's start, on the run's own output.
 pub(super) fn run(
     args: &HiArgs,
     test: &'static Test,
     name: &'static str,
-) -> (Verdict, std::time::Duration) {
+    run_started: Instant,
+    announce: impl FnOnce(),
+) -> Option<Ran> {
+    let capture = match args.capture {
+        true => Some(unix::capture_file().ok()?),
+        false => None,
+    };
+    if STREAMS.get().is_some() {
+        return None;
+    }
+    let streams = Streams::install(capture).ok()?;
+    let streams = STREAMS.get_or_init(|| streams);
+    let armed = match streams.raw_fds() {
+        Some((capture, terminal)) => match resume::arm(name, terminal, capture, run_started) {
+            Some(armed) => Some(armed),
+            None => {
+                let _ = streams.uninstall();
+                return None;
+            }
+        },
+        None => None,
+    };
+    streams.with_terminal(announce);
     crate::postmortem::configure(args);
-    let host: &'static Inline = Box::leak(Box::new(Inline { name }));
+    let host: &'static Inline = Box::leak(Box::new(Inline { name, streams }));
     crate::postmortem::set_host(host);
     std::env::set_var("AUTOPSY_ATTEMPT", "1");
     std::env::set_var("AUTOPSY_TOTAL_ATTEMPTS", "1");
@@ -89,7 +132,24 @@ pub(super) fn run(
     let ending = worker::run_one(test, name);
     RUNNING.store(false, Ordering::SeqCst);
     let duration = start.elapsed();
-    (worker::verdict(test, ending), duration)
+    drop(armed);
+    let _ = streams.restore();
+    let panicked = matches!(ending, worker::Ending::Panicked(_));
+    let mut verdict = worker::verdict(test, ending);
+    let output = match streams.captures() && worker::shown(args, &verdict) {
+        true => streams.contents().unwrap_or_default(),
+        false => Vec::new(),
+    };
+    if streams.captures() {
+        worker::note_unseen_panic(&mut verdict, panicked, &output);
+    }
+    // The report goes where the run's output goes.
+    let _ = streams.uninstall();
+    Some(Ran {
+        verdict,
+        duration,
+        output,
+    })
 }
 
 /// A test runs here now.
@@ -131,6 +191,8 @@ fn during_test(status: Option<libc::c_int>) {
     if !RUNNING.load(Ordering::SeqCst) {
         return;
     }
+    // Under capture: reported as a worker's exit, if armed.
+    resume::Armed::exited(status.unwrap_or(-1));
     let status = status.map_or("unknown".to_string(), |s| s.to_string());
     let line = format!("\nautopsy: process exited with status {status} during the test\n");
     // Straight to fd 2: a thread of the test may hold stderr's lock.

@@ -9,6 +9,7 @@ mod dispatch;
 mod inline;
 mod outcome;
 pub(crate) mod protocol;
+mod resume;
 pub(crate) mod unix;
 mod watch;
 pub(crate) mod worker;
@@ -124,6 +125,11 @@ struct Coordinator<'a> {
     slots: Vec<Slot>,
     watch: watch::Watch,
     reporter: &'a mut dyn Reporter,
+    /// When the run started (in the first image, if this one reports a
+    /// test that ended it: see `resume`).
+    started: Instant,
+    /// What the first image left this one to report.
+    resumed: Option<resume::Resumed>,
     records: Vec<TestRecord>,
     summary: Summary,
     last_failed: LastFailed,
@@ -135,7 +141,10 @@ struct Coordinator<'a> {
 
 /// Runs the selected tests and reports them.
 pub(crate) fn run(args: &HiArgs, tests: &Tests, reporter: &mut dyn Reporter) -> Conclusion {
-    let start = Instant::now();
+    let resumed = resume::take();
+    let start = resumed
+        .as_ref()
+        .map_or_else(Instant::now, |r| r.run_started);
     let last_failed = LastFailed::load();
     let mut summary = Summary {
         filtered_out: tests.filtered_out,
@@ -170,6 +179,7 @@ pub(crate) fn run(args: &HiArgs, tests: &Tests, reporter: &mut dyn Reporter) -> 
     reporter.report(Event::Started {
         to_run: order.len(),
         shuffle_seed: args.shuffle_seed,
+        replayed: resumed.is_some(),
     });
 
     let mut cases = Vec::new();
@@ -191,6 +201,8 @@ pub(crate) fn run(args: &HiArgs, tests: &Tests, reporter: &mut dyn Reporter) -> 
         slots: Vec::new(),
         watch: watch::Watch::default(),
         reporter,
+        started: start,
+        resumed,
         records: Vec::new(),
         summary,
         last_failed,

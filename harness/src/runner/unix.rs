@@ -331,6 +331,20 @@ impl Streams {
         self.capture.is_some()
     }
 
+    /// The capture file's descriptor, and what fds 0, 1 and 2 were at
+    /// start: for a restart after a crash (`resume`).
+    pub fn raw_fds(&self) -> Option<(RawFd, [RawFd; 3])> {
+        let capture = self.capture.as_ref()?.as_raw_fd();
+        Some((capture, self.terminal.each_ref().map(|fd| fd.as_raw_fd())))
+    }
+
+    /// Points fds 0, 1 and 2 back where they were at start, for good: the
+    /// runner's own process after its one test (`inline`).
+    pub fn uninstall(&self) -> io::Result<()> {
+        flush_all();
+        self.point_at_terminal()
+    }
+
     fn point_at_tests(&self) -> io::Result<()> {
         match (&self.null, &self.capture) {
             (Some(null), Some(file)) => {

@@ -158,6 +158,34 @@ pub(super) fn verdict(test: &Test, ending: Ending) -> Verdict {
     }
 }
 
+/// Whether a test's captured output is read back: a passing test's only
+/// where something shows it (a chatty test's output read back and sent
+/// through the pipe, for nothing, cost a captured run more than the test's
+/// own writes).
+pub(super) fn shown(args: &HiArgs, verdict: &Verdict) -> bool {
+    *verdict != Verdict::Passed
+        || args.show_output
+        || args.junit.is_some()
+        || args.ensure_time.is_some()
+}
+
+/// When a panic's message never reached the captured `output` (the test
+/// closed its stderr, or its own hook did not print it), the failure's note
+/// still says why the test failed. Bytes searched from the end, where the
+/// default hook printed it: a forward search, or one through a lossy copy,
+/// of a chatty test's whole output (in the user's unoptimized build) cost
+/// more than the test.
+pub(super) fn note_unseen_panic(verdict: &mut Verdict, panicked: bool, output: &[u8]) {
+    if let Verdict::Failed { message, note } = verdict {
+        if panicked
+            && note.is_empty()
+            && memchr::memmem::rfind(output, message.as_bytes()).is_none()
+        {
+            *note = format!("note: the test panicked: {message}");
+        }
+    }
+}
+
 /// The hook std had before the worker's: printing the panic's message
 /// stays its job.
 type Hook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
@@ -327,32 +355,12 @@ pub(crate) fn serve(args: &HiArgs, commands: File, reports: File, capture: Optio
 
         PDB_ARMED.store(false, Ordering::Relaxed);
         crate::postmortem::trace::disarm();
-        // A passing test's output is read only where something shows it:
-        // a chatty test's output read back and sent through the pipe (for
-        // nothing) cost a captured run more than the test's own writes.
-        let shown = verdict != Verdict::Passed
-            || args.show_output
-            || args.junit.is_some()
-            || args.ensure_time.is_some();
-        let output = match shown {
+        let output = match shown(args, &verdict) {
             true => state.output_so_far(),
             false => Vec::new(),
         };
-        if let Verdict::Failed { message, note } = &mut verdict {
-            // The panic's message never reached the output (the test closed
-            // its stderr, or its own hook did not print it): the report
-            // still says why the test failed.
-            // Bytes searched from the end, where the default hook printed
-            // it: a forward search, or one through a lossy copy, of a chatty
-            // test's whole output (in the user's unoptimized build) cost
-            // more than the test.
-            if panicked
-                && note.is_empty()
-                && state.streams.captures()
-                && memchr::memmem::rfind(&output, message.as_bytes()).is_none()
-            {
-                *note = format!("note: the test panicked: {message}");
-            }
+        if state.streams.captures() {
+            note_unseen_panic(&mut verdict, panicked, &output);
         }
         let report = Report::Finished {
             verdict,
