@@ -761,3 +761,47 @@ fn a_lone_captured_test_is_reported_as_a_worker_reports_it() {
         "{stdout}"
     );
 }
+
+/// What a lone captured test can do to its process beyond the fixture's
+/// crashes (`tests/fixtures/lone.rs`): crash on a thread of its own, exit
+/// with 0, fork a child that crashes. Reported as a worker reports them
+/// (`AUTOPSY_TIMEOUT` needs one); the forked child dies of its signal and
+/// the test passes.
+#[test]
+fn a_lone_captured_test_that_forks_or_exits_is_reported_as_a_worker_reports_it() {
+    let fx = Fixture::new("lone", "\n[dev-dependencies.libc]\nversion = \"0.2\"\n");
+    fx.build();
+    let cases = [
+        (
+            "crashes_on_a_thread",
+            Some(101),
+            "note: process terminated by signal 11",
+        ),
+        (
+            "exits_zero",
+            Some(101),
+            "note: process exited with status 0 during the test",
+        ),
+        (
+            "forked_child_crashes",
+            Some(0),
+            "test forked_child_crashes ... ok",
+        ),
+    ];
+    for (name, code, says) in cases {
+        for flags in [&[][..], &["--show-output"]] {
+            let args = [&["--exact", name][..], flags].concat();
+            let run = fx.run_binary(&args, &[]);
+            let worker = fx.run_binary(&args, &[("AUTOPSY_TIMEOUT", "100")]);
+            assert_eq!(run.code, code, "{name}: {}\n{}", run.stdout, run.stderr);
+            assert_eq!(run.normalized(), worker.normalized(), "{name} {flags:?}");
+            assert!(run.stdout.contains(says), "{name}: {}", run.stdout);
+            assert_eq!(
+                run.stdout.matches("running 1 test").count(),
+                1,
+                "{}",
+                run.stdout
+            );
+        }
+    }
+}
