@@ -3,9 +3,12 @@
 //! in them; a worker started later (after a crash), or any worker of a
 //! binary whose constructors started a thread, starts the binary again and
 //! runs its constructors. A lone test that needs no worker (nextest's
-//! `--exact NAME --nocapture`, stdin that can bring no commands) runs in
-//! the runner itself, as under libtest. Told by `tests/fixtures/workers.rs`,
-//! whose constructor and tests write their process ids to a log.
+//! `--exact NAME --nocapture`, `cargo test NAME`, stdin that can bring no
+//! commands) runs in the runner itself, as under libtest. Told by
+//! `tests/fixtures/workers.rs`, whose constructor and tests write their
+//! process ids to a log. Such a test that ends the process under capture is
+//! reported as a worker's crash is: checked on `tests/fixtures/runner.rs`
+//! and `tests/fixtures/lone.rs` against the same binary with a worker.
 
 use std::collections::BTreeMap;
 
@@ -167,4 +170,121 @@ fn a_lone_test_runs_in_the_runner_as_under_libtest() {
     let (piped, log) = crate::run("piped", &["--exact", "c_last", "--nocapture"], &[]);
     assert_eq!(piped.code, Some(0), "{}\n{}", piped.stdout, piped.stderr);
     assert_ne!(log["ctor"], log["c_last"], "{log:?}");
+}
+
+/// One test under capture (`cargo test NAME`, an IDE's run of one test)
+/// runs in the runner's own process, and its report is the one a worker
+/// gives, crashes included: a test that ends the process is reported with
+/// its captured output and the signal or exit status, because the process
+/// starts its binary again to say so. The truth is the same binary with a
+/// worker (`AUTOPSY_TIMEOUT` needs one), in every output format.
+#[test]
+fn a_lone_captured_test_is_reported_as_a_worker_reports_it() {
+    let fx = Fixture::new("runner", "");
+    fx.build();
+    let exec_time = regex::Regex::new(r#""exec_time": [0-9.e-]+"#).unwrap();
+    let junit_time = regex::Regex::new(r#"(time|timestamp)="[^"]*""#).unwrap();
+    let junit_tid = regex::Regex::new(r"&apos; \(\d+\)").unwrap();
+    let scratch = autopsy_e2e::scratch("lone-captured");
+    let names = [
+        "crash::aborts",
+        "crash::exits",
+        "crash::overflows_stack",
+        "crash::segfaults",
+        "capture::child_process",
+        "capture::quiet_pass",
+        "fails_assert",
+        "outer::inner::passes",
+        "result_err",
+        "should_panic_wrong_message",
+    ];
+    let formats: [&[&str]; 4] = [
+        &[],
+        &["--show-output"],
+        &["--format", "terse"],
+        &["-Z", "unstable-options", "--format", "json"],
+    ];
+    for name in names {
+        for format in formats {
+            let junit = |how: &str| scratch.join(format!("{}-{how}.xml", name.replace("::", "-")));
+            let run = |how: &str, env: &[(&str, &str)]| {
+                let junit = junit(how).display().to_string();
+                let args = [&["--exact", name, "--junit", &junit][..], format].concat();
+                let run = fx.run_binary(&args, env);
+                let xml = std::fs::read_to_string(&junit).unwrap_or_default();
+                let stdout = exec_time
+                    .replace_all(&run.normalized(), r#""exec_time": T"#)
+                    .into_owned();
+                let xml = junit_time.replace_all(&xml, "$1=\"T\"");
+                let xml = junit_tid.replace_all(&xml, "&apos;").into_owned();
+                (run.code, stdout, xml)
+            };
+            let (code, stdout, xml) = run("inline", &[]);
+            let worker = run("worker", &[("AUTOPSY_TIMEOUT", "100")]);
+            assert_eq!(
+                (code, &stdout, &xml),
+                (worker.0, &worker.1, &worker.2),
+                "{name} {format:?}"
+            );
+            assert!(
+                stdout.contains(name) || format == ["--format", "terse"],
+                "{stdout}"
+            );
+        }
+    }
+    // A crash's report, with its captured output (the worker's too).
+    let run = fx.run_binary(&["--exact", "crash::segfaults"], &[]);
+    assert_eq!(run.code, Some(101));
+    let stdout = run.normalized();
+    assert!(
+        stdout.contains(
+            "---- crash::segfaults stdout ----\nabout to segfault\n\
+             note: process terminated by signal 11 (SIGSEGV: invalid memory reference)\n"
+        ),
+        "{stdout}"
+    );
+}
+
+/// What a lone captured test can do to its process beyond the fixture's
+/// crashes (`tests/fixtures/lone.rs`): crash on a thread of its own, exit
+/// with 0, fork a child that crashes. Reported as a worker reports them
+/// (`AUTOPSY_TIMEOUT` needs one); the forked child dies of its signal and
+/// the test passes.
+#[test]
+fn a_lone_captured_test_that_forks_or_exits_is_reported_as_a_worker_reports_it() {
+    let fx = Fixture::new("lone", "\n[dev-dependencies.libc]\nversion = \"0.2\"\n");
+    fx.build();
+    let cases = [
+        (
+            "crashes_on_a_thread",
+            Some(101),
+            "note: process terminated by signal 11",
+        ),
+        (
+            "exits_zero",
+            Some(101),
+            "note: process exited with status 0 during the test",
+        ),
+        (
+            "forked_child_crashes",
+            Some(0),
+            "test forked_child_crashes ... ok",
+        ),
+    ];
+    for (name, code, says) in cases {
+        for flags in [&[][..], &["--show-output"]] {
+            let args = [&["--exact", name][..], flags].concat();
+            let run = fx.run_binary(&args, &[]);
+            let worker = fx.run_binary(&args, &[("AUTOPSY_TIMEOUT", "100")]);
+            assert_eq!(run.code, code, "{name}: {}\n{}", run.stdout, run.stderr);
+            assert_eq!(run.normalized(), worker.normalized(), "{name} {flags:?}");
+            assert!(run.stdout.contains(says), "{name}: {}", run.stdout);
+            assert_eq!(
+                run.stdout.matches("running 1 test").count(),
+                1,
+                "{}",
+                run.stdout
+            );
+        }
+    }
 }
