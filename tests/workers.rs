@@ -287,4 +287,12 @@ fn a_lone_captured_test_that_forks_or_exits_is_reported_as_a_worker_reports_it()
             );
         }
     }
+    // A relative --junit path is the run's, not the test's new directory.
+    let report = fx.dir.join("moved.xml");
+    let _ = std::fs::remove_file(&report);
+    let args = ["--exact", "moves_and_crashes", "--junit", "moved.xml"];
+    let run = fx.run_binary(&args, &[]);
+    assert_eq!(run.code, Some(101), "{}\n{}", run.stdout, run.stderr);
+    let xml = std::fs::read_to_string(&report).unwrap_or_default();
+    assert!(xml.contains("process terminated by signal 6"), "{xml}");
 }

@@ -8,20 +8,24 @@
 //! Exit status 101, as when a worker dies.
 //!
 //! Only async-signal-safe calls run in the handler, on what [`arm`]
-//! prepared before the test: `sigprocmask`, `fcntl`, `dup2`, `execve`. The
+//! prepared before the test: `sigprocmask`, `fcntl`, `chdir`, `dup2`,
+//! `execve`. The new image starts where the run started (the working
+//! directory, the environment, fds 0 to 2), whatever the test changed. The
 //! capture file (a memfd) survives the `execve`; its descriptor number,
 //! the signal and the clock readings that time the run and the test travel
 //! in [`RESUME_ENV`], checked against the pid so that no other process
 //! takes them for its own.
 //!
 //! What differs from a worker's crash: no core dump is written (the
-//! process does not die of the signal), and a process killed from outside
-//! (`SIGKILL`, the OOM killer) loses its capture, as under libtest.
+//! process does not die of the signal); a process killed from outside
+//! (`SIGKILL`, the OOM killer) loses its capture, as under libtest; and a
+//! test that corrupted the memory `arm` prepared may leave the restart
+//! impossible, and the process dies of its signal, as under libtest.
 
 use std::ffi::{CString, OsStr};
 use std::fs::File;
 use std::os::fd::{FromRawFd, RawFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
 use std::ptr;
@@ -141,6 +145,9 @@ pub(crate) fn take() -> Option<Resumed> {
 /// allocate.
 struct Prepared {
     exe: CString,
+    /// The working directory before the test: a test that changed it
+    /// changed only its own (a worker's), not where the run writes.
+    cwd: Option<CString>,
     /// NULL-terminated arrays of pointers into `_strings` and `resume`.
     argv: Vec<*const libc::c_char>,
     envp: Vec<*const libc::c_char>,
@@ -178,6 +185,9 @@ pub(crate) fn arm(
     // The running image itself, even if a rebuild replaced the file since.
     let exe = CString::new("/proc/self/exe").ok()?;
     std::fs::metadata("/proc/self/exe").ok()?;
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| CString::new(d.into_os_string().into_vec()).ok());
     let now = clock_ns();
     let run_ns = now.saturating_sub(run_started.elapsed().as_nanos() as u64);
     let c = |s: &OsStr| CString::new(s.as_bytes()).ok();
@@ -206,6 +216,7 @@ pub(crate) fn arm(
     let old = [unsafe { std::mem::zeroed::<libc::sigaction>() }; FATAL.len()];
     let prepared = Box::into_raw(Box::new(Prepared {
         exe,
+        cwd,
         argv,
         envp,
         _strings: strings,
@@ -322,6 +333,9 @@ fn resume(death: Death) {
         libc::sigemptyset(&mut none);
         libc::sigprocmask(libc::SIG_SETMASK, &none, ptr::null_mut());
         libc::fcntl(p.capture, libc::F_SETFD, 0);
+        if let Some(cwd) = &p.cwd {
+            libc::chdir(cwd.as_ptr());
+        }
         for (fd, saved) in p.terminal.iter().enumerate() {
             libc::dup2(*saved, fd as libc::c_int);
         }
