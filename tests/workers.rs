@@ -295,4 +295,11 @@ fn a_lone_captured_test_that_forks_or_exits_is_reported_as_a_worker_reports_it()
     assert_eq!(run.code, Some(101), "{}\n{}", run.stdout, run.stderr);
     let xml = std::fs::read_to_string(&report).unwrap_or_default();
     assert!(xml.contains("process terminated by signal 6"), "{xml}");
+    for flag in ["--show-output", "--nocapture"] {
+        let _ = std::fs::remove_file(&report);
+        let args = ["--exact", "moves_and_passes", "--junit", "moved.xml", flag];
+        let run = fx.run_binary(&args, &[]);
+        assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+        assert!(report.exists(), "{flag}: no {}", report.display());
+    }
 }

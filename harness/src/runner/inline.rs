@@ -127,12 +127,18 @@ pub(super) fn run(
     std::env::set_var("AUTOPSY_TOTAL_ATTEMPTS", "1");
     crate::postmortem::trace::enter_test(test.file, test.stops);
     watch_exit();
+    // A test that moves does not move the run (its report files), as a
+    // worker's move would not.
+    let cwd = std::env::current_dir().ok();
     let start = Instant::now();
     RUNNING.store(true, Ordering::SeqCst);
     let ending = worker::run_one(test, name);
     RUNNING.store(false, Ordering::SeqCst);
     let duration = start.elapsed();
     drop(armed);
+    if let Some(dir) = cwd {
+        let _ = std::env::set_current_dir(dir);
+    }
     let _ = streams.restore();
     let panicked = matches!(ending, worker::Ending::Panicked(_));
     let mut verdict = worker::verdict(test, ending);
