@@ -148,7 +148,29 @@ fn a_harness_false_target_lists_runs_and_reports_the_same() {
     );
     assert!(
         run.stdout
-            .contains("test result: FAILED. 2 passed; 2 failed; 1 ignored;"),
+            .contains("test result: FAILED. 2 passed; 2 failed; 2 ignored;"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.code, Some(101));
+
+    // A lone test that aborts, run in the runner's process: the binary
+    // (with the library) starts again to report it with its output.
+    let args = [
+        "test",
+        "-q",
+        "--test",
+        "runner",
+        "--",
+        "--ignored",
+        "--exact",
+        "aborts",
+    ];
+    let run = same(&args, &[], None);
+    assert!(
+        run.stdout.contains(
+            "---- aborts stdout ----\nabout to abort\nnote: process terminated by signal 6 (SIGABRT: aborted)\n"
+        ),
         "{}",
         run.stdout
     );
