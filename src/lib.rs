@@ -113,6 +113,16 @@ pub fn normalize(text: &str) -> String {
     re_tid.replace_all(&t, "$1").into_owned()
 }
 
+/// A test package's `Cargo.toml`: the package `name` (version 0.1.0,
+/// edition 2021, unpublished), a workspace of its own (not ours), then
+/// `rest`: its targets and dependencies.
+pub fn manifest(name: &str, rest: &str) -> String {
+    format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+         publish = false\n\n[workspace]\n\n{rest}"
+    )
+}
+
 impl Fixture {
     /// A crate named `name` whose test target `name` is
     /// `tests/fixtures/<name>.rs`; `extra_toml` is appended to Cargo.toml.
@@ -128,23 +138,18 @@ impl Fixture {
         std::fs::create_dir_all(dir.join("tests")).unwrap();
         std::fs::create_dir_all(dir.join("src")).unwrap();
         let harness = root().join("harness");
-        let toml = format!(
-            r#"[package]
-name = "{name}"
-version = "0.1.0"
-edition = "2021"
-publish = false
-
-[workspace]
-
-[dev-dependencies]
+        let toml = manifest(
+            name,
+            &format!(
+                r#"[dev-dependencies]
 autopsy = {{ path = "{}" }}
 
 [[test]]
 name = "{name}"
 harness = false
 {extra_toml}"#,
-            harness.display()
+                harness.display()
+            ),
         );
         write_if_changed(&dir.join("Cargo.toml"), &toml);
         write_if_changed(&dir.join("src/lib.rs"), "//! A fixture crate.\n");

@@ -23,16 +23,10 @@ fn sums() {
 
 /// The package, with `dependency` as its `autopsy` line.
 fn package(name: &str, dependency: &str) -> Package {
-    let manifest = format!(
-        r#"[package]
-name = "{name}"
-version = "0.1.0"
-edition = "2021"
-publish = false
-
-[workspace]
-
-[lib]
+    let manifest = autopsy_e2e::manifest(
+        name,
+        &format!(
+            r#"[lib]
 doctest = false
 
 [dev-dependencies]
@@ -47,6 +41,7 @@ harness = false
 name = "full"
 harness = false
 "#
+        ),
     );
     Package::new(
         name,

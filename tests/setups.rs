@@ -16,16 +16,10 @@ const TRACED: &str = include_str!("fixtures/setups/traced.rs");
 /// The package under test: unit tests, a libtest integration target, async
 /// tests and a `harness = false` target.
 fn suite() -> Package {
-    let manifest = format!(
-        r#"[package]
-name = "setups"
-version = "0.1.0"
-edition = "2021"
-publish = false
-
-[workspace]
-
-[lib]
+    let manifest = autopsy_e2e::manifest(
+        "setups",
+        &format!(
+            r#"[lib]
 doctest = false
 
 [dev-dependencies]
@@ -36,6 +30,7 @@ autopsy = {{ path = "{{harness}}" }}
 name = "full"
 harness = false
 "#
+        ),
     );
     Package::new(
         "setups",
@@ -53,22 +48,12 @@ harness = false
 /// The same unit and integration tests written for libtest alone (another
 /// package name: cargo names a root package's artifacts without its path).
 fn libtest_twin() -> Package {
-    let manifest = r#"[package]
-name = "setups-twin"
-version = "0.1.0"
-edition = "2021"
-publish = false
-
-[workspace]
-
-[lib]
-doctest = false
-"#;
+    let manifest = autopsy_e2e::manifest("setups-twin", "[lib]\ndoctest = false\n");
     let twin = |s: &str| s.replace("#[autopsy::test]", "#[test]");
     Package::new(
         "setups-libtest",
         &[
-            ("Cargo.toml", manifest),
+            ("Cargo.toml", &manifest),
             ("src/lib.rs", &twin(LIB)),
             ("tests/plain.rs", &twin(PLAIN)),
         ],
@@ -287,22 +272,17 @@ fn pdb_at_the_package_root() {
 
 fn props(install: bool) -> Package {
     let name = if install { "props" } else { "props-twin" };
-    let manifest = format!(
-        r#"[package]
-name = "{name}"
-version = "0.1.0"
-edition = "2021"
-publish = false
-
-[workspace]
-
-[dev-dependencies]
+    let manifest = autopsy_e2e::manifest(
+        name,
+        &format!(
+            r#"[dev-dependencies]
 autopsy = {{ path = "{{harness}}" }}
 proptest = {{ version = "1", default-features = false, features = ["std"] }}
 quickcheck = {{ version = "1", default-features = false }}
 rstest = {{ version = "0.26", default-features = false }}
 {TOKIO}
 "#
+        ),
     );
     let src = if install {
         PROPS.to_string()
@@ -387,23 +367,16 @@ fn install_serves_plain_test_suites() {
 /// A `harness = false` target with `file` as its source; what building it
 /// printed.
 fn harness_false(name: &str, file: &str) -> autopsy_e2e::Run {
-    let manifest = format!(
-        r#"[package]
-name = "{name}"
-version = "0.1.0"
-edition = "2021"
-publish = false
-
-[workspace]
-
-[dev-dependencies]
-autopsy = {{ path = "{{harness}}" }}
-quickcheck = {{ version = "1", default-features = false }}
+    let manifest = autopsy_e2e::manifest(
+        name,
+        r#"[dev-dependencies]
+autopsy = { path = "{harness}" }
+quickcheck = { version = "1", default-features = false }
 
 [[test]]
 name = "t"
 harness = false
-"#
+"#,
     );
     let p = Package::new(
         name,
