@@ -287,6 +287,19 @@ fn a_lone_captured_test_that_forks_or_exits_is_reported_as_a_worker_reports_it()
             );
         }
     }
+    // A handler a constructor installed runs first, as in a worker.
+    let handler = [("LONE_ABORT_HANDLER", "1")];
+    let args = ["--exact", "moves_and_crashes"];
+    let run = fx.run_binary(&args, &handler);
+    let worker = fx.run_binary(&args, &[handler[0], ("AUTOPSY_TIMEOUT", "100")]);
+    assert_eq!(run.normalized(), worker.normalized());
+    assert!(
+        run.stdout.contains(
+            "a constructor's SIGABRT handler ran\nnote: process terminated by signal 6 (SIGABRT: aborted)\n"
+        ),
+        "{}",
+        run.stdout
+    );
     // A relative --junit path is the run's, not the test's new directory.
     let report = fx.dir.join("moved.xml");
     let _ = std::fs::remove_file(&report);

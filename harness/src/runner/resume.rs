@@ -17,7 +17,9 @@
 //! takes them for its own.
 //!
 //! What differs from a worker's crash: no core dump is written (the
-//! process does not die of the signal); a process killed from outside
+//! process does not die of the signal); a test that installs its own
+//! handler for one of these signals replaces this one, so its crash ends
+//! the process as under libtest; a process killed from outside
 //! (`SIGKILL`, the OOM killer) loses its capture, as under libtest; and a
 //! test that corrupted the memory `arm` prepared may leave the restart
 //! impossible, and the process dies of its signal, as under libtest.
@@ -271,10 +273,12 @@ impl Drop for Armed {
 
 extern "C" fn on_fatal(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     let p = PREPARED.load(Ordering::SeqCst);
-    if !p.is_null() && (sig == libc::SIGSEGV || sig == libc::SIGBUS) {
-        // std's handler first: on a stack's guard page it says "has
+    if !p.is_null() {
+        // The handler this one replaced runs first, as in a worker. std's
+        // for SIGSEGV and SIGBUS: on a stack's guard page it says "has
         // overflowed its stack" and aborts (SIGABRT, handled here too);
-        // otherwise it puts back the default action and returns.
+        // otherwise it puts back the default action and returns. One a
+        // constructor installed may end the process itself, as it would.
         let i = FATAL.iter().position(|&s| s == sig).unwrap_or(0);
         // SAFETY: `p` is live while published (it is freed only after it
         // is unpublished, and a fatal signal stops the test first).
