@@ -8,9 +8,9 @@ use std::fs::File;
 use std::os::fd::{AsRawFd, RawFd};
 use std::time::{Duration, Instant};
 
-use super::protocol::{Assignment, Verdict};
+use super::protocol::{self, Assignment};
 use super::{inline, resume, unix, Coordinator, Job, Msg, Slot};
-use crate::reporter::{Attempt, Event, Failure, Status, TestRecord};
+use crate::reporter::{Attempt, Event, Status, TestRecord};
 
 /// A worker process started, whose reader is not yet.
 struct Launched {
@@ -265,19 +265,11 @@ impl Coordinator<'_> {
             return false;
         };
         self.queue.pop_front();
-        let failure = match ran.verdict {
-            Verdict::Passed => None,
-            Verdict::Failed { message, note } => Some(Failure {
-                message,
-                note,
-                time_limit: false,
-            }),
-        };
         let attempt = Attempt {
             number: job.attempt,
             duration: ran.duration,
             output: ran.output,
-            failure,
+            failure: ran.verdict.into_failure(),
         };
         self.conclude(job, attempt);
         true
@@ -300,16 +292,13 @@ impl Coordinator<'_> {
             announce: false,
             replayed: true,
         });
-        let why = unix::describe_exit(resumed.death.status());
         let attempt = Attempt {
             number: job.attempt,
             duration: resumed.test_started.elapsed(),
             output: unix::read_capture(&resumed.capture),
-            failure: Some(Failure {
-                message: why.clone(),
-                note: format!("note: {why}"),
-                time_limit: false,
-            }),
+            failure: Some(protocol::ended_process(unix::describe_exit(
+                resumed.death.status(),
+            ))),
         };
         self.conclude(job, attempt);
         true

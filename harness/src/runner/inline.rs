@@ -198,7 +198,7 @@ fn during_test(status: Option<libc::c_int>) {
         return;
     }
     // Under capture: reported as a worker's exit, if armed.
-    resume::Armed::exited(status.unwrap_or(-1));
+    resume::exited(status.unwrap_or(-1));
     let status = status.map_or("unknown".to_string(), |s| s.to_string());
     let line = format!("\nautopsy: process exited with status {status} during the test\n");
     // Straight to fd 2: a thread of the test may hold stderr's lock.

@@ -6,7 +6,7 @@ use std::io;
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
-use super::protocol::{Report, Verdict};
+use super::protocol::{self, Report};
 use super::{unix, Coordinator, Job, Msg};
 use crate::reporter::{Attempt, Event, Failure, Status, TestRecord};
 
@@ -24,21 +24,13 @@ impl Coordinator<'_> {
                 };
                 slot.started = (!slot.inflight.is_empty()).then(Instant::now);
                 slot.ran_for(duration);
-                let failure = match verdict {
-                    Verdict::Passed => None,
-                    Verdict::Failed { message, note } => Some(Failure {
-                        message,
-                        note,
-                        time_limit: false,
-                    }),
-                };
                 self.conclude(
                     job,
                     Attempt {
                         number: job.attempt,
                         duration,
                         output,
-                        failure,
+                        failure: verdict.into_failure(),
                     },
                 );
                 if !self.attempts[job.case].is_empty() {
@@ -125,15 +117,10 @@ impl Coordinator<'_> {
                 time_limit: false,
             }
         } else {
-            let why = match status {
+            protocol::ended_process(match status {
                 Ok(s) => unix::describe_exit(s),
                 Err(e) => format!("the worker process was lost: {e}"),
-            };
-            Failure {
-                message: why.clone(),
-                note: format!("note: {why}"),
-                time_limit: false,
-            }
+            })
         };
         self.conclude(
             job,

@@ -6,6 +6,8 @@
 use std::io::{self, Read, Write};
 use std::time::Duration;
 
+use crate::reporter::Failure;
+
 /// Coordinator to worker: run this test.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Assignment {
@@ -34,6 +36,30 @@ pub(crate) enum Verdict {
         message: String,
         note: String,
     },
+}
+
+impl Verdict {
+    /// The report's side of it: `None` for a pass.
+    pub fn into_failure(self) -> Option<Failure> {
+        match self {
+            Verdict::Passed => None,
+            Verdict::Failed { message, note } => Some(Failure {
+                message,
+                note,
+                time_limit: false,
+            }),
+        }
+    }
+}
+
+/// The failure of a test that ended its process: `why` (a signal, an exit
+/// status) is its message, and its note after the output.
+pub(crate) fn ended_process(why: String) -> Failure {
+    Failure {
+        note: format!("note: {why}"),
+        message: why,
+        time_limit: false,
+    }
 }
 
 /// Worker to coordinator.

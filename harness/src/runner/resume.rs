@@ -146,7 +146,6 @@ pub(crate) fn take() -> Option<Resumed> {
 /// Everything the handler needs, built before the test: it may not
 /// allocate.
 struct Prepared {
-    exe: CString,
     /// The working directory before the test: a test that changed it
     /// changed only its own (a worker's), not where the run writes.
     cwd: Option<CString>,
@@ -166,6 +165,9 @@ struct Prepared {
     old: [libc::sigaction; FATAL.len()],
 }
 
+/// The running image itself, even if a rebuild replaced the file since.
+const EXE: &std::ffi::CStr = c"/proc/self/exe";
+
 /// Armed while not null: the handler takes it (once).
 static PREPARED: AtomicPtr<Prepared> = AtomicPtr::new(ptr::null_mut());
 
@@ -184,9 +186,8 @@ pub(crate) fn arm(
     capture: RawFd,
     run_started: Instant,
 ) -> Option<Armed> {
-    // The running image itself, even if a rebuild replaced the file since.
-    let exe = CString::new("/proc/self/exe").ok()?;
-    std::fs::metadata("/proc/self/exe").ok()?;
+    // Without /proc the restart could not find the binary: a worker then.
+    std::fs::metadata(OsStr::from_bytes(EXE.to_bytes())).ok()?;
     let cwd = std::env::current_dir()
         .ok()
         .and_then(|d| CString::new(d.into_os_string().into_vec()).ok());
@@ -217,7 +218,6 @@ pub(crate) fn arm(
     // SAFETY: an all-zero sigaction is a valid value to overwrite.
     let old = [unsafe { std::mem::zeroed::<libc::sigaction>() }; FATAL.len()];
     let prepared = Box::into_raw(Box::new(Prepared {
-        exe,
         cwd,
         argv,
         envp,
@@ -245,12 +245,10 @@ pub(crate) fn arm(
     Some(Armed(()))
 }
 
-impl Armed {
-    /// The test ended the process through `exit` (an exit handler calls
-    /// this): restarts to report it, or returns if it cannot.
-    pub fn exited(status: i32) {
-        resume(Death::Exit(status));
-    }
+/// The test ended the process through `exit` (an exit handler calls
+/// this): restarts to report it if armed, else returns.
+pub(crate) fn exited(status: i32) {
+    resume(Death::Exit(status));
 }
 
 impl Drop for Armed {
@@ -343,7 +341,7 @@ fn resume(death: Death) {
         for (fd, saved) in p.terminal.iter().enumerate() {
             libc::dup2(*saved, fd as libc::c_int);
         }
-        libc::execve(p.exe.as_ptr(), p.argv.as_ptr(), p.envp.as_ptr());
+        libc::execve(EXE.as_ptr(), p.argv.as_ptr(), p.envp.as_ptr());
     }
 }
 
