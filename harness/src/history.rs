@@ -16,12 +16,18 @@ pub(crate) fn set_package(name: &'static str) {
     let _ = PACKAGE.set(name);
 }
 
+/// This binary's path, asked of the kernel once: the record's path and
+/// the state directory both derive from it.
+fn current_exe() -> Option<&'static Path> {
+    static EXE: OnceLock<Option<PathBuf>> = OnceLock::new();
+    EXE.get_or_init(|| std::env::current_exe().ok()).as_deref()
+}
+
 /// The test binary's name without cargo's hash: `batch` for
 /// `target/debug/deps/batch-0123456789abcdef`.
 pub(crate) fn binary_name() -> String {
-    let exe = std::env::current_exe().unwrap_or_default();
-    let stem = exe
-        .file_stem()
+    let stem = current_exe()
+        .and_then(Path::file_stem)
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     match stem.rsplit_once('-') {
@@ -34,8 +40,7 @@ pub(crate) fn binary_name() -> String {
 
 /// `target/<profile>/`, where cargo put this test binary (in `deps/`).
 fn profile_dir() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let deps = exe
+    let deps = current_exe()?
         .ancestors()
         .find(|p| p.file_name().is_some_and(|n| n == "deps"))?;
     deps.parent().map(Path::to_path_buf)

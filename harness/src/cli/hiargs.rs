@@ -92,7 +92,7 @@ pub enum Format {
 pub struct HiArgs {
     pub selection: Selection,
     pub list: bool,
-    pub threads: usize,
+    pub threads: Threads,
     pub capture: bool,
     pub show_output: bool,
     pub format: Format,
@@ -115,6 +115,30 @@ pub struct HiArgs {
     pub partition: Option<super::partition::Partition>,
     /// `--ensure-time`: a passing test over its critical time fails.
     pub ensure_time: Option<crate::list::TimeLimits>,
+}
+
+/// How many tests run at once: `--test-threads`, else one per core.
+///
+/// The number of cores is looked up the first time it is asked for: std
+/// reads the cgroup's CPU quota for it (~30-50 us, unoptimized callers
+/// aside), and the run of one test in this process, what nextest and IDEs
+/// start for each test, never asks.
+#[derive(Debug, Clone)]
+pub struct Threads {
+    given: Option<usize>,
+    cores: std::sync::OnceLock<usize>,
+}
+
+impl Threads {
+    /// The number, as libtest computes its concurrency.
+    pub fn get(&self) -> usize {
+        match self.given {
+            Some(n) => n,
+            None => *self
+                .cores
+                .get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        }
+    }
 }
 
 fn seconds(flag: &'static str, secs: f64) -> Result<Duration, ArgsError> {
@@ -207,11 +231,13 @@ impl HiArgs {
         let delay = seconds("--reruns-delay", low.reruns_delay.unwrap_or(0.0))?;
         // The prompt needs the terminal to itself: one test at a time.
         let interactive = low.pdb || low.trace;
-        let threads = if interactive {
-            1
-        } else {
-            low.test_threads
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        let threads = Threads {
+            given: if interactive {
+                Some(1)
+            } else {
+                low.test_threads
+            },
+            cores: std::sync::OnceLock::new(),
         };
         Ok(HiArgs {
             selection: Selection {
@@ -326,7 +352,13 @@ mod tests {
 
     #[test]
     fn pdb_runs_serially() {
-        assert_eq!(parse(&["--pdb", "--test-threads", "4"]).unwrap().threads, 1);
+        assert_eq!(
+            parse(&["--pdb", "--test-threads", "4"])
+                .unwrap()
+                .threads
+                .get(),
+            1
+        );
     }
 
     #[test]

@@ -190,3 +190,46 @@ pub struct LowArgs {
     #[arg(long = "force-run-in-process", hide_short_help = true)]
     pub force_run_in_process: bool,
 }
+
+/// Every environment variable clap reads as a flag's twin (`env = ...`
+/// above). `quick` leaves a command line to clap when one is set; the test
+/// below keeps the list and the attributes the same.
+pub(crate) const TWINS: &[&str] = &[
+    "RUST_TEST_THREADS",
+    "RUST_TEST_NOCAPTURE",
+    "RUST_TEST_SHUFFLE",
+    "RUST_TEST_SHUFFLE_SEED",
+    "AUTOPSY_TIMEOUT",
+    "AUTOPSY_PDB",
+    "AUTOPSY_TRACE",
+    "AUTOPSY_SHOWLOCALS",
+    "AUTOPSY_RERUNS",
+    "AUTOPSY_RERUNS_DELAY",
+    "AUTOPSY_ONLY_RERUN",
+    "AUTOPSY_RERUN_EXCEPT",
+    "AUTOPSY_FAIL_ON_FLAKY",
+    "AUTOPSY_LF",
+    "AUTOPSY_FF",
+    "AUTOPSY_PARTITION",
+    "AUTOPSY_DUMP",
+    "AUTOPSY_JUNIT",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twins_are_the_variables_clap_reads() {
+        let command = <LowArgs as clap::CommandFactory>::command();
+        let mut read: Vec<String> = command
+            .get_arguments()
+            .filter_map(|a| a.get_env())
+            .map(|e| e.to_string_lossy().into_owned())
+            .collect();
+        let mut listed: Vec<String> = TWINS.iter().map(|t| t.to_string()).collect();
+        read.sort();
+        listed.sort();
+        assert_eq!(read, listed);
+    }
+}

@@ -113,7 +113,7 @@ impl Coordinator<'_> {
     /// One test at a time prints in name order, as libtest does: an ignored
     /// test waits for the test before it to finish.
     pub(super) fn ignored_must_wait(&self) -> bool {
-        self.args.threads == 1 && self.slots.iter().any(|s| !s.inflight.is_empty())
+        self.args.threads.get() == 1 && self.slots.iter().any(|s| !s.inflight.is_empty())
     }
 
     pub(super) fn dispatch(&mut self) {
@@ -131,7 +131,7 @@ impl Coordinator<'_> {
         // A rerun waits for a fresh worker: when no more can start, retire
         // the least busy used one (it finishes what it holds, then exits).
         let live = self.slots.iter().filter(|s| s.alive).count();
-        if live >= self.args.threads
+        if live >= self.args.threads.get()
             && self.reruns_queued
             && self.queue.iter().any(|j| j.attempt > 1)
             && !self.slots.iter().any(|s| s.alive && s.commands.is_none())
@@ -147,7 +147,7 @@ impl Coordinator<'_> {
             }
         }
         while !self.queue.is_empty()
-            && self.slots.iter().filter(|s| s.alive).count() < self.args.threads
+            && self.slots.iter().filter(|s| s.alive).count() < self.args.threads.get()
         {
             let Some(i) = self.start_worker() else { return };
             self.fill(i, 1);
@@ -155,7 +155,7 @@ impl Coordinator<'_> {
         // Pipelines only while plenty is left: near the end of the run a
         // queued test would wait behind a long one instead of going to the
         // next free worker.
-        if self.queue.len() >= self.args.threads {
+        if self.queue.len() >= self.args.threads.get() {
             for i in 0..self.slots.len() {
                 self.fill(i, self.slots[i].pipeline());
             }
@@ -239,7 +239,7 @@ impl Coordinator<'_> {
     /// test's own output, its status after. (The prompt of `--pdb` and
     /// `--trace` starts lines of its own, so not there.)
     pub(super) fn announces_starts(&self) -> bool {
-        self.args.threads == 1 && !self.args.capture && !self.args.pdb && !self.args.trace
+        !self.args.capture && !self.args.pdb && !self.args.trace && self.args.threads.get() == 1
     }
 
     /// Runs the run's one test in this process when it needs no worker
@@ -314,7 +314,7 @@ impl Coordinator<'_> {
     pub(super) fn start_first_workers(&mut self) {
         let busy = self.queue.iter().filter(|j| !j.ignore).count();
         let mut started = Vec::new();
-        for _ in 0..busy.min(self.args.threads) {
+        for _ in 0..busy.min(self.args.threads.get()) {
             let pending: Vec<_> = started
                 .iter()
                 .map(|w: &Launched| w.reports.as_raw_fd())

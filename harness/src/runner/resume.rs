@@ -24,7 +24,7 @@
 //! test that corrupted the memory `arm` prepared may leave the restart
 //! impossible, and the process dies of its signal, as under libtest.
 
-use std::ffi::{CString, OsStr};
+use std::ffi::CString;
 use std::fs::File;
 use std::os::fd::{FromRawFd, RawFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -152,7 +152,7 @@ struct Prepared {
     /// NULL-terminated arrays of pointers into `_strings` and `resume`.
     argv: Vec<*const libc::c_char>,
     envp: Vec<*const libc::c_char>,
-    _strings: Vec<CString>,
+    _strings: Vec<u8>,
     /// `__AUTOPSY_RESUME=KNNN ...\0`: the handler writes `KNNN`.
     resume: Vec<u8>,
     /// What fds 0, 1 and 2 were before capture, and the capture file.
@@ -187,18 +187,36 @@ pub(crate) fn arm(
     run_started: Instant,
 ) -> Option<Armed> {
     // Without /proc the restart could not find the binary: a worker then.
-    std::fs::metadata(OsStr::from_bytes(EXE.to_bytes())).ok()?;
+    // SAFETY: `EXE` is a NUL-terminated path.
+    if unsafe { libc::access(EXE.as_ptr(), libc::X_OK) } != 0 {
+        return None;
+    }
     let cwd = std::env::current_dir()
         .ok()
         .and_then(|d| CString::new(d.into_os_string().into_vec()).ok());
     let now = clock_ns();
     let run_ns = now.saturating_sub(run_started.elapsed().as_nanos() as u64);
-    let c = |s: &OsStr| CString::new(s.as_bytes()).ok();
-    let args: Vec<CString> = std::env::args_os().map(|a| c(&a)).collect::<Option<_>>()?;
-    let vars: Vec<CString> = std::env::vars_os()
-        .filter(|(k, _)| k != RESUME_ENV)
-        .map(|(k, v)| c(&[k.as_os_str(), v.as_os_str()].join(OsStr::new("="))))
-        .collect::<Option<_>>()?;
+    // The arguments, then the environment but a stale `RESUME_ENV`, each
+    // NUL-terminated in one buffer: a `CString` each cost this start more
+    // than all the rest of arming, in the user's unoptimized build. (Neither
+    // can hold a NUL: the kernel and `set_var` see to it.)
+    let mut strings: Vec<u8> = Vec::with_capacity(4096);
+    let mut arg_at: Vec<usize> = Vec::new();
+    for arg in std::env::args_os() {
+        arg_at.push(strings.len());
+        strings.extend_from_slice(arg.as_bytes());
+        strings.push(0);
+    }
+    let mut var_at: Vec<usize> = Vec::new();
+    for (key, value) in std::env::vars_os() {
+        if key != RESUME_ENV {
+            var_at.push(strings.len());
+            strings.extend_from_slice(key.as_bytes());
+            strings.push(b'=');
+            strings.extend_from_slice(value.as_bytes());
+            strings.push(0);
+        }
+    }
     let mut resume = format!(
         "{RESUME_ENV}=s000 {} {capture} {run_ns} {now} {name}",
         std::process::id()
@@ -208,13 +226,14 @@ pub(crate) fn arm(
         return None;
     }
     resume.push(0);
-    let mut argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
+    // `strings` is complete: its buffer stays where it is from here on,
+    // moved into `Prepared` with the pointers into it.
+    let at = |i: &usize| strings[*i..].as_ptr().cast::<libc::c_char>();
+    let mut argv: Vec<*const libc::c_char> = arg_at.iter().map(at).collect();
     argv.push(ptr::null());
-    let mut envp: Vec<*const libc::c_char> = vars.iter().map(|v| v.as_ptr()).collect();
+    let mut envp: Vec<*const libc::c_char> = var_at.iter().map(at).collect();
     envp.push(resume.as_ptr().cast());
     envp.push(ptr::null());
-    let mut strings = args;
-    strings.extend(vars);
     // SAFETY: an all-zero sigaction is a valid value to overwrite.
     let old = [unsafe { std::mem::zeroed::<libc::sigaction>() }; FATAL.len()];
     let prepared = Box::into_raw(Box::new(Prepared {
