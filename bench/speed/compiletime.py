@@ -133,19 +133,29 @@ def _shared_library_mb(crate, release):
     return os.path.getsize(path) / 1e6 if os.path.exists(path) else 0.0
 
 
+def _library_path(exe):
+    """LD_LIBRARY_PATH as cargo test and cargo nextest set it for a test
+    binary, whatever its harness: the profile's directory, its deps/, the
+    toolchain's target libdir and its lib/ (the loader searches them for
+    every library a binary needs, libc's included)."""
+    libdir = subprocess.run(["rustc", "--print", "target-libdir"], stdout=subprocess.PIPE,
+                            text=True, check=True).stdout.strip()
+    toolchain_lib = os.path.dirname(os.path.dirname(os.path.dirname(libdir)))
+    deps = os.path.dirname(exe)
+    return ":".join([os.path.dirname(deps), deps, libdir, toolchain_lib])
+
+
 def _start_s(crates, rounds):
     """One test (`--exact NAME`), start to exit, for the libtest and the
-    autopsy-dylib binaries, interleaved: medians in seconds. The dylib binary
-    gets the library path that cargo test and nextest give it."""
+    autopsy-dylib binaries, interleaved: medians in seconds. Each gets the
+    library path cargo test and nextest give it (the dylib binary needs
+    it; libtest's pays its search for libc too)."""
     exes = {k: _exe(crates[k], False) for k in ("libtest", "dylib")}
     listed = subprocess.run([exes["libtest"], "--list", "--format", "terse"],
                             stdout=subprocess.PIPE, text=True, check=True).stdout
     name = listed.splitlines()[0].split(": ")[0]
-    libdir = subprocess.run(["rustc", "--print", "target-libdir"], stdout=subprocess.PIPE,
-                            text=True, check=True).stdout.strip()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTOPSY_", "RUST_TEST_", "RUST_BACKTRACE"))}
-    envs = {"libtest": env,
-            "dylib": dict(env, LD_LIBRARY_PATH=f"{os.path.dirname(exes['dylib'])}:{libdir}")}
+    envs = {k: dict(env, LD_LIBRARY_PATH=_library_path(exe)) for k, exe in exes.items()}
     times = {k: [] for k in exes}
     for _ in range(rounds):
         for k, exe in exes.items():
