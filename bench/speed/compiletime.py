@@ -197,7 +197,7 @@ def rows(crates, rounds):
     size = {release: {k: os.path.getsize(_exe(crates[k], release)) / 1e6 for k in every}
             for release in (False, True)}
     shared = {release: _shared_library_mb(crates["dylib"], release) for release in (False, True)}
-    start = _start_s(crates, 21)
+    start = _start_s(crates, 101)
     as_dylib = lambda v: {"libtest": v["libtest"], "autopsy": v["dylib"]}
     return [
         (f"cargo check after editing one test body, {N_TESTS} tests", 1.3, "s", {k: min(v) for k, v in check.items()}),
