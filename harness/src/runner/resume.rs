@@ -197,9 +197,9 @@ pub(crate) fn arm(
     let now = clock_ns();
     let run_ns = now.saturating_sub(run_started.elapsed().as_nanos() as u64);
     // The arguments, then the environment but a stale `RESUME_ENV`, each
-    // NUL-terminated in one buffer: a `CString` each cost this start more
-    // than all the rest of arming, in the user's unoptimized build. (Neither
-    // can hold a NUL: the kernel and `set_var` see to it.)
+    // NUL-terminated in one buffer: a `CString` each (two allocations, in
+    // the user's unoptimized build) was half of arming's time. (Neither can
+    // hold a NUL: the kernel and `set_var` see to it.)
     let mut strings: Vec<u8> = Vec::with_capacity(4096);
     let mut arg_at: Vec<usize> = Vec::new();
     for arg in std::env::args_os() {
