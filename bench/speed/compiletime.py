@@ -133,13 +133,11 @@ def _shared_library_mb(crate, release):
     return os.path.getsize(path) / 1e6 if os.path.exists(path) else 0.0
 
 
-def _library_path(exe):
+def _library_path(exe, libdir):
     """LD_LIBRARY_PATH as cargo test and cargo nextest set it for a test
     binary, whatever its harness: the profile's directory, its deps/, the
-    toolchain's target libdir and its lib/ (the loader searches them for
-    every library a binary needs, libc's included)."""
-    libdir = subprocess.run(["rustc", "--print", "target-libdir"], stdout=subprocess.PIPE,
-                            text=True, check=True).stdout.strip()
+    toolchain's target libdir (`libdir`) and its lib/ (the loader searches
+    them for every library a binary needs, libc's included)."""
     toolchain_lib = os.path.dirname(os.path.dirname(os.path.dirname(libdir)))
     deps = os.path.dirname(exe)
     return ":".join([os.path.dirname(deps), deps, libdir, toolchain_lib])
@@ -155,7 +153,9 @@ def _start_s(crates, rounds):
                             stdout=subprocess.PIPE, text=True, check=True).stdout
     name = listed.splitlines()[0].split(": ")[0]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTOPSY_", "RUST_TEST_", "RUST_BACKTRACE"))}
-    envs = {k: dict(env, LD_LIBRARY_PATH=_library_path(exe)) for k, exe in exes.items()}
+    libdir = subprocess.run(["rustc", "--print", "target-libdir"], stdout=subprocess.PIPE,
+                            text=True, check=True).stdout.strip()
+    envs = {k: dict(env, LD_LIBRARY_PATH=_library_path(exe, libdir)) for k, exe in exes.items()}
     times = {k: [] for k in exes}
     for _ in range(rounds):
         for k, exe in exes.items():

@@ -100,24 +100,29 @@ pub(super) fn run(
     run_started: Instant,
     announce: impl FnOnce(),
 ) -> Option<Ran> {
+    if STREAMS.get().is_some() {
+        return None;
+    }
     let capture = match args.capture {
         true => Some(unix::capture_file().ok()?),
         false => None,
     };
-    if STREAMS.get().is_some() {
-        return None;
-    }
     let streams = Streams::install(capture).ok()?;
     let streams = STREAMS.get_or_init(|| streams);
+    // A test that moves does not move the run (its report files), as a
+    // worker's move would not: restored after the test, and before a
+    // restart after a crash.
+    let cwd = std::env::current_dir().ok();
     let armed = match streams.raw_fds() {
-        Some((capture, terminal)) => match resume::arm(name, terminal, capture, run_started) {
-            Some(armed) => Some(armed),
-            None => {
+        None => None,
+        Some((capture, terminal)) => {
+            let armed = resume::arm(name, terminal, capture, run_started, cwd.as_deref());
+            if armed.is_none() {
                 let _ = streams.uninstall();
                 return None;
             }
-        },
-        None => None,
+            armed
+        }
     };
     streams.with_terminal(announce);
     crate::postmortem::configure(args);
@@ -127,9 +132,6 @@ pub(super) fn run(
     std::env::set_var("AUTOPSY_TOTAL_ATTEMPTS", "1");
     crate::postmortem::trace::enter_test(test.file, test.stops);
     watch_exit();
-    // A test that moves does not move the run (its report files), as a
-    // worker's move would not.
-    let cwd = std::env::current_dir().ok();
     let start = Instant::now();
     RUNNING.store(true, Ordering::SeqCst);
     let ending = worker::run_one(test, name);

@@ -27,7 +27,7 @@
 use std::ffi::CString;
 use std::fs::File;
 use std::os::fd::{FromRawFd, RawFd};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
 use std::ptr;
@@ -179,21 +179,22 @@ pub(crate) struct Armed(());
 
 /// Prepares the restart and installs the handlers; `None` (and the caller
 /// runs the test in a worker instead) when the binary cannot be found
-/// again. `run_started` is when the run began; the test starts now.
+/// again. `run_started` is when the run began; the test starts now; `cwd`
+/// is where the restarted image starts.
 pub(crate) fn arm(
     name: &str,
     terminal: [RawFd; 3],
     capture: RawFd,
     run_started: Instant,
+    cwd: Option<&std::path::Path>,
 ) -> Option<Armed> {
     // Without /proc the restart could not find the binary: a worker then.
     // SAFETY: `EXE` is a NUL-terminated path.
     if unsafe { libc::access(EXE.as_ptr(), libc::X_OK) } != 0 {
         return None;
     }
-    let cwd = std::env::current_dir()
-        .ok()
-        .and_then(|d| CString::new(d.into_os_string().into_vec()).ok());
+    let cwd = cwd.and_then(|d| CString::new(d.as_os_str().as_bytes()).ok());
+    let pid = std::process::id();
     let now = clock_ns();
     let run_ns = now.saturating_sub(run_started.elapsed().as_nanos() as u64);
     // The arguments, then the environment but a stale `RESUME_ENV`, each
@@ -217,11 +218,8 @@ pub(crate) fn arm(
             strings.push(0);
         }
     }
-    let mut resume = format!(
-        "{RESUME_ENV}=s000 {} {capture} {run_ns} {now} {name}",
-        std::process::id()
-    )
-    .into_bytes();
+    let mut resume =
+        format!("{RESUME_ENV}=s000 {pid} {capture} {run_ns} {now} {name}").into_bytes();
     if resume.contains(&0) {
         return None;
     }
@@ -244,7 +242,7 @@ pub(crate) fn arm(
         resume,
         terminal,
         capture,
-        pid: std::process::id() as libc::pid_t,
+        pid: pid as libc::pid_t,
         old,
     }));
     // SAFETY: `prepared` is ours until published below; each sigaction
