@@ -58,7 +58,7 @@ pub struct Run {
     pub code: Option<i32>,
 }
 
-impl Run {
+impl From<Output> for Run {
     fn from(out: Output) -> Run {
         Run {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -66,7 +66,9 @@ impl Run {
             code: out.status.code(),
         }
     }
+}
 
+impl Run {
     /// stdout with timings and thread ids made stable.
     pub fn normalized(&self) -> String {
         normalize(&self.stdout)
@@ -178,6 +180,7 @@ harness = false
             .env_remove("RUST_TEST_THREADS")
             .env_remove("NO_COLOR")
             .env_remove("CARGO_TERM_COLOR")
+            .env_remove("CARGO_TERM_QUIET")
             .env("CARGO_TERM_PROGRESS_WHEN", "never");
         for (k, _) in std::env::vars_os() {
             if k.to_string_lossy().starts_with("AUTOPSY_") {
@@ -197,11 +200,11 @@ harness = false
         );
     }
 
-    /// The `cargo test --test NAME` command, with `args` after `--`.
+    /// The `cargo test --test NAME` command, with `args` after `--`. Not
+    /// `cargo test -q`: that makes the runner terse, as it makes libtest.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = self.cargo();
-        cmd.args(["test", "-q", "--test", &self.test, "--"])
-            .args(args);
+        cmd.args(["test", "--test", &self.test, "--"]).args(args);
         cmd
     }
 
@@ -261,7 +264,7 @@ harness = false
         Run::from(cmd.output().unwrap())
     }
 
-    /// Runs `cargo test -q --test NAME -- args` and collects what it printed.
+    /// Runs `cargo test --test NAME -- args` and collects what it printed.
     pub fn run(&self, args: &[&str]) -> Run {
         self.build();
         Run::from(self.command(args).output().unwrap())
@@ -381,7 +384,7 @@ impl Fixture {
         }
     }
 
-    /// Runs `cargo test -q --test NAME -- args` with `env` and `stdin`
+    /// Runs `cargo test --test NAME -- args` with `env` and `stdin`
     /// (`None`: stdin is /dev/null), killed after `secs` seconds; the
     /// second value says whether it had to be killed.
     pub fn run_timeout(

@@ -20,15 +20,7 @@ fn session(f: &Fixture, cargo_args: &[&str], commands: &[&str]) -> Run {
     let mut cmd = f.cargo();
     cmd.arg("test")
         .args(cargo_args)
-        .args([
-            "-q",
-            "--test",
-            "batch",
-            "--",
-            "--pdb",
-            "nightly_batch",
-            "--exact",
-        ])
+        .args(["--test", "batch", "--", "--pdb", "nightly_batch", "--exact"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

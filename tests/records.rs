@@ -127,7 +127,7 @@ fn workspace_members_with_same_named_targets_keep_a_record_each() {
     let run = |member: &str, args: &[&str]| {
         let out = fx
             .cargo()
-            .args(["test", "-q", "-p", member, "--test", "suite", "--"])
+            .args(["test", "-p", member, "--test", "suite", "--"])
             .args(["--test-threads", "1"])
             .args(args)
             .env_remove("RUST_TEST_THREADS")

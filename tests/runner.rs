@@ -104,6 +104,55 @@ fn terse_format() {
 }
 
 #[test]
+fn cargo_test_quiet_is_terse_as_for_libtest() {
+    // cargo passes `--quiet` to libtest's targets, never to a `harness =
+    // false` one (rust-lang/cargo#15465): the runner reads it from cargo.
+    let fx = fixture();
+    let twin = fx.libtest_twin();
+    fx.build();
+    twin.build();
+    // Passing tests only: their report is libtest's, byte for byte.
+    let calm = ["outer", "result_ok", "should_panic_any", "ignored_plain"];
+    let cargo_test = |f: &Fixture, cargo: &[&str], env: &[(&str, &str)], after: &[&str]| {
+        let mut cmd = f.cargo();
+        cmd.arg("test").args(cargo).args(["--test", "runner", "--"]);
+        cmd.args(calm).args(after).envs(env.iter().copied());
+        Run::from(cmd.output().unwrap())
+    };
+    let quiet_env = [("CARGO_TERM_QUIET", "true")];
+    for (cargo, env) in [(&["-q"][..], &[][..]), (&[], &quiet_env[..])] {
+        let ours = cargo_test(&fx, cargo, env, &[]);
+        let theirs = cargo_test(&twin, cargo, env, &[]);
+        assert_eq!(ours.code, Some(0), "{}", ours.stderr);
+        assert!(!ours.stdout.contains(" ... ok"), "{}", ours.stdout);
+        assert_eq!(
+            ours.normalized(),
+            theirs.normalized(),
+            "cargo {cargo:?} {env:?}"
+        );
+        // A failing run: the same as `-- -q`.
+        let serial = ["fails_assert", "--test-threads", "1"];
+        let failing = cargo_test(&fx, cargo, env, &serial);
+        let flag = fx.run(&[&calm[..], &serial, &["-q"]].concat());
+        assert_eq!(failing.code, Some(101), "{}", failing.stderr);
+        assert_eq!(failing.normalized(), flag.normalized());
+    }
+    // A format of one's own still wins, and a plain `cargo test` is pretty.
+    let pretty = cargo_test(&fx, &["-q"], &[], &["--format", "pretty"]);
+    let plain = cargo_test(&fx, &[], &[], &[]);
+    assert!(
+        plain.stdout.contains("\ntest result_ok ... ok\n"),
+        "{}",
+        plain.stdout
+    );
+    assert_eq!(pretty.normalized(), plain.normalized());
+    assert_eq!(
+        plain.normalized(),
+        cargo_test(&twin, &[], &[], &[]).normalized()
+    );
+}
+
+#[test]
 fn crashes_are_reported_as_their_tests_failures() {
     // In parallel, among passing tests: each crash fails its own test only.
     let fx = fixture();

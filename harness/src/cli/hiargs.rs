@@ -190,6 +190,8 @@ impl HiArgs {
                 })
             }
             (Some(FormatSetting::Terse), _) | (None, true) => Format::Terse,
+            // `cargo test -q` gives libtest's targets `--quiet`, not ours.
+            (None, false) if super::cargo::is_quiet() => Format::Terse,
             (Some(FormatSetting::Pretty), _) | (None, false) => Format::Pretty,
         };
         let color = match low.color.unwrap_or_default() {

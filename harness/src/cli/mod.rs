@@ -1,5 +1,6 @@
 //! The command line: `lowargs` is what was typed, `hiargs` what it means.
 
+mod cargo;
 pub(crate) mod hiargs;
 pub(crate) mod lowargs;
 pub(crate) mod partition;
