@@ -101,6 +101,24 @@ fn terse_format() {
     snapshot("runner_terse", &quiet.normalized());
     let terse = fx.run(&args(CALM, &["--format", "terse", "--test-threads", "1"]));
     assert_eq!(terse.normalized(), quiet.normalized());
+    // One test, ignored: libtest adds its reason after the summary.
+    let twin = fx.libtest_twin();
+    for one in [
+        &["-q", "--exact", "ignored_reason"][..],
+        &["-q", "--exact", "ignored_plain"],
+        &["-q", "ignored_"],
+    ] {
+        let ours = fx.run_binary(one, &[]);
+        let theirs = twin.run_binary(one, &[]);
+        assert_eq!(ours.normalized(), theirs.normalized(), "{one:?}");
+    }
+    let ours = fx.run_binary(&["-q", "--exact", "ignored_reason"], &[]);
+    assert!(
+        ours.stdout
+            .contains("\ntest: ignored_reason, ignore_message: "),
+        "{}",
+        ours.stdout
+    );
 }
 
 #[test]

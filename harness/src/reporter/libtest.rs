@@ -397,6 +397,20 @@ impl Reporter for LibtestReporter {
                     ));
                 }
                 out.push('\n');
+                // libtest's terse run of one test that is ignored with a
+                // reason says the reason, which no `i` can.
+                if self.format == Format::Terse && self.terse_total == 1 {
+                    if let [TestRecord {
+                        name,
+                        status: Status::Ignored { reason },
+                        ..
+                    }] = records
+                    {
+                        if !reason.is_empty() {
+                            out.push_str(&format!("test: {name}, ignore_message: {reason}\n\n"));
+                        }
+                    }
+                }
             }
         }
         let mut stdout = std::io::stdout().lock();
