@@ -129,8 +129,16 @@ fn cargo_test_quiet_is_terse_as_for_libtest() {
     let twin = fx.libtest_twin();
     fx.build();
     twin.build();
-    // Passing tests only: their report is libtest's, byte for byte.
-    let calm = ["outer", "result_ok", "should_panic_any", "ignored_plain"];
+    // Passing tests only, one at a time: their report is libtest's, byte
+    // for byte.
+    let calm = [
+        "outer",
+        "result_ok",
+        "should_panic_any",
+        "ignored_plain",
+        "--test-threads",
+        "1",
+    ];
     let cargo_test = |f: &Fixture, cargo: &[&str], env: &[(&str, &str)], after: &[&str]| {
         let mut cmd = f.cargo();
         cmd.arg("test").args(cargo).args(["--test", "runner", "--"]);
@@ -149,9 +157,8 @@ fn cargo_test_quiet_is_terse_as_for_libtest() {
             "cargo {cargo:?} {env:?}"
         );
         // A failing run: the same as `-- -q`.
-        let serial = ["fails_assert", "--test-threads", "1"];
-        let failing = cargo_test(&fx, cargo, env, &serial);
-        let flag = fx.run(&[&calm[..], &serial, &["-q"]].concat());
+        let failing = cargo_test(&fx, cargo, env, &["fails_assert"]);
+        let flag = fx.run(&[&calm[..], &["fails_assert", "-q"]].concat());
         assert_eq!(failing.code, Some(101), "{}", failing.stderr);
         assert_eq!(failing.normalized(), flag.normalized());
     }
