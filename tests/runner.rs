@@ -178,6 +178,74 @@ fn cargo_test_quiet_is_terse_as_for_libtest() {
 }
 
 #[test]
+fn libtests_other_flags_do_what_they_do_there() {
+    // `--logfile`, `--bench`, `--exclude-should-panic` and an empty
+    // `--list`, each against the libtest build of the same file.
+    let fx = fixture();
+    let twin = fx.libtest_twin();
+    let unstable = [("RUSTC_BOOTSTRAP", "1")];
+    let log = |f: &Fixture, args: &[&str]| {
+        let path = f.dir.join("results.log");
+        let _ = std::fs::remove_file(&path);
+        let p = path.to_str().unwrap();
+        let run = f.run_binary(&[args, &["--logfile", p]].concat(), &unstable);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
+        // Durations differ; the ` <0.000s>` after each result stays.
+        let text = text
+            .lines()
+            .map(|l| match l.rsplit_once(" <") {
+                Some((head, _)) => format!("{head} <X>\n"),
+                None => format!("{l}\n"),
+            })
+            .collect::<String>();
+        (run, text)
+    };
+    let serial = args(CALM, &["--test-threads", "1"]);
+    for extra in [
+        &[][..],
+        &["--report-time", "-Z", "unstable-options"],
+        &["--list"],
+    ] {
+        let a = args(&serial, extra);
+        let ((ours, mine), (_, theirs)) = (log(&fx, &a), log(&twin, &a));
+        assert_eq!(mine, theirs, "--logfile with {extra:?}");
+        assert!(mine.lines().count() > 10, "{mine}");
+        assert!(
+            ours.stderr.contains("warning: `--logfile` is deprecated"),
+            "{}",
+            ours.stderr
+        );
+    }
+    // A log that cannot be made stops the run before it starts.
+    let run = fx.run_binary(&["--logfile", "/nonexistent/results.log"], &[]);
+    assert_eq!(run.code, Some(101));
+    assert!(!run.stdout.contains("running"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("error: cannot write the log file /nonexistent/results.log: "),
+        "{}",
+        run.stderr
+    );
+
+    for flags in [
+        &["--bench"][..],
+        &["--bench", "--test"],
+        &["--bench", "--include-ignored"],
+        &["--exclude-should-panic", "-Z", "unstable-options"],
+        &["--list", "--exact", "no_such_test"],
+        &["--list", "--exclude-should-panic", "-Z", "unstable-options"],
+    ] {
+        // (Child processes' output is captured here, libtest's is not.)
+        let a = args(&args(&serial, &["--skip", "capture::"]), flags);
+        let ours = fx.run_binary(&a, &unstable);
+        let theirs = twin.run_binary(&a, &unstable);
+        assert_eq!(ours.normalized(), theirs.normalized(), "{flags:?}");
+        assert_eq!(ours.code, theirs.code, "{flags:?}");
+    }
+}
+
+#[test]
 fn crashes_are_reported_as_their_tests_failures() {
     // In parallel, among passing tests: each crash fails its own test only.
     let fx = fixture();

@@ -153,8 +153,21 @@ pub(crate) fn main_impl() -> ! {
         runner::worker::run(&args, &spec.to_string_lossy());
     }
     let tests = list::all_tests(|name| args.selection.matches(name));
+    // libtest creates its log before it lists or runs anything.
+    let log = args.logfile.as_deref().map(|path| {
+        reporter::logfile::create(path).unwrap_or_else(|e| {
+            eprintln!("error: {e}");
+            std::process::exit(101);
+        })
+    });
     if args.list {
-        list::print_list(&args, &tests.selected);
+        let names = list::print_list(&args, &tests.selected);
+        if let (Some(file), Some(path)) = (log, &args.logfile) {
+            if let Err(e) = reporter::logfile::write_list(file, path, names.into_iter()) {
+                eprintln!("error: {e}");
+                std::process::exit(101);
+            }
+        }
         std::process::exit(0);
     }
     let styles = styles::Styles::new(args.color);
@@ -171,6 +184,13 @@ pub(crate) fn main_impl() -> ! {
         ),
     };
     let mut reporters = vec![screen];
+    if let (Some(file), Some(path)) = (log, &args.logfile) {
+        reporters.push(Box::new(reporter::LogfileReporter::new(
+            file,
+            path.clone(),
+            args.report_time,
+        )));
+    }
     if let Some(path) = &args.junit {
         reporters.push(Box::new(reporter::JunitReporter::new(
             path.clone(),

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::__private::Test;
+use crate::__private::{ShouldPanic, Test};
 use crate::cli::{HiArgs, Ignored};
 
 /// A registered test with its libtest name.
@@ -88,13 +88,18 @@ pub(crate) enum Disposition {
 }
 
 fn disposition(args: &HiArgs, case: &TestCase) -> Disposition {
-    if !args.selection.matches(case.name) {
+    let selection = &args.selection;
+    if !selection.matches(case.name)
+        || (selection.exclude_should_panic && case.test.should_panic != ShouldPanic::No)
+    {
         return Disposition::FilteredOut;
     }
-    match (args.selection.ignored, case.is_ignored()) {
+    match (selection.ignored, case.is_ignored()) {
         (Ignored::Only, false) => Disposition::FilteredOut,
-        (Ignored::Only, true) | (Ignored::Include, _) | (Ignored::Skip, false) => Disposition::Run,
         (Ignored::Skip, true) => Disposition::Ignore,
+        // libtest's `--bench`: what would run is reported ignored.
+        _ if selection.benchmarks_only => Disposition::Ignore,
+        (Ignored::Only, true) | (Ignored::Include, _) | (Ignored::Skip, false) => Disposition::Run,
     }
 }
 
@@ -126,8 +131,8 @@ pub(crate) fn dispositions(args: &HiArgs, tests: &[TestCase]) -> Vec<Disposition
 }
 
 /// `--list`: `name: test` lines; the pretty form adds libtest's count, the
-/// JSON form is libtest's `discovered` events.
-pub(crate) fn print_list(args: &HiArgs, tests: &[TestCase]) {
+/// JSON form is libtest's `discovered` events. Returns the names listed.
+pub(crate) fn print_list(args: &HiArgs, tests: &[TestCase]) -> Vec<&'static str> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let listed: Vec<&TestCase> = tests
@@ -141,16 +146,19 @@ pub(crate) fn print_list(args: &HiArgs, tests: &[TestCase]) {
         // libtest lists none as ignored (its reason stays).
         let runs_ignored = args.selection.ignored != Ignored::Skip;
         let _ = out.write_all(crate::reporter::json::discovery(&listed, runs_ignored).as_bytes());
-        return;
+        return listed.iter().map(|c| c.name).collect();
     }
     for case in &listed {
         let _ = writeln!(out, "{}: test", case.name);
     }
     let n = listed.len();
     if args.format == crate::cli::Format::Pretty {
+        // libtest leaves the blank line out when it listed nothing.
+        let gap = if n == 0 { "" } else { "\n" };
         let s = if n == 1 { "" } else { "s" };
-        let _ = writeln!(out, "\n{n} test{s}, 0 benchmarks");
+        let _ = writeln!(out, "{gap}{n} test{s}, 0 benchmarks");
     }
+    listed.iter().map(|c| c.name).collect()
 }
 
 /// `--shuffle-seed`: `items` (the selected tests, in name order, named by

@@ -32,6 +32,12 @@ pub struct Selection {
     pub skip: Vec<String>,
     pub exact: bool,
     pub ignored: Ignored,
+    /// `--exclude-should-panic`: `#[should_panic]` tests are filtered out.
+    pub exclude_should_panic: bool,
+    /// `--bench` without `--test`: libtest runs benchmarks only, and
+    /// reports every test it would have run as ignored. There are no
+    /// benchmarks here, so nothing runs (`cargo bench --all-targets`).
+    pub benchmarks_only: bool,
 }
 
 /// `--ignored` / `--include-ignored`.
@@ -105,6 +111,8 @@ pub struct HiArgs {
     pub last_failed: bool,
     pub failed_first: bool,
     pub junit: Option<PathBuf>,
+    /// `--logfile PATH`: libtest's (deprecated) log of results.
+    pub logfile: Option<PathBuf>,
     /// `--dump DIR`: every failing test writes a post-mortem dump there.
     pub dump: Option<PathBuf>,
     /// `--shuffle` / `--shuffle-seed`: the seed of the order, when shuffled.
@@ -253,6 +261,8 @@ impl HiArgs {
                 } else {
                     Ignored::Skip
                 },
+                exclude_should_panic: low.exclude_should_panic,
+                benchmarks_only: low.bench && !low.test,
             },
             list: low.list,
             threads,
@@ -274,6 +284,7 @@ impl HiArgs {
             last_failed: low.last_failed,
             failed_first: low.failed_first,
             junit: low.junit,
+            logfile: low.logfile,
             dump: low.dump.filter(|d| !d.as_os_str().is_empty()),
             report_time: low.report_time || low.ensure_time,
             partition: low

@@ -154,11 +154,11 @@ pub struct LowArgs {
     #[arg(long, value_name = "PATH", env = "AUTOPSY_JUNIT")]
     pub junit: Option<std::path::PathBuf>,
 
-    // --- Accepted for compatibility with cargo, IDEs and nextest; no effect. ---
-    /// Accepted for libtest compatibility (tests are run).
+    // --- The rest of libtest's flags, which cargo, IDEs and nextest pass. ---
+    /// Run tests (libtest's; the default, and with --bench, run them too).
     #[arg(long, hide_short_help = true)]
     pub test: bool,
-    /// Accepted for libtest compatibility (there are no benchmarks).
+    /// Run benchmarks only (libtest's): there are none, every test is reported ignored.
     #[arg(long, hide_short_help = true)]
     pub bench: bool,
     /// Accepted for libtest compatibility: unstable options (`-Z unstable-options`).
@@ -180,10 +180,10 @@ pub struct LowArgs {
         env = "RUST_TEST_SHUFFLE_SEED"
     )]
     pub shuffle_seed: Option<u64>,
-    /// Accepted for libtest compatibility: results go to stdout.
+    /// Write each test's result to PATH as well (libtest's, deprecated there).
     #[arg(long, value_name = "PATH", hide_short_help = true)]
-    pub logfile: Option<String>,
-    /// Accepted for libtest compatibility.
+    pub logfile: Option<std::path::PathBuf>,
+    /// Leave out #[should_panic] tests (libtest's).
     #[arg(long = "exclude-should-panic", hide_short_help = true)]
     pub exclude_should_panic: bool,
     /// Accepted for libtest compatibility.

@@ -1,11 +1,13 @@
 //! Rendering the run. The runner decides what happened and hands each event
 //! to a [`Reporter`]: one for the screen (libtest's text, which cargo and CI
-//! read, or libtest's JSON, which IDEs read) and one per report file (JUnit),
-//! all fed the same events through a [`FanOut`], as nextest feeds its own.
+//! read, or libtest's JSON, which IDEs read) and one per report file (JUnit,
+//! libtest's `--logfile`), all fed the same events through a [`FanOut`], as
+//! nextest feeds its own.
 
 pub(crate) mod json;
 mod junit;
 mod libtest;
+pub(crate) mod logfile;
 mod xml;
 
 use std::time::Duration;
@@ -13,6 +15,7 @@ use std::time::Duration;
 pub(crate) use json::JsonReporter;
 pub(crate) use junit::JunitReporter;
 pub(crate) use libtest::LibtestReporter;
+pub(crate) use logfile::LogfileReporter;
 
 /// One attempt at a test, as kept for the reports.
 #[derive(Debug, Clone)]
@@ -145,6 +148,12 @@ pub(crate) enum ReportError {
     /// `--junit PATH` could not be written.
     #[error("cannot write the JUnit report to {}: {source}", path.display())]
     Junit {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// `--logfile PATH` could not be written.
+    #[error("cannot write the log file {}: {source}", path.display())]
+    Logfile {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
