@@ -514,13 +514,7 @@ fn test_threads() {
 #[test]
 fn color() {
     let fx = fixture();
-    let run = fx.run(&[
-        "--color",
-        "always",
-        "outer",
-        "fails_assert",
-        "ignored_plain",
-    ]);
+    let run = fx.run(&["--color", "always", "outer", "fails_assert", "ignored_"]);
     assert_eq!(run.code, Some(101), "{}", run.stderr);
     has_lines(
         &run.stdout,
@@ -528,6 +522,7 @@ fn color() {
             "test outer::inner::passes ... \x1b[32mok\x1b[0m",
             "test fails_assert ... \x1b[31mFAILED\x1b[0m",
             "test ignored_plain ... \x1b[33mignored\x1b[0m",
+            "test ignored_reason ... \x1b[33mignored, needs the network\x1b[0m",
         ],
     );
     assert!(

@@ -89,9 +89,8 @@ impl LibtestReporter {
                 )
             ),
             Status::Ignored { reason: "" } => Styles::paint(s.ignored, "ignored"),
-            Status::Ignored { reason } => {
-                format!("{}, {reason}", Styles::paint(s.ignored, "ignored"))
-            }
+            // libtest paints the reason too.
+            Status::Ignored { reason } => Styles::paint(s.ignored, format!("ignored, {reason}")),
         };
         // libtest's `--report-time`: ` <0.123s>` after a test that ran.
         let status = match record.attempts.last() {
