@@ -332,6 +332,7 @@ fn install_serves_plain_test_suites() {
         [
             ">>> autopsy post-mortem: halves::case_2",
             ">>> autopsy post-mortem: plain_fails",
+            ">>> autopsy post-mortem: prop_assert_fails",
             ">>> autopsy post-mortem: prop_fails",
             ">>> autopsy post-mortem: qc_fails",
             ">>> autopsy post-mortem: tokio_plain",
@@ -361,6 +362,32 @@ fn install_serves_plain_test_suites() {
         prompts[0].contains("(autopsy) p wanted\n4\n"),
         "{}",
         prompts[0]
+    );
+
+    // A panic in the code a dependency's macro wrote (proptest's, when a
+    // `prop_assert!` fails) opens in the test's function, whose lines are
+    // the macro's: never in the stack capture above the panic.
+    let run = ours.cargo(
+        &[
+            "test",
+            "--test",
+            "props",
+            "--",
+            "--pdb",
+            "prop_assert_fails",
+        ],
+        &[],
+        Some("c\n"),
+    );
+    let prompt = &autopsy_e2e::prompts(&run.stdout)[0];
+    let opened = prompt
+        .lines()
+        .find(|l| l.starts_with("> "))
+        .unwrap_or_else(|| panic!("{prompt}"));
+    assert!(opened.ends_with(")prop_assert_fails()"), "{prompt}");
+    assert!(
+        prompt.contains(", in props::prop_assert_fails\n"),
+        "{prompt}"
     );
 }
 

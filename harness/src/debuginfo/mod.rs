@@ -143,6 +143,27 @@ pub struct Frame {
     subprogram: Option<usize>,
 }
 
+impl Frame {
+    /// A frame of `function`, of `kind`, and nothing else (for tests of
+    /// what the prompt makes of a stack).
+    #[cfg(test)]
+    pub(crate) fn bare(function: &str, kind: FrameKind) -> Frame {
+        Frame {
+            function: function.to_string(),
+            file: None,
+            line: None,
+            kind,
+            inlined: false,
+            pc: 0,
+            cfa: 0,
+            caller_cfa: None,
+            cu: None,
+            scope: None,
+            subprogram: None,
+        }
+    }
+}
+
 /// A local variable or argument of a frame.
 #[derive(Debug, Clone)]
 pub struct Variable {
@@ -390,7 +411,15 @@ fn classify_with(function: &str, file: Option<&str>, user: Option<&[String]>) ->
             return FrameKind::Autopsy;
         }
         if file.contains("/.cargo/registry/") || file.contains("/.cargo/git/") {
-            return FrameKind::Dependency;
+            // A function of the user's crate whose line is another crate's
+            // macro (`proptest!`, `quickcheck!` write the test's body) is
+            // the user's; so is the crate under test when its package is
+            // itself unpacked from the registry.
+            let users = crate_of(function).and_then(|k| user.map(|u| u.iter().any(|c| c == k)));
+            return match users {
+                Some(true) => FrameKind::User,
+                _ => FrameKind::Dependency,
+            };
         }
         if std_fn {
             return FrameKind::Std;
@@ -756,6 +785,20 @@ mod tests {
         assert_eq!(d("batch::load"), FrameKind::User);
         assert_eq!(d("regex_lite::Regex::new"), FrameKind::Dependency);
         assert_eq!(d("core::panicking::panic"), FrameKind::Std);
+        // A test a dependency's macro wrote: its lines are the macro's.
+        let sugar = Some("/home/u/.cargo/registry/src/x/proptest-1/src/sugar.rs");
+        assert_eq!(
+            classify_with("batch::tests::prop", sugar, Some(&user)),
+            FrameKind::User
+        );
+        assert_eq!(
+            classify_with("proptest::test_runner::run", sugar, Some(&user)),
+            FrameKind::Dependency
+        );
+        assert_eq!(
+            classify_with("batch::tests::prop", sugar, None),
+            FrameKind::Dependency
+        );
         // The attribute's registration closure, in the user's file.
         assert_eq!(
             classify_with(

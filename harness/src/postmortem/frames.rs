@@ -36,34 +36,39 @@ fn named(f: &Frame) -> bool {
     !f.function.is_empty() && !f.function.starts_with("0x")
 }
 
+/// The frames at the top that took the stack: autopsy's own, `backtrace`'s
+/// included (a dependency's, but never the user's failure).
+fn capture_frames(frames: &[Frame]) -> usize {
+    frames
+        .iter()
+        .take_while(|f| f.kind == FrameKind::Autopsy || f.function.starts_with("backtrace::"))
+        .count()
+}
+
 /// The frame the prompt opens at: the deepest of the user's own code;
-/// failing that, the first outside std and autopsy that has a name (a bare
-/// address tells nothing); failing that (optimised code inlined into
-/// std's, no debug info), the first named one below the panic's own
-/// frames; the first named one; the top.
+/// failing that, the first below the stack's capture that is outside std
+/// and autopsy and has a name (a bare address tells nothing); failing that
+/// (optimised code inlined into std's, no debug info), the first named one
+/// below the panic's own frames; the first named one below the capture;
+/// the top.
 pub(super) fn opening_frame(frames: &[Frame]) -> usize {
+    let top = capture_frames(frames);
     let below_panic = frames
         .iter()
         .position(panic_machinery)
         .and_then(|start| (start..frames.len()).find(|&i| !panic_machinery(&frames[i])))
         .unwrap_or(frames.len());
-    frames
-        .iter()
-        .position(|f| f.kind == FrameKind::User)
+    let from = |start: usize, pick: &dyn Fn(&Frame) -> bool| {
+        (start..frames.len()).find(|&i| pick(&frames[i]))
+    };
+    from(0, &|f| f.kind == FrameKind::User)
         .or_else(|| {
-            frames
-                .iter()
-                .position(|f| !matches!(f.kind, FrameKind::Std | FrameKind::Autopsy) && named(f))
+            from(top, &|f| {
+                !matches!(f.kind, FrameKind::Std | FrameKind::Autopsy) && named(f)
+            })
         })
-        .or_else(|| {
-            (below_panic..frames.len())
-                .find(|&i| frames[i].kind != FrameKind::Autopsy && named(&frames[i]))
-        })
-        .or_else(|| {
-            frames
-                .iter()
-                .position(|f| f.kind != FrameKind::Autopsy && named(f))
-        })
+        .or_else(|| from(below_panic, &|f| f.kind != FrameKind::Autopsy && named(f)))
+        .or_else(|| from(top, &|f| f.kind != FrameKind::Autopsy && named(f)))
         .unwrap_or(0)
 }
 
@@ -105,11 +110,9 @@ pub(super) fn source_root(frames: &[Frame], stop_location: &str) -> Option<Strin
 /// test, the panic hook and the stack capture above it, `backtrace`'s
 /// included), unless selected.
 pub(super) fn folded(frames: &[Frame], selected: usize) -> Vec<bool> {
-    let own = |f: &Frame| f.kind == FrameKind::Autopsy;
-    let capture = |f: &Frame| own(f) || f.function.starts_with("backtrace::");
-    let top = frames.iter().take_while(|f| capture(f)).count();
+    let top = capture_frames(frames);
     (0..frames.len())
-        .map(|i| (i < top || own(&frames[i])) && i != selected)
+        .map(|i| (i < top || frames[i].kind == FrameKind::Autopsy) && i != selected)
         .collect()
 }
 
@@ -128,6 +131,45 @@ mod tests {
             "[profile.release] or [profile.bench]"
         );
         assert_eq!(profiles_of(Some("ci")), "[profile.ci]");
+    }
+
+    #[test]
+    fn opens_below_the_panic_never_in_the_capture() {
+        use FrameKind::*;
+        let stack = |frames: &[(&str, FrameKind)]| -> Vec<Frame> {
+            frames.iter().map(|(f, k)| Frame::bare(f, *k)).collect()
+        };
+        // A test a dependency's macro wrote, its frame not known as the
+        // user's: the capture (backtrace's frames, a dependency's) and the
+        // hook are above the panic, the test below it.
+        let mut frames = stack(&[
+            ("backtrace::backtrace::libunwind::trace", Dependency),
+            ("backtrace::backtrace::trace_unsynchronized", Dependency),
+            ("autopsy::debuginfo::capture_stack", Autopsy),
+            ("autopsy::__private::hook", Autopsy),
+            ("std::panicking::panic_with_hook", Std),
+            ("__rustc::rust_begin_unwind", Std),
+            ("core::panicking::panic_fmt", Std),
+            ("prost::encoding::test::trial", Dependency),
+            ("core::ops::function::FnOnce::call_once", Std),
+        ]);
+        assert_eq!(opening_frame(&frames), 7);
+        // The user's own frame wins wherever it is below the panic.
+        frames.insert(7, Frame::bare("batch::load", User));
+        assert_eq!(opening_frame(&frames), 7);
+        // A stop that is no panic (a breakpoint): below the capture, above
+        // libtest's `catch_unwind` (std's panicking module).
+        let mut frames = stack(&[
+            ("backtrace::backtrace::libunwind::trace", Dependency),
+            ("autopsy::breakpoint", Autopsy),
+            ("regex::Regex::new", Dependency),
+            ("std::panicking::catch_unwind", Std),
+            ("test::run_test_in_process", Std),
+        ]);
+        assert_eq!(opening_frame(&frames), 2);
+        assert_eq!(folded(&frames, 2), [true, true, false, false, false]);
+        frames.insert(3, Frame::bare("batch::breaks", User));
+        assert_eq!(opening_frame(&frames), 3);
     }
 
     #[test]
