@@ -183,7 +183,7 @@ pub struct LowArgs {
     /// Write each test's result to PATH as well (libtest's, deprecated there).
     #[arg(long, value_name = "PATH", hide_short_help = true)]
     pub logfile: Option<std::path::PathBuf>,
-    /// Leave out #[should_panic] tests (libtest's).
+    /// Leave out `#[should_panic]` tests (libtest's).
     #[arg(long = "exclude-should-panic", hide_short_help = true)]
     pub exclude_should_panic: bool,
     /// Accepted for libtest compatibility.
