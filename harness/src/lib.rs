@@ -155,14 +155,15 @@ pub(crate) fn main_impl() -> ! {
     let tests = list::all_tests(|name| args.selection.matches(name));
     // libtest creates its log before it lists or runs anything.
     let log = args.logfile.as_deref().map(|path| {
-        reporter::logfile::create(path).unwrap_or_else(|e| {
+        let file = reporter::logfile::create(path).unwrap_or_else(|e| {
             eprintln!("error: {e}");
             std::process::exit(101);
-        })
+        });
+        (file, path)
     });
     if args.list {
         let names = list::print_list(&args, &tests.selected);
-        if let (Some(file), Some(path)) = (log, &args.logfile) {
+        if let Some((file, path)) = log {
             if let Err(e) = reporter::logfile::write_list(file, path, names.into_iter()) {
                 eprintln!("error: {e}");
                 std::process::exit(101);
@@ -184,10 +185,10 @@ pub(crate) fn main_impl() -> ! {
         ),
     };
     let mut reporters = vec![screen];
-    if let (Some(file), Some(path)) = (log, &args.logfile) {
+    if let Some((file, path)) = log {
         reporters.push(Box::new(reporter::LogfileReporter::new(
             file,
-            path.clone(),
+            path.to_path_buf(),
             args.report_time,
         )));
     }

@@ -134,7 +134,7 @@ mod tests {
     }
 
     #[test]
-    fn opens_below_the_panic_never_in_the_capture() {
+    fn never_opens_in_the_stack_capture() {
         use FrameKind::*;
         let stack = |frames: &[(&str, FrameKind)]| -> Vec<Frame> {
             frames.iter().map(|(f, k)| Frame::bare(f, *k)).collect()
