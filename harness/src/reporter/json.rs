@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use super::{Attempt, Event, Reporter, Status, TestRecord};
+use super::{Attempt, Event, LibtestResult, Reporter, Status, TestRecord};
 use crate::list::TestCase;
 
 /// A string as libtest's `EscapedString` writes it: `"`, `\` and control
@@ -124,19 +124,13 @@ impl JsonReporter {
                 let _ = write!(line, ", \"stdout\": \"{}\"", output(a));
             }
         }
-        match (&record.status, last.and_then(|a| a.failure.as_ref())) {
-            (Status::Ignored { reason }, _) if !reason.is_empty() => {
-                let _ = write!(line, ", \"message\": \"{}\"", escape(reason));
+        match record.libtest_result() {
+            LibtestResult::Ignored(message) | LibtestResult::FailedMsg(message)
+                if !message.is_empty() =>
+            {
+                let _ = write!(line, ", \"message\": \"{}\"", escape(message));
             }
-            (Status::Failed, Some(f)) if f.time_limit => {
-                line.push_str(", \"reason\": \"time limit exceeded\"");
-            }
-            (Status::Failed, Some(f)) if !f.note.is_empty() => {
-                // libtest's `TrFailedMsg` (should_panic's verdicts): the note
-                // the text format prints after the output, without `note: `.
-                let note = f.note.strip_prefix("note: ").unwrap_or(&f.note);
-                let _ = write!(line, ", \"message\": \"{}\"", escape(note));
-            }
+            LibtestResult::TimedFail => line.push_str(", \"reason\": \"time limit exceeded\""),
             _ => {}
         }
         if record.attempts.len() > 1 {

@@ -7,16 +7,20 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Event, ReportError, Reporter, Status, TestRecord};
+use super::{Event, LibtestResult, ReportError, Reporter, TestRecord};
 
 /// Creates (or empties) the log file, as libtest does before it runs or
 /// lists anything, and says the flag is deprecated, as libtest does.
 pub(crate) fn create(path: &Path) -> Result<File, ReportError> {
     eprintln!("warning: `--logfile` is deprecated");
-    File::create(path).map_err(|source| ReportError::Logfile {
+    File::create(path).map_err(|source| error(path, source))
+}
+
+fn error(path: &Path, source: std::io::Error) -> ReportError {
+    ReportError::Logfile {
         path: path.to_path_buf(),
         source,
-    })
+    }
 }
 
 /// `--list`'s lines.
@@ -27,10 +31,7 @@ pub(crate) fn write_list(
 ) -> Result<(), ReportError> {
     let text: String = names.map(|name| format!("test {name}\n")).collect();
     file.write_all(text.as_bytes())
-        .map_err(|source| ReportError::Logfile {
-            path: path.to_path_buf(),
-            source,
-        })
+        .map_err(|source| error(path, source))
 }
 
 /// Writes each result as the test ends (a line per `write`, as libtest).
@@ -55,23 +56,16 @@ impl LogfileReporter {
 
 /// libtest's `write_log_result` line for `record`.
 fn line(record: &TestRecord, report_time: bool) -> String {
-    let last = record.attempts.last();
-    let verdict = match (&record.status, last.and_then(|a| a.failure.as_ref())) {
-        (Status::Passed | Status::Flaky { .. }, _) => "ok".to_string(),
-        (Status::Ignored { reason: "" }, _) => "ignored".to_string(),
-        (Status::Ignored { reason }, _) => format!("ignored: {reason}"),
-        (Status::Failed, Some(f)) if f.time_limit => "failed (time out)".to_string(),
-        // libtest's `TrFailedMsg` (should_panic's verdicts), as in JSON.
-        (Status::Failed, Some(f)) if !f.note.is_empty() => {
-            format!(
-                "failed: {}",
-                f.note.strip_prefix("note: ").unwrap_or(&f.note)
-            )
-        }
-        (Status::Failed, _) => "failed".to_string(),
+    let verdict = match record.libtest_result() {
+        LibtestResult::Ok => "ok".to_string(),
+        LibtestResult::Failed => "failed".to_string(),
+        LibtestResult::FailedMsg(message) => format!("failed: {message}"),
+        LibtestResult::TimedFail => "failed (time out)".to_string(),
+        LibtestResult::Ignored("") => "ignored".to_string(),
+        LibtestResult::Ignored(reason) => format!("ignored: {reason}"),
     };
     let mut line = format!("{verdict} {}", record.name);
-    if let (true, Some(a)) = (report_time, last) {
+    if let (true, Some(a)) = (report_time, record.attempts.last()) {
         line.push_str(&format!(" <{:.3}s>", a.duration.as_secs_f64()));
     }
     line.push('\n');
@@ -93,10 +87,7 @@ impl Reporter for LogfileReporter {
 
     fn finish(&mut self) -> Result<(), ReportError> {
         match self.error.take() {
-            Some(source) => Err(ReportError::Logfile {
-                path: self.path.clone(),
-                source,
-            }),
+            Some(source) => Err(error(&self.path, source)),
             None => Ok(()),
         }
     }
@@ -105,7 +96,7 @@ impl Reporter for LogfileReporter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reporter::{Attempt, Failure};
+    use crate::reporter::{Attempt, Failure, Status};
     use std::time::Duration;
 
     fn record(status: Status, failure: Option<Failure>) -> TestRecord {

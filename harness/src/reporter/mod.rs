@@ -66,6 +66,36 @@ impl TestRecord {
     pub fn duration(&self) -> Duration {
         self.attempts.iter().map(|a| a.duration).sum()
     }
+
+    /// The record as libtest's `TestResult`, which its JSON events and its
+    /// log file spell out.
+    pub fn libtest_result(&self) -> LibtestResult<'_> {
+        let failure = self.attempts.last().and_then(|a| a.failure.as_ref());
+        match (&self.status, failure) {
+            (Status::Passed | Status::Flaky { .. }, _) => LibtestResult::Ok,
+            (Status::Ignored { reason }, _) => LibtestResult::Ignored(reason),
+            (Status::Failed, Some(f)) if f.time_limit => LibtestResult::TimedFail,
+            // should_panic's verdicts (and a crash's): the note the text
+            // format prints after the output, without `note: `.
+            (Status::Failed, Some(f)) if !f.note.is_empty() => {
+                LibtestResult::FailedMsg(f.note.strip_prefix("note: ").unwrap_or(&f.note))
+            }
+            (Status::Failed, _) => LibtestResult::Failed,
+        }
+    }
+}
+
+/// libtest's `TestResult` of a test (without benchmarks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LibtestResult<'a> {
+    Ok,
+    Failed,
+    /// A failure with its own message (`TrFailedMsg`).
+    FailedMsg(&'a str),
+    /// Passed, but past its critical time (`--ensure-time`).
+    TimedFail,
+    /// With its reason, empty when none was given.
+    Ignored(&'a str),
 }
 
 /// Counts for the closing line.
