@@ -203,8 +203,16 @@ harness = false
     /// The `cargo test --test NAME` command, with `args` after `--`. Not
     /// `cargo test -q`: that makes the runner terse, as it makes libtest.
     pub fn command(&self, args: &[&str]) -> Command {
+        self.cargo_test(&[], args)
+    }
+
+    /// `cargo test CARGO_ARGS --test NAME -- ARGS`.
+    pub fn cargo_test(&self, cargo_args: &[&str], args: &[&str]) -> Command {
         let mut cmd = self.cargo();
-        cmd.args(["test", "--test", &self.test, "--"]).args(args);
+        cmd.arg("test")
+            .args(cargo_args)
+            .args(["--test", &self.test, "--"])
+            .args(args);
         cmd
     }
 

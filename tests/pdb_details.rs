@@ -17,11 +17,8 @@ fn batch() -> Fixture {
 /// --exact` with `commands` piped, one a line.
 fn session(f: &Fixture, cargo_args: &[&str], commands: &[&str]) -> Run {
     use std::process::Stdio;
-    let mut cmd = f.cargo();
-    cmd.arg("test")
-        .args(cargo_args)
-        .args(["--test", "batch", "--", "--pdb", "nightly_batch", "--exact"])
-        .stdin(Stdio::piped())
+    let mut cmd = f.cargo_test(cargo_args, &["--pdb", "nightly_batch", "--exact"]);
+    cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let stdin: String = commands.iter().map(|c| format!("{c}\n")).collect();

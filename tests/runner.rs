@@ -140,10 +140,8 @@ fn cargo_test_quiet_is_terse_as_for_libtest() {
         "1",
     ];
     let cargo_test = |f: &Fixture, cargo: &[&str], env: &[(&str, &str)], after: &[&str]| {
-        let mut cmd = f.cargo();
-        cmd.arg("test").args(cargo).args(["--test", "runner", "--"]);
-        cmd.args(calm).args(after).envs(env.iter().copied());
-        Run::from(cmd.output().unwrap())
+        let mut cmd = f.cargo_test(cargo, &[&calm[..], after].concat());
+        Run::from(cmd.envs(env.iter().copied()).output().unwrap())
     };
     let quiet_env = [("CARGO_TERM_QUIET", "true")];
     for (cargo, env) in [(&["-q"][..], &[][..]), (&[], &quiet_env[..])] {
